@@ -1,0 +1,292 @@
+/**
+ * Configuration from the environment, validated once at start-up with zod.
+ *
+ * This is the only module that reads `process.env` (through its `env` argument). Every variable is listed
+ * in `.env.example` with its default. A bad or missing value fails with one {@link ConfigError} listing
+ * every problem at once.
+ */
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+import { isNullRatioColumn, type NullRatioColumn } from "./quality/columns.js";
+
+/** Empty strings in the environment count as unset. */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const httpUrl = (fallback: string) =>
+  optionalString.pipe(
+    z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .optional()
+      .transform((v) => (v ?? fallback).replace(/\/+$/, "")),
+  );
+
+const positiveNumber = (fallback: number) =>
+  optionalString.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return fallback;
+        const n = Number(v);
+        if (!Number.isFinite(n) || n <= 0) {
+          ctx.addIssue({ code: "custom", message: `must be a positive number, got "${v}"` });
+          return z.NEVER;
+        }
+        return n;
+      }),
+  );
+
+const positiveInt = (fallback: number) =>
+  positiveNumber(fallback).refine((n) => Number.isInteger(n), { message: "must be a whole number" });
+
+const nonNegativeInt = (fallback: number) =>
+  optionalString.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return fallback;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) {
+          ctx.addIssue({ code: "custom", message: `must be a whole number >= 0, got "${v}"` });
+          return z.NEVER;
+        }
+        return n;
+      }),
+  );
+
+const postgresUrl = optionalString.pipe(
+  z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, { message: "must be a postgres:// or postgresql:// URL" })
+    .optional(),
+);
+
+/** `column=ratio,column=ratio` with ratios in 0–1 and the columns of src/quality/columns.ts. */
+const nullThresholds = optionalString.transform((v, ctx) => {
+  const out: Partial<Record<NullRatioColumn, number>> = {};
+  if (v === undefined) return out;
+  for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [column = "", ratio = ""] = pair.split("=").map((p) => p.trim());
+    const n = Number(ratio);
+    if (!isNullRatioColumn(column)) {
+      ctx.addIssue({ code: "custom", message: `unknown column "${column}" in "${pair}"` });
+    } else if (ratio === "" || !Number.isFinite(n) || n < 0 || n > 1) {
+      ctx.addIssue({ code: "custom", message: `ratio must be between 0 and 1 in "${pair}"` });
+    } else {
+      out[column] = n;
+    }
+  }
+  return out;
+});
+
+const logLevel = optionalString.pipe(
+  z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().transform((v) => v ?? "info"),
+);
+
+/** Environment variables, their defaults and meaning. Keep `.env.example` in step with this. */
+const envSchema = z.object({
+  /** TMDB v3 API key, sent as the `api_key` query parameter. One of this or TMDB_ACCESS_TOKEN. */
+  TMDB_API_KEY: optionalString,
+  /** TMDB v4 read access token, sent as `Authorization: Bearer …`. */
+  TMDB_ACCESS_TOKEN: optionalString,
+  /** OMDb API key (`apikey` query parameter). Without it the OMDb stage is skipped. */
+  OMDB_API_KEY: optionalString,
+  /** PostgreSQL URL. Unset: an embedded PostgreSQL is started with its data under EMBEDDED_PG_DIR. */
+  DATABASE_URL: postgresUrl,
+  /** Default https://api.themoviedb.org/3 */
+  TMDB_API_URL: httpUrl("https://api.themoviedb.org/3"),
+  /** Default https://www.omdbapi.com/ */
+  OMDB_API_URL: httpUrl("https://www.omdbapi.com"),
+  /** TMDB requests per second (default 40). */
+  TMDB_REQUESTS_PER_SECOND: positiveNumber(40),
+  /** TMDB requests in flight at once (default 20). */
+  TMDB_MAX_CONCURRENT: positiveInt(20),
+  /** OMDb requests per UTC day across all runs (default 1000, the free tier). */
+  OMDB_DAILY_BUDGET: nonNegativeInt(1000),
+  /** OMDb requests per second (default 10). */
+  OMDB_REQUESTS_PER_SECOND: positiveNumber(10),
+  /** OMDb requests in flight at once (default 5). */
+  OMDB_MAX_CONCURRENT: positiveInt(5),
+  /** Timeout of one HTTP request, seconds (default 30). */
+  HTTP_TIMEOUT_SECONDS: positiveNumber(30),
+  /** Retries of a request after a 5xx, timeout or connection error (default 5). 429s do not use these up. */
+  HTTP_MAX_RETRIES: nonNegativeInt(5),
+  /** First backoff delay, milliseconds (default 500); doubles per retry, with full jitter. */
+  HTTP_BACKOFF_BASE_MS: positiveInt(500),
+  /** Backoff cap, milliseconds (default 30000). */
+  HTTP_BACKOFF_MAX_MS: positiveInt(30_000),
+  /** How many 429 answers one request may wait out before it fails (default 10). */
+  HTTP_MAX_RATE_LIMIT_WAITS: positiveInt(10),
+  /** Rotten Tomatoes base URL (default https://www.rottentomatoes.com). */
+  ROTTEN_TOMATOES_URL: httpUrl("https://www.rottentomatoes.com"),
+  /** Metacritic base URL (default https://www.metacritic.com). */
+  METACRITIC_URL: httpUrl("https://www.metacritic.com"),
+  /** Wikidata action API (default https://www.wikidata.org/w/api.php). */
+  WIKIDATA_API_URL: httpUrl("https://www.wikidata.org/w/api.php"),
+  /** Requests per second to each ratings site (default 1). */
+  SCRAPE_REQUESTS_PER_SECOND: positiveNumber(1),
+  /** User-Agent sent to the ratings sites and Wikidata. */
+  SCRAPER_USER_AGENT: optionalString.transform(
+    (v) => v ?? "tv-harvester/0.1 (TV ratings research harvester; +https://github.com/tv-harvester/tv-harvester)",
+  ),
+  /** Chromium for the browser fallback; default: the system's chromium. */
+  PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH: optionalString,
+  /** Pushgateway URL; when set, a one-shot harvest pushes its metrics there. */
+  PUSHGATEWAY_URL: httpUrl("").transform((v) => (v === "" ? undefined : v)),
+  /** Cron expression (UTC) of `serve`'s harvests (default every Monday 03:00). */
+  HARVEST_SCHEDULE: optionalString.transform((v) => v ?? "0 3 * * 1"),
+  /** Port of `serve`'s /metrics and /healthz (default 9464). */
+  METRICS_PORT: nonNegativeInt(9464),
+  /** Read-only role for Tableau created by `db create-reader` (default tableau_reader). */
+  READER_ROLE_NAME: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: "must be a lower-case SQL identifier" })
+      .optional()
+      .transform((v) => v ?? "tableau_reader"),
+  ),
+  /** Password of the read-only role; required by `db create-reader`. */
+  READER_ROLE_PASSWORD: optionalString,
+  /** Embedded PostgreSQL data directory (default ./.data/postgres). */
+  EMBEDDED_PG_DIR: optionalString.transform((v) => v ?? ".data/postgres"),
+  /** Embedded PostgreSQL port (default 54329). */
+  EMBEDDED_PG_PORT: positiveInt(54329),
+  /** Log level: fatal, error, warn, info, debug, trace, silent (default info). */
+  LOG_LEVEL: logLevel,
+  /**
+   * Largest accepted null ratio per key column after a load, e.g. `imdb_rating=0.1,imdb_id=0.2`. Columns:
+   * title, first_air_date, original_language, imdb_id, imdb_rating. Unlisted columns keep their defaults
+   * (title 0, first_air_date 0.05, original_language 0.05, imdb_id 0.2, imdb_rating 0.1).
+   */
+  QUALITY_NULL_THRESHOLDS: nullThresholds,
+  /** Largest accepted change of a run's series count against the last comparable successful run (default 0.2 = ±20 %). */
+  QUALITY_VOLUME_TOLERANCE: positiveNumber(0.2),
+  /** Age in days from which the newest successful run counts as stale (default 8). */
+  QUALITY_FRESHNESS_MAX_DAYS: positiveNumber(8),
+});
+
+/** Validated configuration. Durations are converted to milliseconds where the name says `Ms`. */
+export interface Config {
+  tmdb: {
+    apiUrl: string;
+    /** v3 key (query parameter) — exactly one of apiKey / accessToken is set when credentials exist. */
+    apiKey: string | undefined;
+    accessToken: string | undefined;
+    requestsPerSecond: number;
+    maxConcurrent: number;
+  };
+  omdb: {
+    apiUrl: string;
+    apiKey: string | undefined;
+    dailyBudget: number;
+    requestsPerSecond: number;
+    maxConcurrent: number;
+  };
+  http: {
+    timeoutMs: number;
+    maxRetries: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    maxRateLimitWaits: number;
+  };
+  scrape: {
+    rottenTomatoesUrl: string;
+    metacriticUrl: string;
+    wikidataApiUrl: string;
+    requestsPerSecond: number;
+    userAgent: string;
+    chromiumExecutablePath: string | undefined;
+  };
+  databaseUrl: string | undefined;
+  embeddedPostgres: { dataDir: string; port: number };
+  pushgatewayUrl: string | undefined;
+  harvestSchedule: string;
+  metricsPort: number;
+  reader: { roleName: string; password: string | undefined };
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Thresholds of the post-load expectations (src/quality/expectations.ts); pass as `thresholds`. */
+  quality: {
+    nullRatio: Partial<Record<NullRatioColumn, number>>;
+    volumeTolerance: number;
+    freshnessMaxAgeDays: number;
+  };
+}
+
+/**
+ * Parses and validates the environment.
+ * @throws {ConfigError} listing every invalid variable (never echoing a secret's value).
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = result.data;
+  return {
+    tmdb: {
+      apiUrl: e.TMDB_API_URL,
+      apiKey: e.TMDB_ACCESS_TOKEN ? undefined : e.TMDB_API_KEY,
+      accessToken: e.TMDB_ACCESS_TOKEN,
+      requestsPerSecond: e.TMDB_REQUESTS_PER_SECOND,
+      maxConcurrent: e.TMDB_MAX_CONCURRENT,
+    },
+    omdb: {
+      apiUrl: e.OMDB_API_URL,
+      apiKey: e.OMDB_API_KEY,
+      dailyBudget: e.OMDB_DAILY_BUDGET,
+      requestsPerSecond: e.OMDB_REQUESTS_PER_SECOND,
+      maxConcurrent: e.OMDB_MAX_CONCURRENT,
+    },
+    http: {
+      timeoutMs: e.HTTP_TIMEOUT_SECONDS * 1000,
+      maxRetries: e.HTTP_MAX_RETRIES,
+      backoffBaseMs: e.HTTP_BACKOFF_BASE_MS,
+      backoffMaxMs: e.HTTP_BACKOFF_MAX_MS,
+      maxRateLimitWaits: e.HTTP_MAX_RATE_LIMIT_WAITS,
+    },
+    scrape: {
+      rottenTomatoesUrl: e.ROTTEN_TOMATOES_URL,
+      metacriticUrl: e.METACRITIC_URL,
+      wikidataApiUrl: e.WIKIDATA_API_URL,
+      requestsPerSecond: e.SCRAPE_REQUESTS_PER_SECOND,
+      userAgent: e.SCRAPER_USER_AGENT,
+      chromiumExecutablePath: e.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH,
+    },
+    databaseUrl: e.DATABASE_URL,
+    embeddedPostgres: { dataDir: e.EMBEDDED_PG_DIR, port: e.EMBEDDED_PG_PORT },
+    pushgatewayUrl: e.PUSHGATEWAY_URL,
+    harvestSchedule: e.HARVEST_SCHEDULE,
+    metricsPort: e.METRICS_PORT,
+    reader: { roleName: e.READER_ROLE_NAME, password: e.READER_ROLE_PASSWORD },
+    logLevel: e.LOG_LEVEL,
+    quality: {
+      nullRatio: e.QUALITY_NULL_THRESHOLDS,
+      volumeTolerance: e.QUALITY_VOLUME_TOLERANCE,
+      freshnessMaxAgeDays: e.QUALITY_FRESHNESS_MAX_DAYS,
+    },
+  };
+}
+
+/** True when TMDB credentials are configured (otherwise `npm start` runs the demo). */
+export function hasTmdbCredentials(config: Config): boolean {
+  return Boolean(config.tmdb.apiKey ?? config.tmdb.accessToken);
+}
+
+/** Every secret value in the configuration, for {@link SecretScrubber}. */
+export function configSecrets(config: Config): string[] {
+  const secrets = [config.tmdb.apiKey, config.tmdb.accessToken, config.omdb.apiKey, config.reader.password];
+  if (config.databaseUrl) {
+    try {
+      const password = decodeURIComponent(new URL(config.databaseUrl).password);
+      if (password) secrets.push(password);
+    } catch {
+      // an unparsable URL was already rejected by the schema
+    }
+  }
+  return secrets.filter((s): s is string => Boolean(s));
+}

@@ -1,0 +1,128 @@
+/**
+ * Domain records: what the sources produce after their upstream responses were parsed (zod) and mapped,
+ * and what the loader writes. Independent of any upstream's field names.
+ */
+
+/**
+ * Rating sources (rows of `rating_source_dim`) and their scales:
+ * - `tmdb`: TMDB vote average 0–10, count = votes
+ * - `imdb`: IMDb rating 1.0–10.0 (from OMDb), count = votes
+ * - `rotten_tomatoes_critics`: Tomatometer 0–100 %, count = reviews
+ * - `rotten_tomatoes_audience`: Popcornmeter 0–100 %, count = ratings
+ * - `metacritic_critics`: Metascore 0–100, count = reviews
+ * - `metacritic_users`: Metacritic user score 0–10, count = ratings
+ */
+export const RATING_SOURCES = [
+  "tmdb",
+  "imdb",
+  "rotten_tomatoes_critics",
+  "rotten_tomatoes_audience",
+  "metacritic_critics",
+  "metacritic_users",
+] as const;
+export type RatingSourceKey = (typeof RATING_SOURCES)[number];
+
+/** Scale of each rating source: [min, max]. */
+export const RATING_SCALES: Record<RatingSourceKey, { min: number; max: number }> = {
+  tmdb: { min: 0, max: 10 },
+  imdb: { min: 1, max: 10 },
+  rotten_tomatoes_critics: { min: 0, max: 100 },
+  rotten_tomatoes_audience: { min: 0, max: 100 },
+  metacritic_critics: { min: 0, max: 100 },
+  metacritic_users: { min: 0, max: 10 },
+};
+
+/** A genre as TMDB lists it. */
+export interface GenreRecord {
+  id: number;
+  name: string;
+}
+
+/** A network (broadcaster or streaming platform) as TMDB lists it. */
+export interface NetworkRecord {
+  id: number;
+  name: string;
+  originCountry: string | null;
+  logoPath: string | null;
+}
+
+/**
+ * A series as the loader writes it into `series_dim` and its bridges. Dates are `YYYY-MM-DD` strings
+ * (calendar dates, no time zone); `releaseYear` is the year of `firstAirDate`.
+ */
+export interface SeriesRecord {
+  /** TMDB series id. */
+  id: number;
+  title: string;
+  originalTitle: string;
+  firstAirDate: string | null;
+  releaseYear: number | null;
+  lastAirDate: string | null;
+  status: string | null;
+  seriesType: string | null;
+  /** ISO 639-1 code. */
+  originalLanguage: string | null;
+  /** ISO 3166-1 alpha-2 codes. */
+  originCountries: string[];
+  numberOfSeasons: number | null;
+  numberOfEpisodes: number | null;
+  plot: string | null;
+  /** `tt` followed by 7 or more digits, or null. */
+  imdbId: string | null;
+  tvdbId: number | null;
+  /** Wikidata item id (`Q…`), or null. */
+  wikidataId: string | null;
+  popularity: number | null;
+  posterPath: string | null;
+  genres: GenreRecord[];
+  /** In TMDB's order; the first is the primary network. */
+  networks: NetworkRecord[];
+}
+
+/**
+ * One observed rating: a score on its source's scale (see {@link RATING_SCALES}) with its count.
+ * `voteCountIsLowerBound` marks counts like "250,000+ Ratings".
+ */
+export interface RatingObservation {
+  seriesId: number;
+  source: RatingSourceKey;
+  score: number;
+  voteCount: number | null;
+  voteCountIsLowerBound: boolean;
+  /** `series` (the whole show's score) or `season`. */
+  grain: "series" | "season";
+  /** `api` for TMDB/OMDb; the scraper strategy that matched for the sites. */
+  method: string;
+}
+
+/** Why a record was quarantined; a small closed set, used as a metric label. */
+export type QuarantineReason =
+  | "invalid_json"
+  | "not_json"
+  | "schema_mismatch"
+  | "out_of_range"
+  | "not_a_number"
+  | "not_an_integer"
+  | "invalid_date"
+  | "invalid_id"
+  | "unknown_genre"
+  | "missing_field"
+  | "inconsistent"
+  | "upstream_error";
+
+/** A validation problem: where (dotted path) and what. */
+export interface RecordIssue {
+  path: string;
+  message: string;
+  reason: QuarantineReason;
+}
+
+/** Quarantine sources (the `source` column and metric label). */
+export type QuarantineSource =
+  | "tmdb_genres"
+  | "tmdb_top_rated"
+  | "tmdb_series"
+  | "omdb"
+  | "wikidata"
+  | "rottentomatoes"
+  | "metacritic";

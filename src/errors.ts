@@ -1,0 +1,99 @@
+/**
+ * The few error classes of tv-harvester, classified by what the caller should do next:
+ * retry later ({@link RateLimitedError}), retry now ({@link UpstreamHttpError} with `retryable`),
+ * give up on this record ({@link SchemaMismatchError}), or fix the setup ({@link ConfigError}).
+ *
+ * No error message or property ever holds a secret: URLs are redacted before they reach an error
+ * (see `redactUrl` in `src/secrets.ts`), and the underlying axios error is never kept as `cause`
+ * because its `config` carries the credentials.
+ */
+
+/** A configuration value is missing or invalid. `problems` lists every problem found, one per line. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/** Common shape of errors that concern one upstream request. `url` is redacted. */
+export abstract class UpstreamError extends Error {
+  abstract readonly retryable: boolean;
+  constructor(
+    message: string,
+    readonly upstream: string,
+    readonly url: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * An HTTP answer other than 2xx (or a transport failure, `status` 0). 5xx, timeouts and connection errors
+ * are retryable; other 4xx are not.
+ */
+export class UpstreamHttpError extends UpstreamError {
+  override readonly name = "UpstreamHttpError";
+  readonly retryable: boolean;
+  constructor(
+    upstream: string,
+    url: string,
+    readonly status: number,
+    detail: string,
+    options?: { cause?: unknown; code?: string },
+  ) {
+    super(`${upstream} ${status === 0 ? (options?.code ?? "network error") : `HTTP ${status}`} for ${url}: ${detail}`, upstream, url, options);
+    this.retryable = status === 0 || status >= 500;
+    this.code = options?.code;
+  }
+  readonly code: string | undefined;
+}
+
+/** The upstream kept answering 429 after the allowed number of waits. `retryAfterSeconds` is the last hint. */
+export class RateLimitedError extends UpstreamError {
+  override readonly name = "RateLimitedError";
+  readonly retryable = false;
+  constructor(upstream: string, url: string, readonly retryAfterSeconds: number) {
+    super(`${upstream} kept answering 429 Too Many Requests for ${url}`, upstream, url);
+  }
+}
+
+/**
+ * A response did not match its zod schema: the upstream changed shape (schema drift) or sent garbage.
+ * `issues` are `{path, message}` pairs from zod.
+ */
+export class SchemaMismatchError extends UpstreamError {
+  override readonly name = "SchemaMismatchError";
+  readonly retryable = false;
+  constructor(
+    upstream: string,
+    url: string,
+    readonly issues: { path: string; message: string }[],
+  ) {
+    super(`${upstream} response for ${url} does not match its schema: ${issues.slice(0, 3).map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`, upstream, url);
+  }
+}
+
+/** OMDb said "Request limit reached!" or 401: no more OMDb calls in this run. */
+export class OmdbQuotaExhaustedError extends UpstreamError {
+  override readonly name = "OmdbQuotaExhaustedError";
+  readonly retryable = false;
+  constructor(url: string, detail: string) {
+    super(`OMDb quota exhausted: ${detail}`, "omdb", url);
+  }
+}
+
+/** Another harvest holds the harvest lock (another process or replica is harvesting). */
+export class HarvestLockedError extends Error {
+  override readonly name = "HarvestLockedError";
+  constructor() {
+    super("another harvest is running against this database (advisory lock held); not starting a second one");
+  }
+}
+
+/** Formats any thrown value as a one-line message, for logs and the run's `error` column. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

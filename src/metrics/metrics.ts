@@ -1,0 +1,130 @@
+/**
+ * Prometheus metrics of tv-harvester, on a registry of our own (never prom-client's global one).
+ *
+ * Naming follows Prometheus conventions: prefix `tv_harvester_`, base units (`_seconds`), `_total` for
+ * counters, `_ratio` for 0–1 values. No label ever holds a series id, a title or a URL: label values come
+ * from small closed sets (upstream, status class, table, source, reason, check, column, site, strategy).
+ *
+ * Grafana dashboards (grafana/dashboards) and alert rules (prometheus/rules) query these names.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Upstreams with their own HTTP client and limiter. */
+export type UpstreamName = "tmdb" | "omdb" | "wikidata" | "rottentomatoes" | "metacritic";
+
+/** Latency buckets (seconds): API answers are 20 ms–2 s; the top buckets reach the 30 s default timeout. */
+export const HTTP_LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
+
+/** All metrics of the harvester, registered on `registry`. */
+export class HarvesterMetrics {
+  readonly registry: Registry;
+
+  // Runs
+  readonly runsTotal: Counter<"outcome">;
+  readonly runInProgress: Gauge;
+  readonly lastRunTimestamp: Gauge;
+  readonly lastSuccessTimestamp: Gauge;
+  readonly lastRunDuration: Gauge;
+  readonly stageDuration: Gauge<"stage">;
+  readonly rowsWritten: Counter<"table">;
+  readonly lastRunRowsWritten: Gauge<"table">;
+  readonly seriesHarvested: Gauge;
+
+  // HTTP
+  readonly httpRequests: Counter<"upstream" | "status_class">;
+  readonly httpLatency: Histogram<"upstream">;
+  readonly httpRetries: Counter<"upstream">;
+  readonly httpThrottled: Counter<"upstream">;
+  readonly rateLimiterWait: Counter<"upstream">;
+  readonly omdbBudgetRemaining: Gauge;
+
+  // Data quality
+  readonly quarantined: Counter<"source" | "reason">;
+  readonly schemaDrift: Counter<"source">;
+  readonly qualityCheckPassed: Gauge<"check" | "severity">;
+  readonly qualityChecks: Counter<"check" | "result">;
+  readonly nullRatio: Gauge<"column">;
+  readonly ratingCoverage: Gauge<"source">;
+  readonly dataFreshness: Gauge;
+
+  // Scrapers
+  readonly scraperStrategy: Counter<"site" | "strategy">;
+  readonly scraperBrowserFallback: Counter<"site">;
+  readonly scraperLayoutChanges: Counter<"site">;
+  readonly scraperPages: Counter<"site" | "outcome">;
+
+  /** Unix time (seconds) of the newest successful run, for the freshness gauge; null when unknown. */
+  private lastSuccessUnix: number | null = null;
+
+  /**
+   * @param options.defaultMetrics also collect Node.js process metrics (long-running `serve` mode).
+   * @param options.now clock in milliseconds, for the freshness gauge.
+   */
+  constructor(options: { defaultMetrics?: boolean; now?: () => number } = {}) {
+    const registry = new Registry();
+    this.registry = registry;
+    const now = options.now ?? Date.now;
+    const p = "tv_harvester_";
+    if (options.defaultMetrics) {
+      collectDefaultMetrics({ register: registry, prefix: p });
+      // prom-client also registers these gauges under a `_total` name, which `promtool check metrics` rejects
+      // for a non-counter; the same values stay available without the suffix (nodejs_active_handles, …).
+      for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+        registry.removeSingleMetric(`${p}${name}`);
+      }
+    }
+
+    this.runsTotal = new Counter({ name: `${p}harvest_runs_total`, help: "Harvest runs finished, by outcome (succeeded, failed, failed_quality).", labelNames: ["outcome"], registers: [registry] });
+    this.runInProgress = new Gauge({ name: `${p}harvest_in_progress`, help: "1 while a harvest run is in progress.", registers: [registry] });
+    this.lastRunTimestamp = new Gauge({ name: `${p}last_run_timestamp_seconds`, help: "Unix time the last harvest run finished, whatever its outcome.", registers: [registry] });
+    this.lastSuccessTimestamp = new Gauge({ name: `${p}last_success_timestamp_seconds`, help: "Unix time the last successful harvest run finished.", registers: [registry] });
+    this.lastRunDuration = new Gauge({ name: `${p}last_run_duration_seconds`, help: "Wall time of the last harvest run.", registers: [registry] });
+    this.stageDuration = new Gauge({ name: `${p}stage_duration_seconds`, help: "Wall time of each stage in the last harvest run.", labelNames: ["stage"], registers: [registry] });
+    this.rowsWritten = new Counter({ name: `${p}rows_written_total`, help: "Rows inserted or updated, per table.", labelNames: ["table"], registers: [registry] });
+    this.lastRunRowsWritten = new Gauge({ name: `${p}last_run_rows_written`, help: "Rows inserted or updated by the last harvest run, per table.", labelNames: ["table"], registers: [registry] });
+    this.seriesHarvested = new Gauge({ name: `${p}last_run_series`, help: "Series loaded by the last harvest run.", registers: [registry] });
+
+    this.httpRequests = new Counter({ name: `${p}http_requests_total`, help: "HTTP requests sent, per upstream and status class (2xx, 3xx, 4xx, 5xx, error).", labelNames: ["upstream", "status_class"], registers: [registry] });
+    this.httpLatency = new Histogram({ name: `${p}http_request_duration_seconds`, help: "HTTP request latency per upstream (time on the wire, not in the limiter queue).", labelNames: ["upstream"], buckets: HTTP_LATENCY_BUCKETS, registers: [registry] });
+    this.httpRetries = new Counter({ name: `${p}http_retries_total`, help: "Requests retried after a 5xx, timeout or connection error, per upstream.", labelNames: ["upstream"], registers: [registry] });
+    this.httpThrottled = new Counter({ name: `${p}http_throttled_total`, help: "429 Too Many Requests answers, per upstream.", labelNames: ["upstream"], registers: [registry] });
+    this.rateLimiterWait = new Counter({ name: `${p}rate_limiter_wait_seconds_total`, help: "Seconds requests spent waiting for the rate limiter or a Retry-After, per upstream.", labelNames: ["upstream"], registers: [registry] });
+    this.omdbBudgetRemaining = new Gauge({ name: `${p}omdb_budget_remaining`, help: "OMDb requests left in today's (UTC) budget.", registers: [registry] });
+
+    this.quarantined = new Counter({ name: `${p}quarantined_records_total`, help: "Records quarantined (not loaded), per source and reason.", labelNames: ["source", "reason"], registers: [registry] });
+    this.schemaDrift = new Counter({ name: `${p}schema_drift_total`, help: "Whole upstream responses that failed their schema, per source.", labelNames: ["source"], registers: [registry] });
+    this.qualityCheckPassed = new Gauge({ name: `${p}quality_check_passed`, help: "1 when the expectation passed in the last run, 0 when it failed.", labelNames: ["check", "severity"], registers: [registry] });
+    this.qualityChecks = new Counter({ name: `${p}quality_checks_total`, help: "Expectations evaluated, per check and result (passed, failed).", labelNames: ["check", "result"], registers: [registry] });
+    this.nullRatio = new Gauge({ name: `${p}null_ratio`, help: "Share of series (0–1) with a null value in a key column after the last load.", labelNames: ["column"], registers: [registry] });
+    this.ratingCoverage = new Gauge({ name: `${p}rating_coverage_ratio`, help: "Share of series (0–1) with a known rating from each source.", labelNames: ["source"], registers: [registry] });
+    const self = this;
+    this.dataFreshness = new Gauge({
+      name: `${p}data_freshness_seconds`,
+      help: "Age of the newest successful harvest's data.",
+      registers: [registry],
+      collect() {
+        if (self.lastSuccessUnix !== null) this.set(Math.max(0, now() / 1000 - self.lastSuccessUnix));
+      },
+    });
+
+    this.scraperStrategy = new Counter({ name: `${p}scraper_strategy_total`, help: "Pages parsed, per site and the strategy that matched.", labelNames: ["site", "strategy"], registers: [registry] });
+    this.scraperBrowserFallback = new Counter({ name: `${p}scraper_browser_fallback_total`, help: "Pages fetched with the headless browser fallback, per site.", labelNames: ["site"], registers: [registry] });
+    this.scraperLayoutChanges = new Counter({ name: `${p}scraper_layout_changes_total`, help: "Existing pages on which no parsing strategy matched (a layout change), per site.", labelNames: ["site"], registers: [registry] });
+    this.scraperPages = new Counter({ name: `${p}scraper_pages_total`, help: "Ratings pages handled, per site and outcome (parsed, no_page, layout_change, error).", labelNames: ["site", "outcome"], registers: [registry] });
+  }
+
+  /** Records the newest successful run (Unix seconds) for the success timestamp and freshness gauges. */
+  setLastSuccess(unixSeconds: number): void {
+    this.lastSuccessUnix = unixSeconds;
+    this.lastSuccessTimestamp.set(unixSeconds);
+  }
+}
+
+/** Maps an HTTP status (0 for a transport error) to its class label. */
+export function statusClass(status: number): "2xx" | "3xx" | "4xx" | "5xx" | "error" {
+  if (status >= 200 && status < 300) return "2xx";
+  if (status >= 300 && status < 400) return "3xx";
+  if (status >= 400 && status < 500) return "4xx";
+  if (status >= 500 && status < 600) return "5xx";
+  return "error";
+}

@@ -1,0 +1,71 @@
+/**
+ * Keeping secrets out of logs, errors, metrics and stored payloads.
+ *
+ * Two layers: credential query parameters are removed from every URL by name, and any known secret value
+ * (API keys, tokens, passwords from the configuration) is replaced wherever it appears in text or JSON.
+ */
+
+/** Query parameters that carry credentials in the upstreams we talk to (TMDB `api_key`, OMDb `apikey`). */
+const SECRET_PARAMS = new Set(["api_key", "apikey", "access_token", "token", "key", "password"]);
+
+export const REDACTED = "[REDACTED]";
+
+/**
+ * Returns `url` with credential query parameters replaced by `[REDACTED]`. Accepts absolute or relative URLs;
+ * returns the input unchanged when it cannot be parsed.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url, "http://relative.invalid");
+    let changed = false;
+    for (const name of [...parsed.searchParams.keys()]) {
+      if (SECRET_PARAMS.has(name.toLowerCase())) {
+        parsed.searchParams.set(name, REDACTED);
+        changed = true;
+      }
+    }
+    if (parsed.password) {
+      parsed.password = REDACTED;
+      changed = true;
+    }
+    if (!changed) return url;
+    const text = parsed.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED);
+    return text.startsWith("http://relative.invalid") ? text.slice("http://relative.invalid".length) : text;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Replaces secret values wherever they occur. Built once from the configuration; secrets shorter than
+ * 4 characters are ignored (they would redact ordinary text).
+ */
+export class SecretScrubber {
+  private readonly secrets: string[];
+  constructor(secrets: (string | undefined | null)[]) {
+    this.secrets = [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.length >= 4))].sort(
+      (a, b) => b.length - a.length,
+    );
+  }
+
+  /** Text with every secret replaced by `[REDACTED]`. */
+  scrubText(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) {
+      if (out.includes(secret)) out = out.replaceAll(secret, REDACTED);
+    }
+    return out;
+  }
+
+  /** A deep copy of a JSON value with secrets removed from every string (keys included). */
+  scrubJson(value: unknown): unknown {
+    if (typeof value === "string") return this.scrubText(value);
+    if (Array.isArray(value)) return value.map((v) => this.scrubJson(v));
+    if (value !== null && typeof value === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[this.scrubText(k)] = this.scrubJson(v);
+      return out;
+    }
+    return value;
+  }
+}
