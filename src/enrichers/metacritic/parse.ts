@@ -1,0 +1,161 @@
+/**
+ * Metacritic page parser: a pure function of the page's HTML (cheerio), no I/O.
+ *
+ * Strategies, in order of stability (see `docs/upstreams.md`, "Metacritic"):
+ * 1. `json-ld`: `aggregateRating{name:"Metascore", ratingValue, reviewCount}` (the Metascore only).
+ * 2. `nuxt-data`: `script#__NUXT_DATA__` (2023+), `criticScoreSummary{score, reviewCount}`.
+ * 3. `testid-markup`: the 2023+ markup, `[data-testid=global-score-value]` inside the critic / user score
+ *    blocks with `[data-testid=global-score-review-count]` ("Based on 24,426 User Ratings").
+ * 4. `metascore-w`: the old layout, `span.metascore_w.larger` and `span.metascore_w.user.larger` with
+ *    "based on 35 Critic Reviews".
+ * "tbd" (too few ratings) is a null score with reason `tbd`, never 0.
+ */
+import * as cheerio from "cheerio";
+import type { CheerioAPI } from "cheerio";
+import { z } from "zod";
+import {
+  type StrategyResult,
+  canonicalUrl,
+  cleanText,
+  combineStrategies,
+  firstYearIn,
+  hasJsonLdType,
+  readJsonLdNodes,
+  toReading,
+} from "../parse-common.js";
+import type { PageParse, ScoreReading } from "../types.js";
+import { findNuxtValues } from "./nuxt-data.js";
+
+/** Strategy names, as stored in `rating_fact.method` and the `strategy` metric label. */
+export const METACRITIC_STRATEGIES = ["json-ld", "nuxt-data", "testid-markup", "metascore-w"] as const;
+
+/** CSS selectors whose presence means the scores have rendered (used by the browser fallback). */
+export const METACRITIC_READY_SELECTOR = [
+  'script[type="application/ld+json"]',
+  '[data-testid="global-score-value"]',
+  "span.metascore_w",
+].join(", ");
+
+const numberish = z.union([z.number(), z.string()]);
+
+/** `criticScoreSummary` of the Nuxt payload as far as we read it. */
+const criticScoreSummarySchema = z.looseObject({
+  score: numberish.nullish(),
+  reviewCount: numberish.nullish(),
+});
+
+function fromJsonLd($: CheerioAPI): StrategyResult {
+  const node = readJsonLdNodes($).find((n) => hasJsonLdType(n, ["TVSeries", "TVSeason", "Movie", "CreativeWorkSeries"]));
+  if (!node) return {};
+  const rating = node.aggregateRating;
+  const isMetascore = rating !== undefined && (rating.name === undefined || /metascore/i.test(rating.name));
+  return {
+    critics: isMetascore ? toReading(rating.ratingValue, rating.reviewCount ?? rating.ratingCount, "json-ld") : null,
+    title: cleanText(node.name),
+    firstYear: firstYearIn(node.startDate ?? node.datePublished ?? node.dateCreated),
+    season: hasJsonLdType(node, ["TVSeason"]),
+  };
+}
+
+function fromNuxtData($: CheerioAPI): StrategyResult {
+  const raw = $("script#__NUXT_DATA__").first().text();
+  if (!raw.trim()) return {};
+  let payload: unknown;
+  try {
+    payload = JSON.parse(raw);
+  } catch {
+    return {};
+  }
+  if (!Array.isArray(payload)) return {};
+  for (const value of findNuxtValues(payload, "criticScoreSummary")) {
+    const parsed = criticScoreSummarySchema.safeParse(value);
+    if (!parsed.success) continue;
+    const { score, reviewCount } = parsed.data;
+    const reading = toReading(score, reviewCount, "nuxt-data");
+    if (reading) return { critics: reading };
+    // A summary without a score: not enough critic reviews yet (the page shows "tbd").
+    if (score === null || score === undefined) {
+      return { critics: { score: null, count: typeof reviewCount === "number" ? reviewCount : null, countIsLowerBound: false, strategy: "nuxt-data", nullReason: "tbd" } };
+    }
+  }
+  return {};
+}
+
+/**
+ * Which score a `global-score-value` belongs to: from its block (`user-score-info` / `critic-score-info`),
+ * its wrapper's title ("User score 8.4 out of 10", "Metascore 87 out of 100") or its count text.
+ */
+function scoreKind(block: "users" | "critics" | null, labelText: string, countText: string | null): "critics" | "users" | null {
+  if (block) return block;
+  if (/user score/i.test(labelText)) return "users";
+  if (/metascore/i.test(labelText)) return "critics";
+  if (countText && /critic reviews?/i.test(countText)) return "critics";
+  if (countText && /ratings?\b/i.test(countText)) return "users";
+  return null;
+}
+
+function fromTestidMarkup($: CheerioAPI): StrategyResult {
+  const result: StrategyResult = {};
+  $('[data-testid="global-score-value"]').each((_, node) => {
+    const el = $(node);
+    // The count is in the smallest enclosing block that has one.
+    let container = el.parent();
+    while (container.length > 0 && container.find('[data-testid="global-score-review-count"]').length === 0) container = container.parent();
+    const countText = cleanText(container.find('[data-testid="global-score-review-count"]').first().text());
+    const block = el.closest('[data-testid="user-score-info"]').length > 0 ? "users" : el.closest('[data-testid="critic-score-info"]').length > 0 ? "critics" : null;
+    const label = el.closest("[title], [aria-label]");
+    const kind = scoreKind(block, `${label.attr("title") ?? ""} ${label.attr("aria-label") ?? ""}`, countText);
+    const reading = toReading(cleanText(el.text()), countText, "testid-markup");
+    if (!kind || !reading) return;
+    if (kind === "critics" && !result.critics) result.critics = reading;
+    if (kind === "users" && !result.audience) result.audience = reading;
+  });
+  result.title = cleanText($('[data-testid="hero-title"] h1, [data-testid="hero-title"]').first().text());
+  result.firstYear = firstYearIn($('[data-testid="hero-metadata"]').first().text());
+  return result;
+}
+
+function fromOldLayout($: CheerioAPI): StrategyResult {
+  const read = (selector: string, countPattern: RegExp): ScoreReading | null => {
+    const el = $(selector).first();
+    if (el.length === 0) return null;
+    const container = el.closest(".metascore_wrap, .userscore_wrap, .score_summary, .section");
+    const text = cleanText((container.length > 0 ? container : el.parent()).text()) ?? "";
+    return toReading(cleanText(el.text()), countPattern.exec(text)?.[1] ?? null, "metascore-w");
+  };
+  return {
+    critics: read("span.metascore_w.larger:not(.user)", /based on\s+([\d,]+)\s+critic/i),
+    audience: read("span.metascore_w.user.larger", /based on\s+([\d,]+)\s+ratings?/i),
+    title: cleanText($(".product_title h1, .product_title").first().text()),
+    firstYear: firstYearIn($(".release_date .data, li.release_data .data").first().text()),
+  };
+}
+
+/** Title from `og:title` or `<title>`, without the site suffix. */
+function fallbackTitle($: CheerioAPI): string | null {
+  const raw = cleanText($('meta[property="og:title"]').attr("content")) ?? cleanText($("title").first().text());
+  if (!raw) return null;
+  return cleanText(raw.replace(/\s*[|\-–]\s*Metacritic\s*$/i, "").replace(/\s+(?:Season \d+\s+)?Reviews$/i, ""));
+}
+
+/**
+ * Parses a Metacritic series (or season) page.
+ * Never throws: a page no strategy understands gives `hasScores: false` (a layout change when it exists).
+ * `critics` is the Metascore (0–100, count = critic reviews); `audience` the user score (0–10, count =
+ * user ratings).
+ */
+export function parseMetacriticPage(html: string): PageParse {
+  const $ = cheerio.load(html);
+  const canonical = canonicalUrl($);
+  const season = canonical !== null && /\/tv\/[^/]+\/season-\d+\/?(?:[?#].*)?$/.test(canonical);
+  return combineStrategies(
+    "metacritic",
+    [
+      { name: "json-ld", result: fromJsonLd($) },
+      { name: "nuxt-data", result: fromNuxtData($) },
+      { name: "testid-markup", result: fromTestidMarkup($) },
+      { name: "metascore-w", result: fromOldLayout($) },
+    ],
+    { title: fallbackTitle($), firstYear: null, season },
+  );
+}

@@ -1,0 +1,321 @@
+/**
+ * The ratings-site stage of a harvest run (after OMDb): for each series and site, find the page
+ * (override → cached → Wikidata → verified slug), fetch it politely, parse it, and return the scores as
+ * rating observations. Writes `rating_page`, `scrape_event` and `enrichment_state`; the caller writes the
+ * observations as facts.
+ *
+ * A page that exists but that no strategy understands is a layout change: a `scrape_event`, a metric, and
+ * no observation, so the series keeps its last known scores.
+ */
+import Bottleneck from "bottleneck";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import type { PrismaClient } from "../db/prisma.js";
+import type { RatingObservation } from "../domain.js";
+import { SchemaMismatchError, errorMessage } from "../errors.js";
+import type { UpstreamClient } from "../http/client.js";
+import type { HarvesterMetrics } from "../metrics/metrics.js";
+import { type PageRenderer, createBrowserRenderer, findChromium } from "./browser.js";
+import { type PageFetchResult, fetchRatingsPage } from "./fetch-page.js";
+import { type ScrapeTarget, confirmsSeries, loadKnownPages, pagePath, slugCandidates, upsertRatingPage } from "./resolve.js";
+import { createRobotsGate } from "./robots.js";
+import { SITE_PROFILES, type SiteProfile } from "./site-profiles.js";
+import { type PageParse, RATING_SITES, type RatingSite } from "./types.js";
+import { type WikidataPageIds, fetchWikidataPageIds } from "./wikidata.js";
+
+export type { ScrapeTarget } from "./resolve.js";
+
+/** A series whose last resolution found no page is asked again after this many days (not every run). */
+export const NO_PAGE_RETRY_DAYS = 7;
+
+/** Series handled at once per site; the site's limiter still spaces the requests. */
+const CONCURRENCY_PER_SITE = 4;
+
+/** Dependencies of {@link runScrapeStage}. */
+export interface ScrapeStageDeps {
+  prisma: PrismaClient;
+  /** The harvest run the `scrape_event` rows belong to. */
+  runId: number;
+  /** The per-site clients (rate limit `SCRAPE_REQUESTS_PER_SECOND`, our User-Agent). */
+  clients: { wikidata: UpstreamClient; rottentomatoes: UpstreamClient; metacritic: UpstreamClient };
+  config: Config["scrape"];
+  metrics: HarvesterMetrics;
+  logger: Logger;
+  now: () => Date;
+  /**
+   * The browser fallback. Omitted: Chromium from the configuration (or the system's), launched on first
+   * use and closed at the end of the stage; null: no fallback. Tests inject their own.
+   */
+  browser?: PageRenderer | null;
+  /** Limit to these sites (default both). */
+  sites?: readonly RatingSite[];
+}
+
+/** Counts of one site, for the run summary. */
+export interface SiteScrapeCounts {
+  /** Series handled. */
+  series: number;
+  /** Page requests sent (static HTTP; robots.txt not counted). */
+  pagesFetched: number;
+  /** Pages on which a strategy matched. */
+  pagesParsed: number;
+  /** Existing pages on which no strategy matched. */
+  layoutChanges: number;
+  /** Pages fetched with the browser. */
+  browserFallbacks: number;
+  /** Series with no page on the site (override "no page", not found, or gone). */
+  noPage: number;
+  /** Slug pages rejected because they are another show's (title or year differ). */
+  slugsRejected: number;
+  /** Pages blocked (403/202 not passed) or disallowed by robots.txt. */
+  blocked: number;
+  /** Fetch failures (network, 5xx after retries, repeated 429, browser failure). */
+  errors: number;
+  /** Observations produced (scores read). */
+  observations: number;
+  /** Parsed pages per matched strategy. */
+  strategies: Record<string, number>;
+}
+
+/** Result of the stage: the observations to load, and counts per site and in total. */
+export interface ScrapeStageResult {
+  observations: RatingObservation[];
+  totals: Omit<SiteScrapeCounts, "strategies">;
+  bySite: Record<RatingSite, SiteScrapeCounts>;
+  /** Wikidata items asked for and batches that failed. */
+  wikidata: { items: number; failedBatches: number };
+}
+
+function emptyCounts(): SiteScrapeCounts {
+  return { series: 0, pagesFetched: 0, pagesParsed: 0, layoutChanges: 0, browserFallbacks: 0, noPage: 0, slugsRejected: 0, blocked: 0, errors: 0, observations: 0, strategies: {} };
+}
+
+/** Maps a parsed page's readings to observations (scores that are null, e.g. "tbd", give none). */
+export function toObservations(seriesId: number, profile: SiteProfile, parse: PageParse): RatingObservation[] {
+  const out: RatingObservation[] = [];
+  for (const [reading, source] of [
+    [parse.critics, profile.sources.critics],
+    [parse.audience, profile.sources.audience],
+  ] as const) {
+    if (reading.score === null || reading.strategy === null) continue;
+    out.push({
+      seriesId,
+      source,
+      score: reading.score,
+      voteCount: reading.count,
+      voteCountIsLowerBound: reading.countIsLowerBound,
+      grain: parse.grain,
+      method: reading.strategy,
+    });
+  }
+  return out;
+}
+
+/**
+ * Runs the stage for `series` on both sites (in parallel; each site at its own rate).
+ * @throws only on database errors; upstream failures are recorded per series and the stage goes on.
+ */
+export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly ScrapeTarget[]): Promise<ScrapeStageResult> {
+  const { prisma, logger, metrics } = deps;
+  const sites = deps.sites ?? RATING_SITES;
+  const ownsBrowser = deps.browser === undefined;
+  let renderer: PageRenderer | null;
+  if (deps.browser !== undefined) {
+    renderer = deps.browser;
+  } else {
+    const executablePath = findChromium(deps.config.chromiumExecutablePath);
+    if (executablePath === null) logger.warn({ path: deps.config.chromiumExecutablePath ?? "/usr/bin/chromium" }, "no Chromium found: the browser fallback is off for this run");
+    renderer = executablePath === null ? null : createBrowserRenderer({ executablePath, userAgent: deps.config.userAgent, requestsPerSecond: deps.config.requestsPerSecond, logger });
+  }
+
+  const known = new Map(await Promise.all(sites.map(async (site) => [site, await loadKnownPages(prisma, site, series.map((s) => s.id))] as const)));
+  const now = deps.now();
+  const retryBefore = now.getTime() - NO_PAGE_RETRY_DAYS * 86_400_000;
+
+  // Wikidata only for series that will need resolution on some site.
+  const needWikidata = series.filter((s) =>
+    s.wikidataId !== null &&
+    sites.some((site) => {
+      const k = known.get(site);
+      return !k?.overrides.has(s.id) && !k?.cached.get(s.id)?.url;
+    }),
+  );
+  let failedBatches = 0;
+  const wikidataIds: Map<string, WikidataPageIds> = needWikidata.length === 0
+    ? new Map()
+    : await fetchWikidataPageIds(deps.clients.wikidata, needWikidata.map((s) => s.wikidataId ?? ""), (error, ids) => {
+        failedBatches += 1;
+        if (error instanceof SchemaMismatchError) metrics.schemaDrift.inc({ source: "wikidata" });
+        logger.warn({ err: errorMessage(error), items: ids.length }, "Wikidata batch failed; those series fall back to verified slugs");
+      });
+
+  const observations: RatingObservation[] = [];
+  const bySite = { rottentomatoes: emptyCounts(), metacritic: emptyCounts() } satisfies Record<RatingSite, SiteScrapeCounts>;
+
+  try {
+    await Promise.all(
+      sites.map(async (site) => {
+        const profile = SITE_PROFILES[site];
+        const client = deps.clients[site];
+        const counts = bySite[site];
+        const pages = known.get(site) ?? { overrides: new Map(), cached: new Map() };
+        const robots = createRobotsGate(client, deps.config.userAgent, logger);
+        const baseUrl = profile.baseUrl(deps.config).replace(/\/+$/, "");
+
+        const scrapeEvent = (seriesId: number | null, kind: string, url: string | null, detail: string | null, strategy: string | null = null) =>
+          prisma.scrapeEvent.create({ data: { runId: deps.runId, site, seriesId, kind, url, detail, strategy, occurredAt: deps.now() } });
+        const setState = async (seriesId: number, status: string, detail: string | null) => {
+          const at = deps.now();
+          const success = status === "found" ? { lastSuccessAt: at } : {};
+          await prisma.enrichmentState.upsert({
+            where: { seriesId_source: { seriesId, source: site } },
+            create: { seriesId, source: site, status, detail, lastAttemptAt: at, ...success },
+            update: { status, detail, lastAttemptAt: at, ...success },
+          });
+        };
+        const outcome = (name: string) => metrics.scraperPages.inc({ site, outcome: name });
+
+        async function fetchPage(seriesId: number, path: string): Promise<PageFetchResult> {
+          const result = await fetchRatingsPage(
+            {
+              client,
+              robots,
+              profile,
+              renderer,
+              metrics,
+              logger,
+              onBrowserFallback: async (url, reason) => {
+                counts.browserFallbacks += 1;
+                await scrapeEvent(seriesId, "browser_fallback", url, reason);
+              },
+            },
+            path,
+          );
+          if (result.kind !== "disallowed") counts.pagesFetched += 1;
+          return result;
+        }
+
+        /** Handles a page known to be this series': scores, or a layout change. */
+        async function handleOwnPage(target: ScrapeTarget, result: Extract<PageFetchResult, { kind: "page" }>, method: "wikidata" | "slug" | "override"): Promise<void> {
+          await upsertRatingPage(prisma, { seriesId: target.id, site, url: `${baseUrl}${pagePath(profile, result.url)}`, method, confirmedAt: deps.now() });
+          const { parse } = result;
+          if (!parse.hasScores) {
+            counts.layoutChanges += 1;
+            metrics.scraperLayoutChanges.inc({ site });
+            outcome("layout_change");
+            logger.warn({ site, seriesId: target.id, url: result.url, via: result.via }, "no parsing strategy matched an existing page: layout change");
+            await scrapeEvent(target.id, "layout_change", result.url, `HTTP ${result.status} via ${result.via}; no parsing strategy matched`);
+            await setState(target.id, "layout_changed", `no strategy matched ${result.url}`);
+            return;
+          }
+          const strategy = parse.strategy ?? "unknown";
+          counts.pagesParsed += 1;
+          counts.strategies[strategy] = (counts.strategies[strategy] ?? 0) + 1;
+          metrics.scraperStrategy.inc({ site, strategy });
+          outcome("parsed");
+          const found = toObservations(target.id, profile, parse);
+          observations.push(...found);
+          counts.observations += found.length;
+          await setState(target.id, "found", found.length === 0 ? "page found; no score yet (tbd)" : `${found.length} score(s) via ${strategy}`);
+        }
+
+        /** Handles a result that is neither a page nor a 404: blocked, disallowed, error. Returns true if handled. */
+        async function handleFailure(target: ScrapeTarget, result: PageFetchResult): Promise<boolean> {
+          if (result.kind === "blocked") {
+            counts.blocked += 1;
+            outcome("blocked");
+            await scrapeEvent(target.id, "blocked", result.url, result.detail);
+            await setState(target.id, "error", `blocked: ${result.detail}`);
+            return true;
+          }
+          if (result.kind === "disallowed") {
+            counts.blocked += 1;
+            outcome("disallowed");
+            await setState(target.id, "error", `robots.txt disallows ${result.url}`);
+            return true;
+          }
+          if (result.kind === "error") {
+            counts.errors += 1;
+            outcome("error");
+            logger.warn({ site, seriesId: target.id, url: result.url, err: result.detail }, "ratings page fetch failed");
+            await setState(target.id, "error", result.detail);
+            return true;
+          }
+          return false;
+        }
+
+        async function noPage(target: ScrapeTarget, status: "no_page" | "not_found", detail: string, record: { method: "slug" | "override" } | null): Promise<void> {
+          counts.noPage += 1;
+          outcome("no_page");
+          if (record) await upsertRatingPage(prisma, { seriesId: target.id, site, url: null, method: record.method, confirmedAt: deps.now() });
+          await setState(target.id, status, detail);
+        }
+
+        async function scrapeSeries(target: ScrapeTarget): Promise<void> {
+          counts.series += 1;
+          // 1. Manual override.
+          const override = pages.overrides.get(target.id);
+          if (override) {
+            if (override.url === null) return noPage(target, "no_page", "override: no page on this site", { method: "override" });
+            const result = await fetchPage(target.id, pagePath(profile, override.url));
+            if (result.kind === "page") return handleOwnPage(target, result, "override");
+            if (result.kind === "gone") {
+              await scrapeEvent(target.id, "not_found", result.url, `override URL answered HTTP ${result.status}`);
+              return noPage(target, "not_found", `override URL answered HTTP ${result.status}`, null);
+            }
+            await handleFailure(target, result);
+            return;
+          }
+          // 2. Cached page: kept until it stops answering.
+          const cached = pages.cached.get(target.id);
+          if (cached?.url) {
+            const result = await fetchPage(target.id, pagePath(profile, cached.url));
+            if (result.kind === "page") return handleOwnPage(target, result, cached.method === "wikidata" || cached.method === "override" ? cached.method : "slug");
+            if (result.kind !== "gone") {
+              await handleFailure(target, result);
+              return;
+            }
+            await scrapeEvent(target.id, "not_found", result.url, `known page answered HTTP ${result.status}; resolving again`);
+          } else if (cached && cached.url === null && cached.lastConfirmedAt.getTime() > retryBefore) {
+            return noPage(target, "not_found", `no page found on ${cached.lastConfirmedAt.toISOString().slice(0, 10)}; next try after ${NO_PAGE_RETRY_DAYS} days`, null);
+          }
+          // 3. Wikidata.
+          const wikidataPage = target.wikidataId ? wikidataIds.get(target.wikidataId)?.[site] : null;
+          if (wikidataPage) {
+            const result = await fetchPage(target.id, pagePath(profile, wikidataPage));
+            if (result.kind === "page") return handleOwnPage(target, result, "wikidata");
+            if (await handleFailure(target, result)) return;
+            logger.info({ site, seriesId: target.id, url: result.url }, "Wikidata's page does not exist; trying slugs");
+          }
+          // 4. Slugs, accepted only when the page confirms the series.
+          for (const pageId of slugCandidates(target, profile.slugSeparator)) {
+            const result = await fetchPage(target.id, pagePath(profile, pageId));
+            if (result.kind === "gone") continue;
+            if (result.kind === "page") {
+              if (confirmsSeries(result.parse, target)) return handleOwnPage(target, result, "slug");
+              counts.slugsRejected += 1;
+              logger.info({ site, seriesId: target.id, url: result.url, pageTitle: result.parse.title, pageYear: result.parse.firstYear }, "slug page is another show's (title or year differ); rejected");
+              continue;
+            }
+            await handleFailure(target, result);
+            return;
+          }
+          return noPage(target, "not_found", "no Wikidata id and no slug page confirmed the series", { method: "slug" });
+        }
+
+        const pool = new Bottleneck({ maxConcurrent: CONCURRENCY_PER_SITE });
+        await Promise.all(series.map((target) => pool.schedule(() => scrapeSeries(target))));
+      }),
+    );
+  } finally {
+    if (ownsBrowser) await renderer?.close().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, "closing the browser failed"));
+  }
+
+  const totals = emptyCounts();
+  for (const site of sites) {
+    const c = bySite[site];
+    for (const key of ["series", "pagesFetched", "pagesParsed", "layoutChanges", "browserFallbacks", "noPage", "slugsRejected", "blocked", "errors", "observations"] as const) totals[key] += c[key];
+  }
+  const { strategies: _ignored, ...totalCounts } = totals;
+  return { observations, totals: totalCounts, bySite, wikidata: { items: new Set(needWikidata.map((s) => s.wikidataId)).size, failedBatches } };
+}
