@@ -163,7 +163,9 @@ export function primaryReason(issues: readonly RecordIssue[]): QuarantineReason 
 
 const reason = (r: QuarantineReason) => ({ params: { reason: r } });
 
-const positiveIntId = z.int().positive();
+const positiveIntId = z
+  .int()
+  .refine((v) => v > 0, { message: "id must be a positive integer", ...reason("invalid_id") });
 const nullableCount = z.int().nonnegative().nullable();
 
 const genreSchema = z.object({ id: positiveIntId, name: z.string().trim().min(1) });
@@ -213,7 +215,7 @@ const seriesShape = z.object({
  * Checks a mapped series before it is loaded into `series_dim` and its bridges.
  *
  * Rejected (`ok: false`) when: the id (or a genre, network or TVDB id) is not a positive integer
- * (`schema_mismatch`/`out_of_range`/`not_an_integer`); the title is empty (`missing_field`); a date is not an
+ * (`invalid_id`, `not_an_integer` for a fraction); the title is empty (`missing_field`); a date is not an
  * existing `YYYY-MM-DD` (`invalid_date`); the first-air year is outside 1900…currentYear+1 (`out_of_range`);
  * `releaseYear` differs from the first-air date's year, or the last-air date precedes the first
  * (`inconsistent`); a genre id is not in TMDB's genre list (`unknown_genre`); the IMDb id is not `tt` + 7 or
@@ -303,7 +305,7 @@ const ratingShape = z.object({
  * 0–10, Rotten Tomatoes critics/audience 0–100 %, Metacritic critics 0–100, Metacritic users 0–10) →
  * `out_of_range`; a count that is negative (`out_of_range`) or fractional (`not_an_integer`); NaN scores
  * (`not_a_number`); an unknown source, grain or empty method (`schema_mismatch`/`missing_field`); a
- * non-positive series id.
+ * non-positive series id (`invalid_id`).
  *
  * Flagged (`ok: true`, still loaded): a score with no count (`voteCount` null) or a count of zero — a score
  * nobody gave is suspicious (`inconsistent`, path `voteCount`). For a count found without any score (no
