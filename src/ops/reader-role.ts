@@ -1,0 +1,107 @@
+/**
+ * The read-only database role for Tableau (and other BI tools): it can read the views of the `analytics`
+ * schema, including views that later migrations create, and nothing else.
+ *
+ * How (PostgreSQL docs, "Privileges" and ALTER DEFAULT PRIVILEGES):
+ *  - the role logs in, is not a superuser, cannot create databases or roles, and does not inherit;
+ *  - CONNECT on the database, USAGE on schema analytics, SELECT on every relation in it;
+ *  - ALTER DEFAULT PRIVILEGES FOR ROLE <the migrating role> IN SCHEMA analytics GRANT SELECT ON TABLES, so
+ *    views created by later migrations (applied by the harvester as that role) are readable at once;
+ *  - nothing on the raw tables: views run with their owner's rights, so the role reads the star schema only
+ *    through the views; any privilege it was given on schema public is revoked;
+ *  - `default_transaction_read_only` on, as a second line for a tool that tries to write.
+ *
+ * The password is sent as a SCRAM-SHA-256 verifier computed here (RFC 5802 / 7677, the format of
+ * PostgreSQL's `pg_authid.rolpassword`), so the clear text never reaches the server, its statement log or
+ * ours.
+ */
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import pg from "pg";
+
+/** The schema the role may read. */
+export const ANALYTICS_SCHEMA = "analytics";
+
+/** What {@link ensureReaderRole} did. */
+export interface ReaderRoleResult {
+  role: string;
+  created: boolean;
+  database: string;
+  /** Role whose future analytics views the reader can read (ALTER DEFAULT PRIVILEGES FOR ROLE …). */
+  defaultPrivilegesFor: string;
+  /** Relations of schema analytics readable now. */
+  views: string[];
+  /** Problems left that this command does not fix, e.g. PUBLIC may still create tables in schema public (PostgreSQL < 15). */
+  warnings: string[];
+}
+
+/**
+ * PostgreSQL's stored form of a SCRAM-SHA-256 password:
+ * `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (base64), as `CREATE ROLE … PASSWORD` stores it.
+ * The password is NFKC-normalised, which is what SASLprep does to every password a person types.
+ */
+export function scramSha256Verifier(password: string, options: { salt?: Buffer; iterations?: number } = {}): string {
+  const salt = options.salt ?? randomBytes(16);
+  const iterations = options.iterations ?? 4096;
+  const salted = pbkdf2Sync(password.normalize("NFKC"), salt, iterations, 32, "sha256");
+  const clientKey = createHmac("sha256", salted).update("Client Key").digest();
+  const storedKey = createHash("sha256").update(clientKey).digest();
+  const serverKey = createHmac("sha256", salted).update("Server Key").digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+}
+
+/**
+ * Creates the role `roleName` with `password`, or updates its password and privileges when it exists, in
+ * the database of `databaseUrl` (connected as the role that applies migrations). Idempotent.
+ * @throws Error when `roleName` is the connecting role itself (it would lose its own rights), or when the
+ *   connecting role lacks CREATEROLE / ownership of schema analytics (PostgreSQL's error).
+ */
+export async function ensureReaderRole(databaseUrl: string, roleName: string, password: string): Promise<ReaderRoleResult> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const role = pg.escapeIdentifier(roleName);
+    const { rows: who } = await client.query<{ me: string; db: string }>("SELECT current_user AS me, current_database() AS db");
+    const me = who[0]!.me;
+    const database = who[0]!.db;
+    if (me === roleName) throw new Error(`the reader role must not be the role the harvester connects as (${me})`);
+    const verifier = pg.escapeLiteral(scramSha256Verifier(password));
+
+    await client.query("BEGIN");
+    const { rowCount } = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [roleName]);
+    const created = rowCount === 0;
+    const attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS";
+    await client.query(created ? `CREATE ROLE ${role} WITH ${attributes} PASSWORD ${verifier}` : `ALTER ROLE ${role} WITH ${attributes} PASSWORD ${verifier}`);
+    await client.query(`ALTER ROLE ${role} IN DATABASE ${pg.escapeIdentifier(database)} SET default_transaction_read_only = on`);
+    await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${role}`);
+    // Nothing in public: neither tables nor the right to create there (PUBLIC's grants are not the role's).
+    await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);
+    await client.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${role}`);
+    await client.query(`REVOKE CREATE ON SCHEMA public FROM ${role}`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${ANALYTICS_SCHEMA}`);
+    await client.query(`REVOKE ALL ON SCHEMA ${ANALYTICS_SCHEMA} FROM ${role}`);
+    await client.query(`GRANT USAGE ON SCHEMA ${ANALYTICS_SCHEMA} TO ${role}`);
+    await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA ${ANALYTICS_SCHEMA} FROM ${role}`);
+    await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${ANALYTICS_SCHEMA} TO ${role}`);
+    await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${pg.escapeIdentifier(me)} IN SCHEMA ${ANALYTICS_SCHEMA} GRANT SELECT ON TABLES TO ${role}`);
+    const { rows: views } = await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relkind IN ('v', 'm', 'r', 'p', 'f') AND has_table_privilege($2, c.oid, 'SELECT')
+        ORDER BY 1`,
+      [ANALYTICS_SCHEMA, roleName],
+    );
+    const warnings: string[] = [];
+    const { rows: creates } = await client.query<{ can: boolean }>("SELECT has_schema_privilege($1, 'public', 'CREATE') AS can", [roleName]);
+    if (creates[0]?.can) {
+      warnings.push(
+        "PUBLIC may create tables in schema public (the default before PostgreSQL 15), so the reader can too; run `REVOKE CREATE ON SCHEMA public FROM PUBLIC` as the schema's owner",
+      );
+    }
+    await client.query("COMMIT");
+    return { role: roleName, created, database, defaultPrivilegesFor: me, views: views.map((v) => v.name), warnings };
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,133 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createReaderCommand } from "../../src/commands/db.js";
+import { ConfigError } from "../../src/errors.js";
+import { scramSha256Verifier } from "../../src/ops/reader-role.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+
+const ROLE = `reader_${Math.random().toString(36).slice(2, 8)}`;
+const PASSWORD = "correct horse battery staple";
+
+let db: TestDatabase;
+let output = "";
+
+/**
+ * Runs `sql` connected as the reader role, after the statements in `before` on the same session; resolves
+ * to the rows or rejects with PostgreSQL's error.
+ */
+async function asReader(sql: string, password = PASSWORD, before: string[] = []): Promise<unknown[]> {
+  const url = new URL(db.url);
+  url.username = ROLE;
+  url.password = password;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    for (const statement of before) await client.query(statement);
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const READ_WRITE = "SET default_transaction_read_only = off";
+const code = (p: Promise<unknown>) => p.then(() => "ok", (e: { code?: string }) => e.code ?? String(e));
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  // A succeeded run with one series and one fact, so the views return rows.
+  await db.query(`INSERT INTO harvest_run (run_id, status, finished_at) VALUES (1, 'succeeded', now())`);
+  await db.query(`INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES (1396, 'Breaking Bad', 'Breaking Bad', 1, 1)`);
+  await db.query(`INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count) VALUES (1, 1396, 'imdb', 9.5, 2000000)`);
+  await createReaderCommand({ stdout: (s) => (output += s), databaseUrl: db.url, reader: { roleName: ROLE, password: PASSWORD } });
+});
+afterAll(async () => {
+  await db?.drop();
+  // Roles are cluster-wide: drop it from the admin database once its grants are gone with the test database.
+  const admin = new pg.Client({ connectionString: inject("pgAdminUrl") });
+  await admin.connect();
+  await admin.query(`DROP ROLE IF EXISTS ${ROLE}`).catch(() => undefined);
+  await admin.end();
+});
+
+describe("db create-reader", () => {
+  it("reports the role and its views, never the password", () => {
+    expect(output).toContain(`Created read-only role ${ROLE}`);
+    expect(output).toContain("series_ratings");
+    expect(output).not.toContain(PASSWORD);
+  });
+
+  it("can read every analytics view", async () => {
+    const views = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.views WHERE table_schema = 'analytics' ORDER BY 1`);
+    expect(views.map((v) => v.table_name)).toEqual(expect.arrayContaining(["series_ratings", "rating_history", "series_genres", "series_networks", "quality_checks", "quarantine_summary"]));
+    for (const { table_name } of views) {
+      await expect(asReader(`SELECT * FROM analytics.${table_name} LIMIT 5`), table_name).resolves.toBeDefined();
+    }
+    const rows = (await asReader(`SELECT title, imdb_rating FROM analytics.series_ratings`)) as { title: string; imdb_rating: string }[];
+    expect(rows).toEqual([{ title: "Breaking Bad", imdb_rating: "9.50" }]);
+  });
+
+  it("cannot read the raw, quarantine or operational tables, nor the public views", async () => {
+    const tables = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
+    const names = tables.map((t) => t.table_name);
+    expect(names).toEqual(expect.arrayContaining(["series_dim", "rating_fact", "quarantine", "harvest_run", "staged_response", "_prisma_migrations"]));
+    for (const name of names) {
+      expect(await code(asReader(`SELECT * FROM public."${name}" LIMIT 1`)), name).toBe("42501"); // insufficient_privilege
+    }
+  });
+
+  it("cannot write anything, even after switching its transactions to read-write", async () => {
+    const attempts = [
+      `INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES (1, 'x', 'x', 1, 1)`,
+      `UPDATE rating_fact SET score = 1`,
+      `DELETE FROM quarantine`,
+      `CREATE TABLE public.mine (x int)`,
+      `CREATE TABLE analytics.mine (x int)`,
+      `CREATE VIEW analytics.mine AS SELECT 1 AS x`,
+      `DROP VIEW analytics.series_ratings`,
+      `TRUNCATE series_dim`,
+    ];
+    for (const sql of attempts) {
+      expect(await code(asReader(sql)), sql).toBe("25006"); // read_only_sql_transaction
+      expect(await code(asReader(sql, PASSWORD, [READ_WRITE])), sql).toBe("42501"); // insufficient_privilege
+    }
+    // An auto-updatable view would pass writes to its table: the role has no such privilege on one either.
+    await db.query(`CREATE VIEW analytics.updatable_series AS SELECT series_id, title FROM series_dim`);
+    expect(await code(asReader(`DELETE FROM analytics.updatable_series`, PASSWORD, [READ_WRITE]))).toBe("42501");
+    expect(await code(asReader(`UPDATE analytics.updatable_series SET title = 'x'`, PASSWORD, [READ_WRITE]))).toBe("42501");
+    await db.query(`DROP VIEW analytics.updatable_series`);
+    // …and switching really works (so the 42501s above come from privileges, not from read-only mode).
+    expect(await asReader(`SHOW transaction_read_only`, PASSWORD, [READ_WRITE])).toEqual([{ transaction_read_only: "off" }]);
+  });
+
+  it("can read a view created by a later migration", async () => {
+    await db.query(`CREATE VIEW analytics.later_view AS SELECT series_id, title FROM series_dim`);
+    expect(await asReader(`SELECT title FROM analytics.later_view`)).toEqual([{ title: "Breaking Bad" }]);
+  });
+
+  it("updates the password on a second run, and the old one stops working", async () => {
+    let second = "";
+    await createReaderCommand({ stdout: (s) => (second += s), databaseUrl: db.url, reader: { roleName: ROLE, password: "another one" } });
+    expect(second).toContain(`Updated read-only role ${ROLE}`);
+    expect(await code(asReader("SELECT 1"))).toBe("28P01"); // invalid_password
+    expect(await asReader("SELECT 1 AS one", "another one")).toEqual([{ one: 1 }]);
+    await createReaderCommand({ stdout: () => undefined, databaseUrl: db.url, reader: { roleName: ROLE, password: PASSWORD } });
+  });
+
+  it("requires a password", async () => {
+    await expect(createReaderCommand({ stdout: () => undefined, databaseUrl: db.url, reader: { roleName: ROLE, password: undefined } })).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it("refuses to turn the connecting role into the reader", async () => {
+    const me = new URL(db.url).username;
+    await expect(createReaderCommand({ stdout: () => undefined, databaseUrl: db.url, reader: { roleName: me, password: "x" } })).rejects.toThrow(/must not be the role/);
+  });
+});
+
+describe("scramSha256Verifier", () => {
+  it("matches RFC 7677's test vector (user/pencil, 4096 iterations)", () => {
+    // RFC 7677 section 3: salt W22ZaJ0SNY7soEsUEjb6gQ==; ServerSignature derives from ServerKey — the stored
+    // form below is what PostgreSQL stores for password "pencil" with that salt.
+    const verifier = scramSha256Verifier("pencil", { salt: Buffer.from("W22ZaJ0SNY7soEsUEjb6gQ==", "base64"), iterations: 4096 });
+    expect(verifier).toBe("SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=");
+  });
+});
