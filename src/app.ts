@@ -1,0 +1,107 @@
+/**
+ * Composition root: builds the real dependencies (database, Prisma, HTTP clients with their limiters,
+ * metrics, logger, clock) from a validated {@link Config}. Everything else receives them as arguments.
+ */
+import type { DestinationStream } from "pino";
+import { configSecrets, type Config } from "./config.js";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded.js";
+import { createPrisma, type PrismaClient } from "./db/prisma.js";
+import { createUpstreamClient, type UpstreamClient } from "./http/client.js";
+import { createLogger, type Logger } from "./logger.js";
+import { HarvesterMetrics, type UpstreamName } from "./metrics/metrics.js";
+import { SecretScrubber } from "./secrets.js";
+
+/** The application's dependencies. Close with {@link App.close}. */
+export interface App {
+  config: Config;
+  /** The database the app uses (the embedded one when DATABASE_URL is unset). */
+  databaseUrl: string;
+  /** True when the database is the embedded PostgreSQL started by this process. */
+  embedded: boolean;
+  prisma: PrismaClient;
+  logger: Logger;
+  metrics: HarvesterMetrics;
+  scrubber: SecretScrubber;
+  clients: Record<UpstreamName, UpstreamClient>;
+  now: () => Date;
+  close(): Promise<void>;
+}
+
+/** Options for tests and commands: where logs go, a metrics registry to reuse, a clock. */
+export interface CreateAppOptions {
+  logDestination?: DestinationStream;
+  metrics?: HarvesterMetrics;
+  now?: () => Date;
+  /** Called with the embedded database's URL when one is started. */
+  onEmbeddedDatabase?: (url: string) => void;
+}
+
+/** Builds the HTTP clients of every upstream from the configuration. */
+export function createClients(config: Config, deps: { metrics?: HarvesterMetrics; logger?: Logger }): Record<UpstreamName, UpstreamClient> {
+  const common = { timeoutMs: config.http.timeoutMs, retry: config.http, metrics: deps.metrics, logger: deps.logger };
+  const scrape = { ...common, requestsPerSecond: config.scrape.requestsPerSecond, maxConcurrent: 1, userAgent: config.scrape.userAgent };
+  return {
+    tmdb: createUpstreamClient({
+      ...common,
+      name: "tmdb",
+      baseUrl: config.tmdb.apiUrl,
+      requestsPerSecond: config.tmdb.requestsPerSecond,
+      maxConcurrent: config.tmdb.maxConcurrent,
+      auth: config.tmdb.accessToken
+        ? { headers: { Authorization: `Bearer ${config.tmdb.accessToken}` } }
+        : config.tmdb.apiKey
+          ? { params: { api_key: config.tmdb.apiKey } }
+          : undefined,
+    }),
+    omdb: createUpstreamClient({
+      ...common,
+      name: "omdb",
+      baseUrl: config.omdb.apiUrl,
+      requestsPerSecond: config.omdb.requestsPerSecond,
+      maxConcurrent: config.omdb.maxConcurrent,
+      auth: config.omdb.apiKey ? { params: { apikey: config.omdb.apiKey } } : undefined,
+    }),
+    wikidata: createUpstreamClient({ ...scrape, name: "wikidata", baseUrl: config.scrape.wikidataApiUrl }),
+    rottentomatoes: createUpstreamClient({ ...scrape, name: "rottentomatoes", baseUrl: config.scrape.rottenTomatoesUrl }),
+    metacritic: createUpstreamClient({ ...scrape, name: "metacritic", baseUrl: config.scrape.metacriticUrl }),
+  };
+}
+
+/**
+ * Builds the app. Without DATABASE_URL, starts the embedded PostgreSQL (data under EMBEDDED_PG_DIR).
+ * @throws when the database cannot be started.
+ */
+export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
+  const scrubber = new SecretScrubber(configSecrets(config));
+  const logger = createLogger({ level: config.logLevel, scrubber, destination: options.logDestination });
+  const metrics = options.metrics ?? new HarvesterMetrics();
+  let embeddedDb: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embeddedDb = await startEmbeddedPostgres({
+      dataDir: config.embeddedPostgres.dataDir,
+      port: config.embeddedPostgres.port,
+      onLog: (line) => logger.debug({ component: "embedded-postgres" }, line),
+    });
+    databaseUrl = embeddedDb.url;
+    options.onEmbeddedDatabase?.(databaseUrl);
+  }
+  const prisma = createPrisma(databaseUrl);
+  const clients = createClients(config, { metrics, logger });
+  return {
+    config,
+    databaseUrl,
+    embedded: embeddedDb !== undefined,
+    prisma,
+    logger,
+    metrics,
+    scrubber,
+    clients,
+    now: options.now ?? (() => new Date()),
+    async close() {
+      await Promise.all(Object.values(clients).map((c) => c.stop()));
+      await prisma.$disconnect();
+      await embeddedDb?.stop();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The command table of `tv-harvester` (commander). Commands are plain async functions returning an exit
+ * code; their modules load lazily. Only `src/main.ts` calls `process.exit`.
+ *
+ *   harvest [--max-pages N] [--no-omdb] [--no-scrape] [--resume]   one harvest run
+ *   start                                                          the main job: a real harvest with TMDB
+ *                                                                  credentials, else the labelled demo
+ *   migrate                                                        apply pending migrations
+ *   check [--run N]                                                run the data-quality suite
+ *   scrape --site rottentomatoes|metacritic (--url U | --file F)   parse one ratings page, print JSON
+ *   serve                                                          scheduled harvests + /metrics, /healthz
+ *   db create-reader                                               read-only role for Tableau
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import type { App } from "./app.js";
+import { loadConfig, type Config } from "./config.js";
+import { ConfigError, HarvestLockedError, errorMessage } from "./errors.js";
+import { SecretScrubber } from "./secrets.js";
+import type { CommandIO } from "./commands/io.js";
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a whole number > 0");
+  return n;
+}
+
+/**
+ * Parses `argv` (without `node script`) and runs the command.
+ * @returns the process exit code: 0 success, 1 failure (run failed, check failed…), 2 bad usage or configuration.
+ */
+export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CommandIO): Promise<number> {
+  let exitCode = 0;
+  let config: Config | undefined;
+  const getConfig = (): Config => {
+    config ??= loadConfig(env);
+    return config;
+  };
+  /** Runs `fn` with an app built from the configuration, closing it afterwards. */
+  const withApp = async (fn: (app: App) => Promise<number>): Promise<void> => {
+    const { createApp } = await import("./app.js");
+    const app = await createApp(getConfig(), {
+      onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL running (data in ${getConfig().embeddedPostgres.dataDir}): ${url}\n`),
+    });
+    try {
+      exitCode = await fn(app);
+    } finally {
+      await app.close();
+    }
+  };
+
+  const program = new Command()
+    .name("tv-harvester")
+    .description("Harvests TMDB's top-rated TV series with IMDb, Rotten Tomatoes and Metacritic ratings into a PostgreSQL star schema.")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError();
+
+  program
+    .command("harvest")
+    .description("run one harvest: TMDB top-rated series → details → OMDb → ratings sites → star schema → quality checks")
+    .option("--max-pages <n>", "stop after N pages of /tv/top_rated (TMDB serves at most 500)", positiveInt)
+    .option("--no-omdb", "skip the OMDb enrichment (IMDb ratings)")
+    .option("--no-scrape", "skip the Rotten Tomatoes and Metacritic enrichment")
+    .option("--resume", "continue the latest interrupted or failed run, re-using what it already fetched", false)
+    .action(async (opts: { maxPages?: number; omdb: boolean; scrape: boolean; resume: boolean }) => {
+      const { harvestCommand } = await import("./commands/harvest.js");
+      await withApp((app) => harvestCommand(app, opts, io));
+    });
+
+  program
+    .command("start")
+    .description("the main job on the embedded default: a real harvest with TMDB credentials, otherwise a labelled demo on local replays")
+    .action(async () => {
+      const { startCommand } = await import("./commands/start.js");
+      exitCode = await startCommand(getConfig(), env, io);
+    });
+
+  program
+    .command("migrate")
+    .description("apply pending database migrations (same bookkeeping as `prisma migrate deploy`)")
+    .action(async () => {
+      const { migrateCommand } = await import("./commands/migrate.js");
+      await withApp((app) => migrateCommand(app, io));
+    });
+
+  program
+    .command("check")
+    .description("run the data-quality expectations for the latest run (or --run N); exits 1 on an error-severity failure")
+    .option("--run <n>", "harvest run id", positiveInt)
+    .action(async (opts: { run?: number }) => {
+      const { checkCommand } = await import("./commands/check.js");
+      await withApp((app) => checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }));
+    });
+
+  program
+    .command("scrape")
+    .description("parse one Rotten Tomatoes or Metacritic page and print scores, counts and the matched strategy as JSON")
+    .addOption(new Option("--site <site>", "ratings site").choices(["rottentomatoes", "metacritic"]).makeOptionMandatory())
+    .addOption(new Option("--url <url>", "fetch this page (robots.txt honoured)").conflicts("file"))
+    .addOption(new Option("--file <path>", "parse a saved page").conflicts("url"))
+    .action(async (opts: { site: "rottentomatoes" | "metacritic"; url?: string; file?: string }) => {
+      if (!opts.url && !opts.file) throw new InvalidArgumentError("one of --url or --file is required");
+      const { scrapeCommand } = await import("./commands/scrape.js");
+      exitCode = await scrapeCommand(opts, { stdout: io.stdout, stderr: io.stderr, config: getConfig() });
+    });
+
+  program
+    .command("serve")
+    .description("long-running mode: harvest on the HARVEST_SCHEDULE cron (UTC), serve /metrics and /healthz")
+    .action(async () => {
+      const { serveCommand } = await import("./commands/serve.js");
+      exitCode = await serveCommand(getConfig(), io);
+    });
+
+  const db = program.command("db").description("database administration");
+  db.command("create-reader")
+    .description("create or update the read-only role (READER_ROLE_NAME / READER_ROLE_PASSWORD) that can read the analytics views only")
+    .action(async () => {
+      const { createReaderCommand } = await import("./commands/db.js");
+      await withApp((app) => createReaderCommand({ stdout: io.stdout, databaseUrl: app.databaseUrl, reader: app.config.reader }));
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof InvalidArgumentError) {
+      io.stderr(`error: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.stderr(`${error.message}\nSee .env.example for every variable and its default.\n`);
+      return 2;
+    }
+    const scrubber = new SecretScrubber(config ? [config.tmdb.apiKey, config.tmdb.accessToken, config.omdb.apiKey, config.reader.password] : []);
+    io.stderr(`error: ${scrubber.scrubText(errorMessage(error))}\n`);
+    return error instanceof HarvestLockedError ? 3 : 1;
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * `tv-harvester harvest [--max-pages N] [--no-omdb] [--no-scrape] [--resume]`: one harvest run.
+ * Exit code 0 when the run succeeded, 1 when it failed (including failed-quality).
+ */
+import type { App } from "../app.js";
+import { runHarvest, type HarvestOptions } from "../pipeline/harvest.js";
+import { silentProgress, terminalProgress } from "../pipeline/progress.js";
+import { formatSummary } from "../pipeline/summary.js";
+import type { CommandIO } from "./io.js";
+
+/** Options of the harvest command as parsed by the CLI. */
+export interface HarvestCommandOptions {
+  maxPages?: number;
+  omdb: boolean;
+  scrape: boolean;
+  resume: boolean;
+}
+
+/** Runs a harvest with a progress bar on a terminal, prints the summary, and returns the exit code. */
+export async function harvestCommand(app: App, options: HarvestCommandOptions, io: CommandIO, trigger = "cli"): Promise<number> {
+  const progress = io.interactive ? terminalProgress() : silentProgress;
+  const harvestOptions: HarvestOptions = { maxPages: options.maxPages, omdb: options.omdb, scrape: options.scrape, resume: options.resume, trigger, progress };
+  const summary = await runHarvest(app, harvestOptions);
+  io.stdout(`${formatSummary(summary)}\n`);
+  app.logger.info({ summary }, "harvest summary");
+  return summary.status === "succeeded" ? 0 : 1;
+}

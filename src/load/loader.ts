@@ -1,0 +1,144 @@
+/**
+ * Loads domain records into the star schema through Prisma. Idempotent: dimensions are upserted on their
+ * natural keys (TMDB ids), bridges are replaced per series, and facts are unique per series × source × run
+ * (`createMany … skipDuplicates`), so re-running or resuming a run duplicates nothing.
+ *
+ * Bulk statements pass a whole batch as one JSON parameter (`jsonb_to_recordset`), one round trip per batch.
+ */
+import type { PrismaClient } from "../db/prisma.js";
+import type { GenreRecord, RatingObservation, SeriesRecord } from "../domain.js";
+
+/** Rows written, per table. */
+export type RowCounts = Record<string, number>;
+
+const BATCH = 500;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function add(counts: RowCounts, table: string, n: number): void {
+  counts[table] = (counts[table] ?? 0) + n;
+}
+
+/** Upserts genres (TMDB ids, English names) into `genre_dim`. */
+export async function upsertGenres(prisma: PrismaClient, genres: readonly GenreRecord[]): Promise<RowCounts> {
+  if (genres.length === 0) return {};
+  const n = await prisma.$executeRaw`
+    INSERT INTO genre_dim (genre_id, name)
+    SELECT g.id, g.name FROM jsonb_to_recordset(${JSON.stringify(genres)}::jsonb) AS g(id int, name text)
+    ON CONFLICT (genre_id) DO UPDATE SET name = EXCLUDED.name WHERE genre_dim.name IS DISTINCT FROM EXCLUDED.name`;
+  return { genre_dim: n };
+}
+
+/**
+ * Upserts series with their networks and bridges (`series_dim`, `network_dim`, `series_genre`,
+ * `series_network`) in one transaction per batch of 500. Genres must already be in `genre_dim`.
+ * `first_seen_run_id` is kept on update; `last_seen_run_id` becomes `runId`.
+ */
+export async function upsertSeries(prisma: PrismaClient, runId: number, records: readonly SeriesRecord[]): Promise<RowCounts> {
+  const counts: RowCounts = {};
+  for (const batch of chunks(records, BATCH)) {
+    const series = batch.map((r) => ({
+      id: r.id,
+      title: r.title,
+      original_title: r.originalTitle,
+      first_air_date: r.firstAirDate,
+      release_year: r.releaseYear,
+      last_air_date: r.lastAirDate,
+      status: r.status,
+      series_type: r.seriesType,
+      original_language: r.originalLanguage,
+      origin_countries: r.originCountries,
+      number_of_seasons: r.numberOfSeasons,
+      number_of_episodes: r.numberOfEpisodes,
+      plot: r.plot,
+      imdb_id: r.imdbId,
+      tvdb_id: r.tvdbId,
+      wikidata_id: r.wikidataId,
+      popularity: r.popularity,
+      poster_path: r.posterPath,
+    }));
+    const networks = [...new Map(batch.flatMap((r) => r.networks).map((n) => [n.id, n])).values()];
+    const genreLinks = batch.flatMap((r) => [...new Set(r.genres.map((g) => g.id))].map((genreId) => ({ s: r.id, g: genreId })));
+    const networkLinks = batch.flatMap((r) => {
+      const seen = new Set<number>();
+      return r.networks.filter((n) => !seen.has(n.id) && seen.add(n.id)).map((n, position) => ({ s: r.id, n: n.id, p: position }));
+    });
+    const ids = batch.map((r) => r.id);
+    const [s, n, , g, , l] = await prisma.$transaction([
+      prisma.$executeRaw`
+        INSERT INTO series_dim (series_id, title, original_title, first_air_date, release_year, last_air_date, status,
+          series_type, original_language, origin_countries, number_of_seasons, number_of_episodes, plot, imdb_id, tvdb_id,
+          wikidata_id, popularity, poster_path, first_seen_run_id, last_seen_run_id, updated_at)
+        SELECT x.id, x.title, x.original_title, x.first_air_date, x.release_year, x.last_air_date, x.status, x.series_type,
+          x.original_language, ARRAY(SELECT jsonb_array_elements_text(x.origin_countries)), x.number_of_seasons,
+          x.number_of_episodes, x.plot, x.imdb_id, x.tvdb_id, x.wikidata_id, x.popularity, x.poster_path, ${runId}, ${runId}, now()
+        FROM jsonb_to_recordset(${JSON.stringify(series)}::jsonb) AS x(id int, title text, original_title text, first_air_date date,
+          release_year int, last_air_date date, status text, series_type text, original_language text, origin_countries jsonb,
+          number_of_seasons int, number_of_episodes int, plot text, imdb_id text, tvdb_id int, wikidata_id text,
+          popularity float8, poster_path text)
+        ON CONFLICT (series_id) DO UPDATE SET title = EXCLUDED.title, original_title = EXCLUDED.original_title,
+          first_air_date = EXCLUDED.first_air_date, release_year = EXCLUDED.release_year, last_air_date = EXCLUDED.last_air_date,
+          status = EXCLUDED.status, series_type = EXCLUDED.series_type, original_language = EXCLUDED.original_language,
+          origin_countries = EXCLUDED.origin_countries, number_of_seasons = EXCLUDED.number_of_seasons,
+          number_of_episodes = EXCLUDED.number_of_episodes, plot = EXCLUDED.plot,
+          imdb_id = COALESCE(EXCLUDED.imdb_id, series_dim.imdb_id), tvdb_id = COALESCE(EXCLUDED.tvdb_id, series_dim.tvdb_id),
+          wikidata_id = COALESCE(EXCLUDED.wikidata_id, series_dim.wikidata_id), popularity = EXCLUDED.popularity,
+          poster_path = EXCLUDED.poster_path, last_seen_run_id = EXCLUDED.last_seen_run_id, updated_at = now()`,
+      prisma.$executeRaw`
+        INSERT INTO network_dim (network_id, name, origin_country, logo_path)
+        SELECT x.id, x.name, x."originCountry", x."logoPath"
+        FROM jsonb_to_recordset(${JSON.stringify(networks)}::jsonb) AS x(id int, name text, "originCountry" text, "logoPath" text)
+        ON CONFLICT (network_id) DO UPDATE SET name = EXCLUDED.name, origin_country = EXCLUDED.origin_country, logo_path = EXCLUDED.logo_path
+        WHERE (network_dim.name, network_dim.origin_country, network_dim.logo_path)
+          IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.origin_country, EXCLUDED.logo_path)`,
+      prisma.$executeRaw`DELETE FROM series_genre WHERE series_id = ANY(${ids}::int[])`,
+      prisma.$executeRaw`
+        INSERT INTO series_genre (series_id, genre_id)
+        SELECT x.s, x.g FROM jsonb_to_recordset(${JSON.stringify(genreLinks)}::jsonb) AS x(s int, g int)`,
+      prisma.$executeRaw`DELETE FROM series_network WHERE series_id = ANY(${ids}::int[])`,
+      prisma.$executeRaw`
+        INSERT INTO series_network (series_id, network_id, position)
+        SELECT x.s, x.n, x.p FROM jsonb_to_recordset(${JSON.stringify(networkLinks)}::jsonb) AS x(s int, n int, p int)`,
+    ]);
+    add(counts, "series_dim", s ?? 0);
+    add(counts, "network_dim", n ?? 0);
+    add(counts, "series_genre", g ?? 0);
+    add(counts, "series_network", l ?? 0);
+  }
+  return counts;
+}
+
+/**
+ * Inserts rating facts for `runId`; a fact already present for the same series × source × run is kept
+ * (a resumed run writes nothing twice). Returns the rows inserted.
+ */
+export async function insertRatingFacts(prisma: PrismaClient, runId: number, observations: readonly RatingObservation[]): Promise<RowCounts> {
+  let inserted = 0;
+  for (const batch of chunks(observations, 2000)) {
+    const result = await prisma.ratingFact.createMany({
+      data: batch.map((o) => ({
+        runId,
+        seriesId: o.seriesId,
+        sourceKey: o.source,
+        score: o.score,
+        voteCount: o.voteCount,
+        voteCountIsLowerBound: o.voteCountIsLowerBound,
+        grain: o.grain,
+        method: o.method,
+      })),
+      skipDuplicates: true,
+    });
+    inserted += result.count;
+  }
+  return { rating_fact: inserted };
+}
+
+/** Adds row counts into `into`. */
+export function addCounts(into: RowCounts, from: RowCounts): RowCounts {
+  for (const [table, n] of Object.entries(from)) add(into, table, n);
+  return into;
+}

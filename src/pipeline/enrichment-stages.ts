@@ -1,0 +1,38 @@
+/**
+ * The ratings-site stage of a harvest run: Rotten Tomatoes and Metacritic scores through the enrichers
+ * (src/enrichers), after OMDb. Returns observations for the pipeline to write as facts.
+ */
+import type { App } from "../app.js";
+import type { RatingObservation, SeriesRecord } from "../domain.js";
+import { runScrapeStage, type ScrapeStageResult } from "../enrichers/stage.js";
+import type { Logger } from "../logger.js";
+import type { ProgressReporter } from "./progress.js";
+import type { StagingStore } from "./staging.js";
+
+/** Result of the stage: observations to load and the summary for the run. */
+export interface EnrichmentStageResult {
+  observations: RatingObservation[];
+  summary: (Omit<ScrapeStageResult, "observations"> & { status: "done" }) | { status: "disabled" };
+}
+
+/** Runs the Rotten Tomatoes and Metacritic enrichment for the series loaded in this run. */
+export async function runEnrichmentStages(
+  app: App,
+  input: { runId: number; staging: StagingStore; series: readonly SeriesRecord[]; enabled: boolean; progress: ProgressReporter; logger: Logger },
+): Promise<EnrichmentStageResult> {
+  if (!input.enabled) return { observations: [], summary: { status: "disabled" } };
+  const result = await runScrapeStage(
+    {
+      prisma: app.prisma,
+      runId: input.runId,
+      clients: { wikidata: app.clients.wikidata, rottentomatoes: app.clients.rottentomatoes, metacritic: app.clients.metacritic },
+      config: app.config.scrape,
+      metrics: app.metrics,
+      logger: input.logger,
+      now: app.now,
+    },
+    input.series.map((s) => ({ id: s.id, title: s.title, originalTitle: s.originalTitle, firstAirDate: s.firstAirDate, wikidataId: s.wikidataId })),
+  );
+  const { observations, ...rest } = result;
+  return { observations, summary: { ...rest, status: "done" } };
+}

@@ -1,0 +1,30 @@
+/**
+ * The end-of-run summary as text for people (series loaded, ratings per source, rejects, requests per
+ * upstream, duration). Machines read the same summary as JSON from the log and `harvest_run.summary`.
+ */
+import type { HarvestSummary } from "./harvest.js";
+
+/** Renders the summary as aligned text lines. */
+export function formatSummary(summary: HarvestSummary): string {
+  const lines: string[] = [];
+  const row = (label: string, value: string | number) => lines.push(`  ${label.padEnd(22)} ${value}`);
+  lines.push(`Harvest run ${summary.runId}: ${summary.status.toUpperCase()}${summary.resumed ? " (resumed)" : ""}`);
+  if (summary.error) row("error", summary.error);
+  row("duration", `${summary.durationSeconds.toFixed(1)} s`);
+  row("pages", summary.pages);
+  row("series listed", summary.seriesListed);
+  row("series loaded", summary.seriesLoaded);
+  const ratings = Object.entries(summary.ratingsBySource);
+  row("ratings per source", ratings.length ? ratings.map(([s, n]) => `${s}=${n}`).join(", ") : "none");
+  row("rejects", `${summary.quarantine.rejected} rejected, ${summary.quarantine.schemaDrift} schema drift, ${summary.quarantine.flagged} flagged`);
+  for (const q of summary.quarantine.details.filter((d) => d.kind !== "flagged")) row("", `${q.kind} ${q.source}/${q.reason}: ${q.count}`);
+  const requests = Object.entries(summary.requests);
+  row("requests", requests.length ? requests.map(([u, s]) => `${u}=${s?.requests ?? 0}${s?.retries ? ` (${s.retries} retries)` : ""}${s?.throttled ? ` (${s.throttled}×429)` : ""}`).join(", ") : "none");
+  if (summary.reusedFromStage > 0) row("re-used from stage", summary.reusedFromStage);
+  row("omdb", `${summary.omdb.status}: ${summary.omdb.found} found, ${summary.omdb.notFound} not found, ${summary.omdb.skipped} skipped${summary.omdb.budgetRemaining === null ? "" : `, budget left ${summary.omdb.budgetRemaining}`}`);
+  if (summary.enrichment) row("ratings sites", summary.enrichment.status === "disabled" ? "disabled" : JSON.stringify(Object.fromEntries(Object.entries(summary.enrichment).filter(([k]) => k !== "status"))));
+  const failed = summary.quality.filter((q) => !q.passed);
+  row("quality checks", `${summary.quality.length - failed.length}/${summary.quality.length} passed`);
+  for (const q of failed) row("", `FAILED ${q.severity} ${q.check}: observed ${q.observed ?? "n/a"}, expected ${q.threshold ?? ""}`);
+  return lines.join("\n");
+}

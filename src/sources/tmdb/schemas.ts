@@ -1,0 +1,90 @@
+/**
+ * zod schemas of the TMDB v3 responses the harvester uses (https://developer.themoviedb.org/reference).
+ *
+ * These check the *shape* (types, presence) of what we read; domain ranges (vote average 0–10, years, known
+ * genre ids…) are checked afterwards by `src/quality/rules.ts`. Unknown fields are ignored, so TMDB adding
+ * fields never breaks a harvest; renaming or retyping one we read does, and is reported as schema drift.
+ */
+import { z } from "zod";
+
+/** TMDB sends `null`, `""` or omits optional strings; all three mean "unknown". */
+const optionalText = z
+  .string()
+  .nullish()
+  .transform((v) => (v === undefined || v === null || v.trim() === "" ? null : v));
+
+/** `GET /genre/tv/list` → `{genres: [{id, name}]}`. */
+export const genreListSchema = z.object({
+  genres: z.array(z.object({ id: z.number().int(), name: z.string() })),
+});
+export type TmdbGenreList = z.infer<typeof genreListSchema>;
+
+/**
+ * `GET /tv/top_rated?page=N` envelope. Results are validated one by one with {@link topRatedResultSchema}
+ * so one bad entry is quarantined without losing the page.
+ */
+export const topRatedPageSchema = z.object({
+  page: z.number().int().positive(),
+  results: z.array(z.unknown()),
+  total_pages: z.number().int().nonnegative(),
+  total_results: z.number().int().nonnegative(),
+});
+export type TmdbTopRatedPage = z.infer<typeof topRatedPageSchema>;
+
+/** One entry of `/tv/top_rated` `results[]`: only its id and name are used (details come from `/tv/{id}`). */
+export const topRatedResultSchema = z.object({
+  id: z.number().int().positive(),
+  name: z.string(),
+  vote_average: z.number().optional(),
+  vote_count: z.number().optional(),
+});
+export type TmdbTopRatedResult = z.infer<typeof topRatedResultSchema>;
+
+/** `networks[]` entry of `/tv/{id}`. */
+export const networkSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  logo_path: optionalText,
+  origin_country: optionalText,
+});
+
+/** `external_ids` as appended by `append_to_response=external_ids` (or `GET /tv/{id}/external_ids`). */
+export const externalIdsSchema = z.object({
+  imdb_id: optionalText,
+  tvdb_id: z.number().int().nullish().transform((v) => v ?? null),
+  wikidata_id: optionalText,
+});
+
+/** `GET /tv/{id}?append_to_response=external_ids`. */
+export const seriesDetailsSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  original_name: z.string(),
+  first_air_date: optionalText,
+  last_air_date: optionalText,
+  genres: z.array(z.object({ id: z.number().int(), name: z.string() })),
+  networks: z.array(networkSchema).default([]),
+  number_of_seasons: z.number().nullish().transform((v) => v ?? null),
+  number_of_episodes: z.number().nullish().transform((v) => v ?? null),
+  status: optionalText,
+  type: optionalText,
+  original_language: optionalText,
+  origin_country: z.array(z.string()).default([]),
+  overview: optionalText,
+  popularity: z.number().nullish().transform((v) => v ?? null),
+  poster_path: optionalText,
+  vote_average: z.number(),
+  vote_count: z.number(),
+  external_ids: externalIdsSchema.optional(),
+});
+export type TmdbSeriesDetails = z.infer<typeof seriesDetailsSchema>;
+
+/**
+ * TMDB error body (https://developer.themoviedb.org/docs/errors): `{status_code, status_message, success?}`,
+ * or a validation error `{errors: [..]}`.
+ */
+export const tmdbErrorSchema = z.union([
+  z.object({ status_code: z.number().int(), status_message: z.string(), success: z.boolean().optional() }),
+  z.object({ errors: z.array(z.string()) }),
+]);
+export type TmdbError = z.infer<typeof tmdbErrorSchema>;

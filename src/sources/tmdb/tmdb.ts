@@ -1,0 +1,152 @@
+/**
+ * TMDB source: request descriptions and pure parsers/mappers for `/genre/tv/list`, `/tv/top_rated` and
+ * `/tv/{id}?append_to_response=external_ids` (https://developer.themoviedb.org/reference).
+ *
+ * I/O is done by the pipeline's staged fetcher through the `tmdb` UpstreamClient; everything here is pure.
+ */
+import type { z } from "zod";
+import type { RatingObservation, RecordIssue, SeriesRecord } from "../../domain.js";
+import {
+  genreListSchema,
+  seriesDetailsSchema,
+  tmdbErrorSchema,
+  topRatedPageSchema,
+  topRatedResultSchema,
+  type TmdbError,
+  type TmdbGenreList,
+  type TmdbSeriesDetails,
+  type TmdbTopRatedPage,
+  type TmdbTopRatedResult,
+} from "./schemas.js";
+
+/** TMDB refuses pages above 500 (HTTP 400, status_code 22). */
+export const TMDB_MAX_PAGE = 500;
+
+/** A request to make: path relative to the API base, query parameters, and the staging key. */
+export interface TmdbRequest {
+  key: string;
+  path: string;
+  params: Record<string, string | number>;
+}
+
+/** `GET /genre/tv/list` in English. */
+export const genreListRequest = (): TmdbRequest => ({ key: "genre/tv/list", path: "/genre/tv/list", params: { language: "en-US" } });
+
+/** `GET /tv/top_rated?page=N` in English. */
+export const topRatedRequest = (page: number): TmdbRequest => ({
+  key: `tv/top_rated?page=${page}`,
+  path: "/tv/top_rated",
+  params: { language: "en-US", page },
+});
+
+/** `GET /tv/{id}?append_to_response=external_ids` in English. */
+export const seriesDetailsRequest = (id: number): TmdbRequest => ({
+  key: `tv/${id}`,
+  path: `/tv/${id}`,
+  params: { language: "en-US", append_to_response: "external_ids" },
+});
+
+/** Result of a parse: the value, or the zod issues as {@link RecordIssue}s. */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: RecordIssue[] };
+
+/** Converts zod issues to record issues (`path` dotted, reason `schema_mismatch` or `missing_field`). */
+export function zodIssues(error: z.ZodError): RecordIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: issue.message,
+    reason: issue.code === "invalid_type" && /received undefined/.test(issue.message) ? "missing_field" : "schema_mismatch",
+  }));
+}
+
+function parseWith<T>(schema: z.ZodType<T>, body: unknown): ParseResult<T> {
+  const result = schema.safeParse(body);
+  return result.success ? { ok: true, value: result.data } : { ok: false, issues: zodIssues(result.error) };
+}
+
+/** Parses `/genre/tv/list`. */
+export const parseGenreList = (body: unknown): ParseResult<TmdbGenreList> => parseWith(genreListSchema, body);
+
+/** Parses the `/tv/top_rated` envelope (results still unvalidated). */
+export const parseTopRatedPage = (body: unknown): ParseResult<TmdbTopRatedPage> => parseWith(topRatedPageSchema, body);
+
+/** Parses one `/tv/top_rated` result. */
+export const parseTopRatedResult = (entry: unknown): ParseResult<TmdbTopRatedResult> => parseWith(topRatedResultSchema, entry);
+
+/** Parses `/tv/{id}` details. */
+export const parseSeriesDetails = (body: unknown): ParseResult<TmdbSeriesDetails> => parseWith(seriesDetailsSchema, body);
+
+/** Parses a TMDB error body; null when the body is not one. */
+export function parseTmdbError(body: unknown): TmdbError | null {
+  const result = tmdbErrorSchema.safeParse(body);
+  return result.success ? result.data : null;
+}
+
+/** The last page to fetch: min(total_pages, 500, maxPages). */
+export function lastPageToFetch(totalPages: number, maxPages: number | undefined): number {
+  return Math.max(0, Math.min(totalPages, TMDB_MAX_PAGE, maxPages ?? Number.POSITIVE_INFINITY));
+}
+
+/**
+ * Dedupes series ids across pages, keeping the first (best-ranked) occurrence. Rankings move while we page,
+ * so the same id can show up on two pages.
+ */
+export function dedupeSeriesIds(pages: TmdbTopRatedResult[][]): number[] {
+  const seen = new Set<number>();
+  const ids: number[] = [];
+  for (const page of pages) {
+    for (const result of page) {
+      if (!seen.has(result.id)) {
+        seen.add(result.id);
+        ids.push(result.id);
+      }
+    }
+  }
+  return ids;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Maps TMDB details to a {@link SeriesRecord}. Pure; ranges are checked later by the quality rules. */
+export function toSeriesRecord(details: TmdbSeriesDetails): SeriesRecord {
+  const yearMatch = details.first_air_date ? DATE.exec(details.first_air_date) : null;
+  const ext = details.external_ids;
+  return {
+    id: details.id,
+    title: details.name,
+    originalTitle: details.original_name,
+    firstAirDate: details.first_air_date,
+    releaseYear: yearMatch ? Number(yearMatch[1]) : null,
+    lastAirDate: details.last_air_date,
+    status: details.status,
+    seriesType: details.type,
+    originalLanguage: details.original_language,
+    originCountries: details.origin_country,
+    numberOfSeasons: details.number_of_seasons,
+    numberOfEpisodes: details.number_of_episodes,
+    plot: details.overview,
+    imdbId: ext?.imdb_id ?? null,
+    tvdbId: ext?.tvdb_id ?? null,
+    wikidataId: ext?.wikidata_id ?? null,
+    popularity: details.popularity,
+    posterPath: details.poster_path,
+    genres: details.genres.map((g) => ({ id: g.id, name: g.name })),
+    networks: details.networks.map((n) => ({ id: n.id, name: n.name, originCountry: n.origin_country, logoPath: n.logo_path })),
+  };
+}
+
+/**
+ * TMDB's own rating of a series (vote average 0–10, vote count), or null when nobody voted yet
+ * (TMDB reports 0 / 0 then, which is no rating, not a zero).
+ */
+export function toTmdbRating(details: TmdbSeriesDetails): RatingObservation | null {
+  if (details.vote_count === 0) return null;
+  return {
+    seriesId: details.id,
+    source: "tmdb",
+    score: details.vote_average,
+    voteCount: details.vote_count,
+    voteCountIsLowerBound: false,
+    grain: "series",
+    method: "api",
+  };
+}
