@@ -1,0 +1,133 @@
+/**
+ * `tv-harvester serve`: the long-running mode. Applies pending migrations, serves `/metrics` and
+ * `/healthz` on METRICS_PORT, harvests on HARVEST_SCHEDULE (cron, UTC; default Mondays 03:00), catches up
+ * a missed harvest at start-up, and stops cleanly on SIGTERM/SIGINT. The scheduling decisions live in
+ * src/ops/schedule.ts; two replicas never harvest at once thanks to the harvest's advisory lock.
+ */
+import type { App } from "../app.js";
+import type { Config } from "../config.js";
+import { applyMigrations } from "../db/migrate.js";
+import { HarvesterMetrics } from "../metrics/metrics.js";
+import { startMetricsServer } from "../metrics/server.js";
+import { HarvestScheduler, type ScheduleHistory } from "../ops/schedule.js";
+import type { HarvestOptions } from "../pipeline/harvest.js";
+import type { CommandIO } from "./io.js";
+
+/** Options for tests and embedding; the CLI passes none. */
+export interface ServeOptions {
+  /** Stops the service when aborted; default: the first SIGTERM or SIGINT. */
+  signal?: AbortSignal;
+  /** Interface for /metrics and /healthz (default 0.0.0.0). */
+  host?: string;
+  /** Called once the HTTP server listens and the schedule has started. */
+  onReady?: (info: { port: number; catchUp: boolean; scheduler: HarvestScheduler; app: App }) => void;
+  /** Extra options for every harvest (e.g. maxPages in tests). */
+  harvestOptions?: Omit<HarvestOptions, "trigger" | "resume">;
+  /** How long a stop waits for a running harvest, milliseconds (default 5000; an interrupted run resumes at the next start). */
+  shutdownGraceMs?: number;
+  /** Clock (default the system's). */
+  now?: () => Date;
+}
+
+/** {@link ScheduleHistory} read from table harvest_run. */
+export function harvestRunHistory(app: Pick<App, "prisma">): ScheduleHistory {
+  const { prisma } = app;
+  return {
+    async lastSuccessAt() {
+      const run = await prisma.harvestRun.findFirst({ where: { status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } });
+      return run?.finishedAt ?? null;
+    },
+    async runStartedSince(since) {
+      return (await prisma.harvestRun.count({ where: { startedAt: { gte: since } } })) > 0;
+    },
+    async interruptedRunSince(since, staleBefore) {
+      const newest = await prisma.harvestRun.findFirst({ orderBy: { id: "desc" }, select: { status: true, startedAt: true, heartbeatAt: true } });
+      return newest !== null && newest.status === "running" && newest.startedAt >= since && newest.heartbeatAt < staleBefore;
+    },
+  };
+}
+
+/**
+ * Sets the run timestamps of `metrics` from the database, so that after a restart the freshness gauge and
+ * the "harvest failed" / "no success for 8 days" alerts see the real history, not zeros.
+ */
+export async function restoreRunMetrics(app: Pick<App, "prisma">, metrics: HarvesterMetrics): Promise<void> {
+  const [success, last] = await Promise.all([
+    app.prisma.harvestRun.findFirst({ where: { status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
+    app.prisma.harvestRun.findFirst({ where: { finishedAt: { not: null } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
+  ]);
+  if (success?.finishedAt) metrics.setLastSuccess(success.finishedAt.getTime() / 1000);
+  if (last?.finishedAt) metrics.lastRunTimestamp.set(last.finishedAt.getTime() / 1000);
+}
+
+/**
+ * Runs the service until SIGTERM/SIGINT (or `options.signal`). Returns 0 after a clean stop.
+ * @throws {ConfigError} for an invalid HARVEST_SCHEDULE; Error when migrations fail or the port is taken.
+ */
+export async function serveCommand(config: Config, io: CommandIO, options: ServeOptions = {}): Promise<number> {
+  const [{ createApp }, { runHarvest }] = await Promise.all([import("../app.js"), import("../pipeline/harvest.js")]);
+  const metrics = new HarvesterMetrics({ defaultMetrics: true });
+  const app = await createApp(config, {
+    metrics,
+    now: options.now,
+    onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL running (data in ${config.embeddedPostgres.dataDir}): ${url}\n`),
+  });
+  const log = app.logger.child({ component: "serve" });
+  let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  let scheduler: HarvestScheduler | undefined;
+  try {
+    const migrations = await applyMigrations(app.databaseUrl);
+    if (migrations.applied.length > 0) log.info({ applied: migrations.applied }, "migrations applied");
+    await restoreRunMetrics(app, metrics);
+
+    scheduler = new HarvestScheduler({
+      schedule: config.harvestSchedule,
+      now: app.now,
+      history: harvestRunHistory(app),
+      logger: log,
+      harvest: ({ resume, trigger }) => runHarvest(app, { ...options.harvestOptions, resume, trigger }),
+    });
+    server = await startMetricsServer({
+      metrics,
+      port: config.metricsPort,
+      host: options.host,
+      scrub: (text) => app.scrubber.scrubText(text),
+      healthCheck: async () => {
+        await app.prisma.$queryRaw`SELECT 1`;
+      },
+    });
+    log.info({ port: server.port, schedule: config.harvestSchedule }, "serving /metrics and /healthz");
+
+    const stopped = waitForStop(options.signal);
+    const catchUp = await scheduler.start();
+    options.onReady?.({ port: server.port, catchUp, scheduler, app });
+    const reason = await stopped;
+    log.info({ reason }, "stopping");
+    const finished = await scheduler.stop(options.shutdownGraceMs ?? 5000);
+    if (!finished) log.warn({}, "a harvest was still running; it will be resumed at the next start");
+    return 0;
+  } finally {
+    await scheduler?.stop(0);
+    await server?.close().catch(() => undefined);
+    await app.close();
+  }
+}
+
+/** Resolves with the reason once `signal` aborts, or at the first SIGTERM/SIGINT when no signal is given. */
+function waitForStop(signal: AbortSignal | undefined): Promise<string> {
+  if (signal) {
+    return new Promise((resolve) => {
+      if (signal.aborted) resolve("aborted");
+      else signal.addEventListener("abort", () => resolve("aborted"), { once: true });
+    });
+  }
+  return new Promise((resolve) => {
+    const onSignal = (name: NodeJS.Signals) => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      resolve(name);
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  });
+}
