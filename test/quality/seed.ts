@@ -1,0 +1,78 @@
+/**
+ * Crafted star-schema states for the expectation tests: a previous succeeded run and a current run over the
+ * same series, every check passing; each test then breaks one thing.
+ */
+import type { TestDatabase } from "../helpers/db.js";
+
+/** The clock of the expectation tests. */
+export const NOW = new Date("2026-11-21T12:00:00Z");
+
+const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
+
+/** Ids of the seeded runs. */
+export interface SeededState {
+  previousRunId: number;
+  currentRunId: number;
+}
+
+/**
+ * Seeds genres 18/35, network 49, run 1 (succeeded 3 days ago, maxPages 1) and run 2 (running, maxPages 1),
+ * and `seriesCount` series (ids 1…n) last seen in run 2, each with a genre, a network and tmdb + imdb facts
+ * in both runs.
+ */
+export async function seedGoodState(db: TestDatabase, seriesCount = 10): Promise<SeededState> {
+  await db.query(`INSERT INTO genre_dim (genre_id, name) VALUES (18, 'Drama'), (35, 'Comedy')`);
+  await db.query(`INSERT INTO network_dim (network_id, name, origin_country) VALUES (49, 'HBO', 'US')`);
+  const [previous] = await db.query<{ run_id: number }>(
+    `INSERT INTO harvest_run (started_at, finished_at, heartbeat_at, status, trigger, options)
+     VALUES ($1, $2, $2, 'succeeded', 'test', '{"maxPages": 1}') RETURNING run_id`,
+    [hoursAgo(73), hoursAgo(72)],
+  );
+  const [current] = await db.query<{ run_id: number }>(
+    `INSERT INTO harvest_run (started_at, heartbeat_at, status, trigger, options)
+     VALUES ($1, $1, 'running', 'test', '{"maxPages": 1}') RETURNING run_id`,
+    [hoursAgo(1)],
+  );
+  if (!previous || !current) throw new Error("runs not created");
+  for (let id = 1; id <= seriesCount; id++) {
+    await addSeries(db, id, previous.run_id, current.run_id);
+  }
+  return { previousRunId: previous.run_id, currentRunId: current.run_id };
+}
+
+/** Adds a valid series `id` first seen in `firstRun`, last seen in `lastRun`, with facts in both. */
+export async function addSeries(db: TestDatabase, id: number, firstRun: number, lastRun: number): Promise<void> {
+  await db.query(
+    `INSERT INTO series_dim (series_id, title, original_title, first_air_date, release_year, last_air_date,
+       original_language, origin_countries, number_of_seasons, number_of_episodes, imdb_id, first_seen_run_id, last_seen_run_id)
+     VALUES ($1, $2, $2, '2010-01-15', 2010, '2015-06-01', 'en', '{US}', 3, 30, $3, $4, $5)`,
+    [id, `Series ${id}`, `tt${String(1000000 + id)}`, firstRun, lastRun],
+  );
+  await db.query(`INSERT INTO series_genre (series_id, genre_id) VALUES ($1, 18)`, [id]);
+  await db.query(`INSERT INTO series_network (series_id, network_id, position) VALUES ($1, 49, 0)`, [id]);
+  for (const run of new Set([firstRun, lastRun])) {
+    await addFact(db, { runId: run, seriesId: id, source: "tmdb", score: 8, voteCount: 100 });
+    await addFact(db, { runId: run, seriesId: id, source: "imdb", score: 8.5, voteCount: 1000 });
+  }
+}
+
+/** Inserts one rating fact. */
+export async function addFact(
+  db: TestDatabase,
+  f: { runId: number; seriesId: number; source: string; score: number; voteCount?: number | null; grain?: string },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count, grain) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [f.runId, f.seriesId, f.source, f.score, f.voteCount ?? null, f.grain ?? "series"],
+  );
+}
+
+/** Runs `sql` with foreign keys not enforced (session_replication_role = replica), as a broken loader or manual edit could leave the data. */
+export async function withoutForeignKeys(db: TestDatabase, sql: string, params: unknown[] = []): Promise<void> {
+  await db.query(`SET session_replication_role = replica`);
+  try {
+    await db.query(sql, params);
+  } finally {
+    await db.query(`SET session_replication_role = origin`);
+  }
+}
