@@ -14,7 +14,7 @@ import { performance } from "node:perf_hooks";
 import type { App } from "../app.js";
 import { applyMigrations } from "../db/migrate.js";
 import type { RatingObservation, RatingSourceKey, RecordIssue, SeriesRecord } from "../domain.js";
-import { RateLimitedError, UpstreamHttpError, errorMessage } from "../errors.js";
+import { RateLimitedError, UpstreamError, UpstreamHttpError, errorMessage } from "../errors.js";
 import type { UpstreamStats } from "../http/client.js";
 import type { UpstreamName } from "../metrics/metrics.js";
 import { addCounts, insertRatingFacts, upsertGenres, upsertSeries, type RowCounts } from "../load/loader.js";
@@ -63,7 +63,8 @@ export type RunOutcome = "succeeded" | "failed" | "failed_quality";
 
 /** OMDb stage outcome for the summary. */
 export interface OmdbStageSummary {
-  status: "done" | "disabled" | "no_api_key" | "quota_exhausted" | "budget_exhausted";
+  /** `unavailable`: OMDb kept failing (10 lookups in a row), so the stage stopped early. */
+  status: "done" | "disabled" | "no_api_key" | "quota_exhausted" | "budget_exhausted" | "unavailable";
   lookedUp: number;
   found: number;
   notFound: number;
@@ -100,6 +101,9 @@ export interface HarvestSummary {
 }
 
 const isoNow = (app: App) => app.now().toISOString();
+
+/** OMDb lookups failing in a row (after their retries) after which the OMDb stage stops. */
+const OMDB_MAX_CONSECUTIVE_ERRORS = 10;
 
 /** Share of failed series detail requests above which the run is failed rather than continued. */
 const MAX_DETAIL_FAILURE_RATIO = 0.05;
@@ -334,6 +338,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
           ORDER BY e.last_success_at ASC NULLS FIRST, e.last_attempt_at ASC NULLS FIRST, s.series_id`;
         progress.start("enrichments", targets.length);
         let stopped = false;
+        let consecutiveErrors = 0;
         const states: EnrichmentStateRow[] = [];
         const found: RatingObservation[] = [];
         const omdb = app.clients.omdb;
@@ -396,12 +401,17 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
                     Object.assign(state, { status: "error", detail: "response does not match its schema" });
                     break;
                 }
+                consecutiveErrors = 0;
               } catch (error) {
-                if (error instanceof UpstreamHttpError && !error.retryable) {
-                  summary.errors += 1;
-                  Object.assign(state, { status: "error", detail: errorMessage(error) });
-                } else {
-                  throw error;
+                // One series' failure (after retries) does not fail the run; OMDb failing throughout stops the stage.
+                if (!(error instanceof UpstreamError)) throw error;
+                summary.errors += 1;
+                consecutiveErrors += 1;
+                Object.assign(state, { status: "error", detail: errorMessage(error) });
+                if (consecutiveErrors >= OMDB_MAX_CONSECUTIVE_ERRORS && !stopped) {
+                  stopped = true;
+                  summary.status = "unavailable";
+                  log.warn({ err: error }, "OMDb keeps failing: no more OMDb calls in this run");
                 }
               } finally {
                 progress.tick("enrichments");

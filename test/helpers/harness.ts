@@ -16,8 +16,8 @@ export interface Harness {
   app: App;
   /** Every log line written so far (JSON text). */
   logs: string[];
-  /** Builds another App on the same database and upstreams (e.g. a second harvest process). */
-  newApp(): Promise<App>;
+  /** Builds another App on the same database and upstreams (e.g. a second harvest process), optionally with a clock. */
+  newApp(now?: () => Date): Promise<App>;
   close(): Promise<void>;
 }
 
@@ -47,8 +47,8 @@ export async function startHarness(
     },
   });
   const apps: App[] = [];
-  const newApp = async () => {
-    const app = await createApp(config, { logDestination: destination });
+  const newApp = async (now?: () => Date) => {
+    const app = await createApp(config, { logDestination: destination, now });
     apps.push(app);
     return app;
   };

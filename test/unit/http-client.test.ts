@@ -1,0 +1,125 @@
+/**
+ * The per-upstream HTTP client against a local replay server: Retry-After is honoured without using up a
+ * retry, 5xx are retried with backoff, other 4xx are not, credentials never leave the client in errors.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { RateLimitedError, UpstreamHttpError } from "../../src/errors.js";
+import { createUpstreamClient, type UpstreamClientOptions } from "../../src/http/client.js";
+import { HarvesterMetrics } from "../../src/metrics/metrics.js";
+import { startReplayServer, type ReplayRoute, type ReplayServer } from "../../src/replay/server.js";
+
+const servers: ReplayServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function serve(routes: Record<string, ReplayRoute>): Promise<ReplayServer> {
+  const server = await startReplayServer({ name: "test", routes: new Map(Object.entries(routes)), auth: { param: "api_key", values: ["secret-key-123"], unauthorized: { status: 401, body: { status_code: 7 } } } });
+  servers.push(server);
+  return server;
+}
+
+function client(server: ReplayServer, over: Partial<UpstreamClientOptions> = {}) {
+  const metrics = new HarvesterMetrics();
+  return {
+    metrics,
+    client: createUpstreamClient({
+      name: "tmdb",
+      baseUrl: server.url,
+      timeoutMs: 2000,
+      requestsPerSecond: 1000,
+      maxConcurrent: 10,
+      retry: { maxRetries: 3, backoffBaseMs: 50, backoffMaxMs: 200, maxRateLimitWaits: 3 },
+      auth: { params: { api_key: "secret-key-123" } },
+      metrics,
+      ...over,
+    }),
+  };
+}
+
+describe("UpstreamClient", () => {
+  it("waits for Retry-After on 429 and then succeeds, without using up a retry", async () => {
+    const server = await serve({ "/x": [{ status: 429, body: {}, headers: { "Retry-After": "1" } }, { body: { ok: true } }] });
+    const { client: c, metrics } = client(server, { retry: { maxRetries: 0, backoffBaseMs: 50, backoffMaxMs: 50, maxRateLimitWaits: 3 } });
+    const response = await c.get("/x");
+    expect(JSON.parse(response.text)).toEqual({ ok: true });
+    const [first, second] = server.requests;
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+    expect(c.stats()).toMatchObject({ requests: 2, retries: 0, throttled: 1 });
+    expect((await metrics.registry.getSingleMetric("tv_harvester_http_throttled_total")?.get())?.values[0]?.value).toBe(1);
+  });
+
+  it("waits at least a second when Retry-After is 0", async () => {
+    const server = await serve({ "/x": [{ status: 429, body: {}, headers: { "Retry-After": "0" } }, { body: {} }] });
+    await client(server).client.get("/x");
+    expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it("gives up after too many 429s with RateLimitedError", async () => {
+    const server = await serve({ "/x": { status: 429, body: {}, headers: { "Retry-After": "0" } } });
+    const { client: c } = client(server, { retry: { maxRetries: 3, backoffBaseMs: 10, backoffMaxMs: 10, maxRateLimitWaits: 1 } });
+    await expect(c.get("/x")).rejects.toBeInstanceOf(RateLimitedError);
+    expect(server.count("/x")).toBe(2);
+  });
+
+  it("retries 500, 500 then gets 200, with backoff", async () => {
+    const server = await serve({ "/x": [{ status: 500, body: "boom" }, { status: 500, body: "boom" }, { body: { ok: 1 } }] });
+    const { client: c } = client(server);
+    const response = await c.get("/x");
+    expect(response.status).toBe(200);
+    expect(server.count("/x")).toBe(3);
+    expect(c.stats()).toMatchObject({ requests: 3, retries: 2 });
+    expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(45);
+  });
+
+  it("does not retry other 4xx, and the error names the status without the key", async () => {
+    const server = await serve({ "/x": { status: 404, body: { status_code: 34 } } });
+    const error = await client(server).client.get("/x", { page: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamHttpError);
+    expect((error as UpstreamHttpError).status).toBe(404);
+    expect((error as UpstreamHttpError).retryable).toBe(false);
+    expect(server.count("/x?page=1")).toBe(1);
+    expect(String((error as Error).message)).not.toContain("secret-key-123");
+    expect((error as UpstreamHttpError).url).toContain("api_key=[REDACTED]");
+  });
+
+  it("returns accepted statuses to the caller", async () => {
+    const server = await serve({ "/x": { status: 404, body: { status_code: 34 } } });
+    const response = await client(server).client.get("/x", {}, { acceptStatus: (s) => s === 404 });
+    expect(response.status).toBe(404);
+  });
+
+  it("retries timeouts and connection errors, then fails with a retryable error", async () => {
+    const server = await serve({ "/slow": { body: {}, delayMs: 500 } });
+    const { client: c } = client(server, { timeoutMs: 100, retry: { maxRetries: 2, backoffBaseMs: 10, backoffMaxMs: 10, maxRateLimitWaits: 1 } });
+    const error = await c.get("/slow").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamHttpError);
+    expect((error as UpstreamHttpError).status).toBe(0);
+    expect(server.count("/slow")).toBe(3);
+    const closed = createUpstreamClient({ name: "omdb", baseUrl: "http://127.0.0.1:9", timeoutMs: 500, requestsPerSecond: 100, maxConcurrent: 1, retry: { maxRetries: 1, backoffBaseMs: 10, backoffMaxMs: 10, maxRateLimitWaits: 1 } });
+    await expect(closed.get("/")).rejects.toMatchObject({ status: 0, retryable: true });
+    expect(closed.stats()).toMatchObject({ requests: 2, retries: 1 });
+  });
+
+  it("keeps other upstreams going while one waits out a 429", async () => {
+    const throttled = await serve({ "/x": [{ status: 429, body: {}, headers: { "Retry-After": "2" } }, { body: {} }] });
+    const other = await serve({ "/y": { body: {} } });
+    const a = client(throttled).client;
+    const b = client(other).client;
+    const started = Date.now();
+    const slow = a.get("/x");
+    await new Promise((r) => setTimeout(r, 100));
+    await b.get("/y");
+    expect(Date.now() - started).toBeLessThan(1000);
+    await slow;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+  });
+
+  it("spaces requests to the configured rate", async () => {
+    const server = await serve({ "/z": { body: {} } });
+    const { client: c } = client(server, { requestsPerSecond: 20, maxConcurrent: 5 });
+    await Promise.all(Array.from({ length: 11 }, () => c.get("/z")));
+    const times = server.requests.map((r) => r.at);
+    expect(times[10]! - times[0]!).toBeGreaterThanOrEqual(450);
+  });
+});
