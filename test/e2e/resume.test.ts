@@ -1,0 +1,130 @@
+/**
+ * A harvest killed midway (SIGKILL, as a crash or an OOM kill would) and resumed with `--resume` ends with
+ * the same tables as an uninterrupted harvest, and asks the upstreams for nothing it had already staged.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { createApp, type App } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
+import { runHarvest } from "../../src/pipeline/harvest.js";
+import { buildApiRoutes, omdbKey, tmdbKey, type ReplayDataset } from "../../src/replay/dataset.js";
+import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+function dataset(): ReplayDataset {
+  return { ...buildApiRoutes(DEMO_CATALOGUE), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+}
+
+/** The replay route key a staged request key corresponds to. */
+function routeOf(upstream: string, key: string): string {
+  if (upstream === "omdb") return omdbKey(key.replace(/^i=/, ""));
+  const details = /^tv\/(\d+)$/.exec(key);
+  return details ? tmdbKey.details(Number(details[1])) : `/3/${key}`;
+}
+
+/** Tables of the star schema, without run-time columns (timestamps). */
+async function snapshot(db: TestDatabase) {
+  return {
+    series: await db.query(`SELECT series_id, title, original_title, first_air_date, release_year, status, original_language, origin_countries, number_of_seasons, number_of_episodes, plot, imdb_id, tvdb_id, wikidata_id, popularity FROM series_dim ORDER BY series_id`),
+    genres: await db.query(`SELECT * FROM genre_dim ORDER BY genre_id`),
+    networks: await db.query(`SELECT * FROM network_dim ORDER BY network_id`),
+    seriesGenre: await db.query(`SELECT * FROM series_genre ORDER BY series_id, genre_id`),
+    seriesNetwork: await db.query(`SELECT * FROM series_network ORDER BY series_id, network_id`),
+    facts: await db.query(`SELECT run_id, series_id, source_key, score::text, vote_count, grain, method FROM rating_fact ORDER BY series_id, source_key`),
+    analytics: await db.query(`SELECT series_id, title, genres, network, tmdb_score::text, tmdb_votes, imdb_rating::text, imdb_votes FROM analytics.series_ratings ORDER BY series_id`),
+  };
+}
+
+async function harvestKilledWhen(upstreams: ReplayUpstreams, db: TestDatabase, env: Record<string, string>, killWhen: () => boolean) {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "harvest", "--max-pages", "2", "--no-scrape"], {
+    cwd: ROOT,
+    env: { ...process.env, ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!killWhen()) {
+    if (Date.now() > deadline) throw new Error(`the harvest never reached the kill point: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`the harvest ended before the kill point (exit ${child.exitCode}): ${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill("SIGKILL");
+  await exited;
+}
+
+async function uninterruptedSnapshot() {
+  const upstreams = await startReplayUpstreams(dataset());
+  const db = await createTestDatabase();
+  const app = await createApp(loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent" }));
+  cleanups.push(async () => {
+    await app.close();
+    await upstreams.close();
+    await db.drop();
+  });
+  const summary = await runHarvest(app, { maxPages: 2, scrape: false });
+  expect(summary.status).toBe("succeeded");
+  return snapshot(db);
+}
+
+describe("harvest --resume", () => {
+  let reference: Awaited<ReturnType<typeof snapshot>>;
+
+  it.each([
+    { stage: "details", env: { TMDB_REQUESTS_PER_SECOND: "15" }, kill: (u: ReplayUpstreams) => u.tmdb.count() >= 18 },
+    { stage: "omdb", env: { OMDB_REQUESTS_PER_SECOND: "8", OMDB_MAX_CONCURRENT: "2" }, kill: (u: ReplayUpstreams) => u.omdb.count() >= 12 },
+  ])("resumes a harvest killed during the $stage stage to the same tables, re-asking nothing it had", async ({ env, kill }) => {
+    reference ??= await uninterruptedSnapshot();
+    const upstreams = await startReplayUpstreams(dataset());
+    const db = await createTestDatabase();
+    let app: App | undefined;
+    cleanups.push(async () => {
+      await app?.close();
+      await upstreams.close();
+      await db.drop();
+    });
+
+    await harvestKilledWhen(upstreams, db, env, () => kill(upstreams));
+    expect(await db.query(`SELECT run_id, status::text FROM harvest_run`)).toEqual([{ run_id: 1, status: "running" }]);
+    const staged = await db.query<{ upstream: string; request_key: string }>(`SELECT upstream, request_key FROM staged_response`);
+    expect(staged.length).toBeGreaterThan(5);
+    const stagedRoutes = new Set(staged.map((s) => `${s.upstream} ${routeOf(s.upstream, s.request_key)}`));
+    const seenBefore = { tmdb: upstreams.tmdb.requests.length, omdb: upstreams.omdb.requests.length };
+
+    app = await createApp(loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent" }));
+    const summary = await runHarvest(app, { resume: true });
+    expect(summary).toMatchObject({ runId: 1, status: "succeeded", resumed: true, seriesLoaded: 40 });
+    expect(summary.reusedFromStage).toBe(staged.length);
+
+    const askedAgain = [
+      ...upstreams.tmdb.requests.slice(seenBefore.tmdb).map((r) => `tmdb ${r.key}`),
+      ...upstreams.omdb.requests.slice(seenBefore.omdb).map((r) => `omdb ${r.key}`),
+    ];
+    expect(askedAgain.filter((k) => stagedRoutes.has(k))).toEqual([]);
+    // Everything not staged was asked exactly once by the resumed run: 43 TMDB + 40 OMDb answers in all.
+    expect(askedAgain.length).toBe(43 + 40 - staged.length);
+    expect(await snapshot(db)).toEqual(reference);
+    expect(await db.query(`SELECT status::text, resume_count FROM harvest_run`)).toEqual([{ status: "succeeded", resume_count: 1 }]);
+  });
+
+  it("refuses to resume when there is nothing to resume", async () => {
+    const upstreams = await startReplayUpstreams(dataset());
+    const db = await createTestDatabase();
+    const app = await createApp(loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent" }));
+    cleanups.push(async () => {
+      await app.close();
+      await upstreams.close();
+      await db.drop();
+    });
+    await expect(runHarvest(app, { resume: true })).rejects.toThrow(/nothing to resume/);
+  });
+});
