@@ -153,6 +153,25 @@ function receivedFromMessage(message: string): string | undefined {
   return /received (\w+)/.exec(message)?.[1];
 }
 
+/**
+ * The issue for a response body that could not be used as JSON (the caller's parse gave no value):
+ * - the text parses, but to a scalar or null (`null`, `"Service Unavailable"`) → `schema_mismatch`;
+ * - it starts like JSON (`{`, `[`) but does not parse (a truncated body) → `invalid_json`;
+ * - anything else (an HTML error page, an empty body, no body) → `not_json`.
+ * The message names the first characters of the body (secrets are removed later by the quarantine).
+ */
+export function nonJsonBodyIssue(text: string | null | undefined): RecordIssue {
+  const body = text ?? "";
+  const head = JSON.stringify(truncate(body.trim(), 60));
+  try {
+    JSON.parse(body);
+    return { path: "", message: `body is JSON but not an object: ${head}`, reason: "schema_mismatch" };
+  } catch {
+    if (/^\s*[[{]/.test(body)) return { path: "", message: `body is not valid JSON (truncated?): ${head}`, reason: "invalid_json" };
+    return { path: "", message: body.trim() === "" ? "empty body where JSON was expected" : `body is not JSON: ${head}`, reason: "not_json" };
+  }
+}
+
 /** The reason a record is quarantined under: the reason of its first issue (`schema_mismatch` if none). */
 export function primaryReason(issues: readonly RecordIssue[]): QuarantineReason {
   return issues[0]?.reason ?? "schema_mismatch";

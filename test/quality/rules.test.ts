@@ -6,6 +6,7 @@ import {
   checkSeries,
   isValidCalendarDate,
   issuesFromZod,
+  nonJsonBodyIssue,
   parseUpstreamNumber,
   primaryReason,
   scoreCountFlags,
@@ -271,5 +272,19 @@ describe("issuesFromZod", () => {
     }
     const root = z.object({ a: z.string() }).safeParse(null);
     if (!root.success) expect(issuesFromZod(root.error)).toEqual([expect.objectContaining({ path: "", reason: "schema_mismatch" })]);
+  });
+});
+
+describe("nonJsonBodyIssue", () => {
+  it.each([
+    ['{"id": 1396, "name": "Breaking', "invalid_json"],
+    ["  [1, 2", "invalid_json"],
+    ["<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "not_json"],
+    ["", "not_json"],
+    [null, "not_json"],
+    ["null", "schema_mismatch"],
+    ['"Service Unavailable"', "schema_mismatch"],
+  ] as const)("%j → %s", (text, reason) => {
+    expect(nonJsonBodyIssue(text)).toMatchObject({ path: "", reason });
   });
 });
