@@ -32,7 +32,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   let exitCode = 0;
   let config: Config | undefined;
   const getConfig = (): Config => {
-    config ??= loadConfig(env);
+    // On a terminal the progress bar tells the story: only warnings and errors are logged unless asked.
+    config ??= loadConfig(io.interactive && !env.LOG_LEVEL ? { ...env, LOG_LEVEL: "warn" } : env);
     return config;
   };
   /** Runs `fn` with an app built from the configuration, closing it afterwards. */

@@ -169,6 +169,9 @@ const envSchema = z.object({
   QUALITY_FRESHNESS_MAX_DAYS: positiveNumber(8),
 });
 
+/** Names of every environment variable the configuration reads (`.env.example` documents each). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 /** Validated configuration. Durations are converted to milliseconds where the name says `Ms`. */
 export interface Config {
   tmdb: {

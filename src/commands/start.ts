@@ -46,6 +46,7 @@ export async function startCommand(config: Config, env: Record<string, string | 
       ...upstreams.env,
       // The replays are local: no need to throttle the ratings sites to 1 request/second.
       SCRAPE_REQUESTS_PER_SECOND: env.SCRAPE_REQUESTS_PER_SECOND ?? "50",
+      OMDB_REQUESTS_PER_SECOND: env.OMDB_REQUESTS_PER_SECOND ?? "50",
       HTTP_BACKOFF_BASE_MS: env.HTTP_BACKOFF_BASE_MS ?? "100",
     });
     const app = await createApp(demoConfig, { onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL: ${url}\n`) });

@@ -34,5 +34,11 @@ export async function runEnrichmentStages(
     input.series.map((s) => ({ id: s.id, title: s.title, originalTitle: s.originalTitle, firstAirDate: s.firstAirDate, wikidataId: s.wikidataId })),
   );
   const { observations, ...rest } = result;
-  return { observations, summary: { ...rest, status: "done" } };
+  // The star schema's grain is the series: a season page's score (an override can point at one) is not a
+  // score of the series, so it is not loaded.
+  const seriesGrain = observations.filter((o) => o.grain === "series");
+  if (seriesGrain.length < observations.length) {
+    input.logger.warn({ skipped: observations.length - seriesGrain.length }, "season-grain scores are not loaded as series scores");
+  }
+  return { observations: seriesGrain, summary: { ...rest, status: "done" } };
 }

@@ -19,7 +19,7 @@ import type { UpstreamStats } from "../http/client.js";
 import type { UpstreamName } from "../metrics/metrics.js";
 import { addCounts, insertRatingFacts, upsertGenres, upsertSeries, type RowCounts } from "../load/loader.js";
 import { Quarantine, type QuarantineCount } from "../quality/quarantine.js";
-import { checkRating, checkSeries, primaryReason } from "../quality/rules.js";
+import { checkRating, checkSeries, nonJsonBodyIssue, primaryReason } from "../quality/rules.js";
 import { OmdbBudget } from "../sources/omdb/budget.js";
 import { classifyOmdbAnswer, omdbSeriesRequest, toOmdbRatings } from "../sources/omdb/omdb.js";
 import {
@@ -289,7 +289,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
             return null;
           }
           if (answer.json === undefined) {
-            const issues: RecordIssue[] = [{ path: "", message: "response body is not JSON", reason: "invalid_json" }];
+            const issues: RecordIssue[] = [nonJsonBodyIssue(answer.text)];
             quarantine.drift({ source: "tmdb_series", upstreamKey: req.key, issues, payload: answer.text });
             return null;
           }
@@ -366,7 +366,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
                 });
                 if (answer.fromStage) reused += 1;
                 summary.lookedUp += 1;
-                const result = classifyOmdbAnswer(answer.status, answer.json);
+                const result = classifyOmdbAnswer(answer.status, answer.json, answer.text);
                 switch (result.kind) {
                   case "found": {
                     const mapped = toOmdbRatings(target.series_id, result.title);

@@ -9,7 +9,7 @@ import type { HarvestSummary } from "./harvest.js";
 
 /** Runs the suite for `runId`; `failed` is true when an error-severity expectation failed. */
 export async function runQualityStage(app: App, runId: number): Promise<{ results: HarvestSummary["quality"]; failed: boolean }> {
-  const results = await runExpectations({ prisma: app.prisma, metrics: app.metrics, now: app.now }, runId);
+  const results = await runExpectations({ prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }, runId);
   for (const r of results.filter((x) => !x.passed)) {
     app.logger.warn({ runId, check: r.check, severity: r.severity, observed: r.observed, threshold: r.threshold, details: r.details }, "expectation failed");
   }

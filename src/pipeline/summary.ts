@@ -22,7 +22,14 @@ export function formatSummary(summary: HarvestSummary): string {
   row("requests", requests.length ? requests.map(([u, s]) => `${u}=${s?.requests ?? 0}${s?.retries ? ` (${s.retries} retries)` : ""}${s?.throttled ? ` (${s.throttled}×429)` : ""}`).join(", ") : "none");
   if (summary.reusedFromStage > 0) row("re-used from stage", summary.reusedFromStage);
   row("omdb", `${summary.omdb.status}: ${summary.omdb.found} found, ${summary.omdb.notFound} not found, ${summary.omdb.skipped} skipped${summary.omdb.budgetRemaining === null ? "" : `, budget left ${summary.omdb.budgetRemaining}`}`);
-  if (summary.enrichment) row("ratings sites", summary.enrichment.status === "disabled" ? "disabled" : JSON.stringify(Object.fromEntries(Object.entries(summary.enrichment).filter(([k]) => k !== "status"))));
+  const enrichment = summary.enrichment;
+  if (enrichment?.status === "disabled") row("ratings sites", "disabled");
+  else if (enrichment) {
+    for (const [site, c] of Object.entries(enrichment.bySite)) {
+      const strategies = Object.entries(c.strategies).map(([name, n]) => `${name}=${n}`).join(" ");
+      row(site, `${c.pagesParsed} parsed, ${c.noPage} without page, ${c.layoutChanges} layout changes, ${c.browserFallbacks} via browser, ${c.slugsRejected} wrong-show slugs rejected${strategies ? ` [${strategies}]` : ""}`);
+    }
+  }
   const failed = summary.quality.filter((q) => !q.passed);
   row("quality checks", `${summary.quality.length - failed.length}/${summary.quality.length} passed`);
   for (const q of failed) row("", `FAILED ${q.severity} ${q.check}: observed ${q.observed ?? "n/a"}, expected ${q.threshold ?? ""}`);

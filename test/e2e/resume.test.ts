@@ -79,7 +79,7 @@ async function uninterruptedSnapshot() {
 describe("harvest --resume", () => {
   let reference: Awaited<ReturnType<typeof snapshot>>;
 
-  it.each([
+  it.each<{ stage: string; env: Record<string, string>; kill: (u: ReplayUpstreams) => boolean }>([
     { stage: "details", env: { TMDB_REQUESTS_PER_SECOND: "15" }, kill: (u: ReplayUpstreams) => u.tmdb.count() >= 18 },
     { stage: "omdb", env: { OMDB_REQUESTS_PER_SECOND: "8", OMDB_MAX_CONCURRENT: "2" }, kill: (u: ReplayUpstreams) => u.omdb.count() >= 12 },
   ])("resumes a harvest killed during the $stage stage to the same tables, re-asking nothing it had", async ({ env, kill }) => {

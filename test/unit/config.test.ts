@@ -37,3 +37,13 @@ describe("loadConfig", () => {
     expect(loadConfig({ TMDB_API_URL: "", OMDB_DAILY_BUDGET: " " }).omdb.dailyBudget).toBe(1000);
   });
 });
+
+describe(".env.example", () => {
+  it("documents every variable the configuration reads, and nothing else", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { ENV_VARIABLES } = await import("../../src/config.js");
+    const text = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
+    const documented = [...text.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    expect([...documented].sort()).toEqual([...ENV_VARIABLES].sort());
+  });
+});
