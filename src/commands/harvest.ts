@@ -1,11 +1,14 @@
 /**
  * `tv-harvester harvest [--max-pages N] [--no-omdb] [--no-scrape] [--resume]`: one harvest run.
- * Exit code 0 when the run succeeded, 1 when it failed (including failed-quality).
+ * Exit code 0 when the run succeeded, 1 when it failed (including failed-quality). With PUSHGATEWAY_URL set,
+ * the run's metrics are pushed to the Pushgateway at the end.
  */
 import type { App } from "../app.js";
 import { runHarvest, type HarvestOptions } from "../pipeline/harvest.js";
 import { silentProgress, terminalProgress } from "../pipeline/progress.js";
 import { formatSummary } from "../pipeline/summary.js";
+import { pushHarvestMetrics } from "../metrics/push.js";
+import { errorMessage } from "../errors.js";
 import type { CommandIO } from "./io.js";
 
 /** Options of the harvest command as parsed by the CLI. */
@@ -23,5 +26,15 @@ export async function harvestCommand(app: App, options: HarvestCommandOptions, i
   const summary = await runHarvest(app, harvestOptions);
   io.stdout(`${formatSummary(summary)}\n`);
   app.logger.info({ summary }, "harvest summary");
+  if (app.config.pushgatewayUrl) {
+    // A one-shot run has no /metrics endpoint to be scraped: it pushes. A failed run keeps the gateway's
+    // last-success timestamp (see src/metrics/push.ts). A push failure is logged, not a run failure.
+    try {
+      const pushed = await pushHarvestMetrics(app.metrics, app.config.pushgatewayUrl, { succeeded: summary.status === "succeeded" });
+      app.logger.info({ method: pushed.method, families: pushed.metricNames.length }, "metrics pushed to the Pushgateway");
+    } catch (error) {
+      app.logger.warn({ err: error, error: errorMessage(error) }, "could not push metrics to the Pushgateway");
+    }
+  }
   return summary.status === "succeeded" ? 0 : 1;
 }

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import type { RatingObservation, RecordIssue } from "../../domain.js";
-import { issuesFromZod, parseUpstreamNumber } from "../../quality/rules.js";
+import { issuesFromZod, nonJsonBodyIssue, parseUpstreamNumber } from "../../quality/rules.js";
 
 /** The lookup of one series: staging key, path and parameters (the API key is added by the client). */
 export const omdbSeriesRequest = (imdbId: string) => ({
@@ -47,8 +47,9 @@ const QUOTA = /request limit reached/i;
  * Classifies an OMDb answer.
  * @param status HTTP status (200 for most answers, 401 for quota or key problems)
  * @param body the parsed JSON body, or undefined when it was not JSON
+ * @param text the body text when it was not JSON, to tell truncated JSON from an HTML page
  */
-export function classifyOmdbAnswer(status: number, body: unknown): OmdbAnswer {
+export function classifyOmdbAnswer(status: number, body: unknown, text?: string | null): OmdbAnswer {
   const error = omdbErrorSchema.safeParse(body);
   if (error.success) {
     const message = error.data.Error;
@@ -57,7 +58,7 @@ export function classifyOmdbAnswer(status: number, body: unknown): OmdbAnswer {
     return { kind: "error", message };
   }
   if (status === 401) return { kind: "quota_exhausted", message: "HTTP 401" };
-  if (body === undefined) return { kind: "invalid", issues: [{ path: "", message: "response is not JSON", reason: "not_json" }] };
+  if (body === undefined) return { kind: "invalid", issues: [nonJsonBodyIssue(text)] };
   const title = omdbTitleSchema.safeParse(body);
   if (!title.success) return { kind: "invalid", issues: issuesFromZod(title.error) };
   return { kind: "found", title: title.data };

@@ -6,6 +6,7 @@
  */
 import type { z } from "zod";
 import type { RatingObservation, RecordIssue, SeriesRecord } from "../../domain.js";
+import { issuesFromZod } from "../../quality/rules.js";
 import {
   genreListSchema,
   seriesDetailsSchema,
@@ -49,13 +50,9 @@ export const seriesDetailsRequest = (id: number): TmdbRequest => ({
 /** Result of a parse: the value, or the zod issues as {@link RecordIssue}s. */
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: RecordIssue[] };
 
-/** Converts zod issues to record issues (`path` dotted, reason `schema_mismatch` or `missing_field`). */
+/** Converts zod issues to record issues (`path` dotted; reasons as in {@link issuesFromZod}: not_a_number, missing_field, …). */
 export function zodIssues(error: z.ZodError): RecordIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join("."),
-    message: issue.message,
-    reason: issue.code === "invalid_type" && /received undefined/.test(issue.message) ? "missing_field" : "schema_mismatch",
-  }));
+  return issuesFromZod(error);
 }
 
 function parseWith<T>(schema: z.ZodType<T>, body: unknown): ParseResult<T> {
