@@ -2,9 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
 import { PUSH_JOB, pushHarvestMetrics } from "../../src/metrics/push.js";
 import { freePort } from "../helpers/free-port.js";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parse, stringify } from "yaml";
 import { findBinary, parseExposition, startServer, type ServerProcess } from "./processes.js";
 
 const pushgatewayBinary = findBinary("prometheus-pushgateway");
+const prometheusBinary = findBinary("prometheus");
 
 /** Samples of job tv_harvester in the gateway's exposition. */
 async function groupSamples(url: string, name: string) {
@@ -67,5 +72,38 @@ describe.skipIf(!pushgatewayBinary)(`push to a real Pushgateway${pushgatewayBina
     expect(error).toBeInstanceOf(Error);
     expect(String((error as Error).message)).toMatch(/status 40\d/);
     expect(String((error as Error).message)).not.toContain("hunter2");
+  });
+
+  it.skipIf(!prometheusBinary)("Prometheus scrapes the gateway with prometheus.yml's pushgateway job: the pushed job label is kept", async () => {
+    await pushHarvestMetrics(runMetrics("succeeded", 1_700_000_000), url, { succeeded: true });
+    // The committed scrape job, pointed at this gateway, scraping every second.
+    const committed = parse(readFileSync(path.resolve(import.meta.dirname, "../../prometheus/prometheus.yml"), "utf8")) as {
+      scrape_configs: { job_name: string; honor_labels?: boolean; static_configs: { targets: string[] }[] }[];
+    };
+    const job = committed.scrape_configs.find((c) => c.job_name === "pushgateway")!;
+    expect(job.honor_labels).toBe(true);
+    job.static_configs = [{ targets: [url.replace("http://", "")] }];
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tvh-prom-push-"));
+    writeFileSync(path.join(dir, "prometheus.yml"), stringify({ global: { scrape_interval: "1s" }, scrape_configs: [job] }));
+    const promPort = await freePort();
+    const prometheus = await startServer(
+      prometheusBinary!,
+      [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${promPort}`],
+      `http://127.0.0.1:${promPort}/-/ready`,
+    );
+    try {
+      const query = encodeURIComponent('tv_harvester_last_success_timestamp_seconds{job="tv_harvester"}');
+      let result: { metric: Record<string, string>; value: [number, string] }[] = [];
+      for (let i = 0; i < 40 && result.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        const body = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${query}`)).json()) as { data: { result: typeof result } };
+        result = body.data.result;
+      }
+      expect(result).toHaveLength(1);
+      expect(result[0]!.value[1]).toBe("1700000000");
+      expect(result[0]!.metric.exported_job).toBeUndefined();
+    } finally {
+      await prometheus.stop();
+    }
   });
 });
