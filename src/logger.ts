@@ -28,9 +28,10 @@ export function createLogger(options: { level: string; scrubber: SecretScrubber;
           method.apply(this, scrubbed);
         },
       },
+      // `formatters.log` runs first and turns errors into {type, message} (see SecretScrubber.scrubJson);
+      // this keeps pino's default serializer from re-wrapping that object.
       serializers: {
-        err: (error: unknown) =>
-          error instanceof Error ? { type: error.name, message: scrubber.scrubText(error.message) } : { message: scrubber.scrubText(String(error)) },
+        err: (error: unknown) => (error instanceof Error ? { type: error.name, message: scrubber.scrubText(error.message) } : error),
       },
     },
     options.destination ?? pino.destination({ fd: 2, sync: true }),

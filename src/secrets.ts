@@ -57,9 +57,13 @@ export class SecretScrubber {
     return out;
   }
 
-  /** A deep copy of a JSON value with secrets removed from every string (keys included). */
+  /**
+   * A deep copy of a JSON value with secrets removed from every string (keys included). An `Error` becomes
+   * `{type, message}` (its other properties, e.g. an HTTP library's request config, are dropped).
+   */
   scrubJson(value: unknown): unknown {
     if (typeof value === "string") return this.scrubText(value);
+    if (value instanceof Error) return { type: value.name, message: this.scrubText(value.message) };
     if (Array.isArray(value)) return value.map((v) => this.scrubJson(v));
     if (value !== null && typeof value === "object") {
       const out: Record<string, unknown> = {};

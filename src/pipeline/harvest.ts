@@ -342,7 +342,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
         const states: EnrichmentStateRow[] = [];
         const found: RatingObservation[] = [];
         const omdb = app.clients.omdb;
-        const pending: Promise<void>[] = [];
+        const inFlight = new Set<Promise<void>>();
         for (const target of targets) {
           // Sequential budget checks keep "oldest first" true when the budget runs out mid-way;
           // requests themselves still run concurrently through the client's limiter.
@@ -357,8 +357,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
           }
           states.push({ seriesId: target.series_id, status: "pending", detail: null, success: false });
           const state = states[states.length - 1]!;
-          pending.push(
-            (async () => {
+          const lookup = (async () => {
               try {
                 const answer = await staging.fetch(omdb, req.key, req.path, req.params, {
                   acceptStatus: (s) => s === 401,
@@ -416,12 +415,17 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
               } finally {
                 progress.tick("enrichments");
               }
-            })(),
+            })();
+          inFlight.add(lookup);
+          void lookup.then(
+            () => inFlight.delete(lookup),
+            () => inFlight.delete(lookup),
           );
-          // Bound the number of lookups in flight so a quota answer stops the rest quickly.
-          if (pending.length >= app.config.omdb.maxConcurrent * 2) await Promise.all(pending.splice(0));
+          // A sliding window of lookups in flight: enough to keep the limiter busy, few enough that a quota
+          // answer stops the rest quickly.
+          if (inFlight.size >= app.config.omdb.maxConcurrent * 2) await Promise.race(inFlight);
         }
-        await Promise.all(pending.splice(0));
+        await Promise.all(inFlight);
         await writeFacts(found);
         await recordEnrichmentStates(prisma, "omdb", states.filter((s) => s.status !== "pending"), app.now());
         await quarantine.flush();

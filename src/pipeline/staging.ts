@@ -26,6 +26,11 @@ interface StagedRow {
   status: number;
   payload: unknown;
   bodyText: string | null;
+  /**
+   * Whether the payload is kept in memory. Answers re-read on resume are; answers saved during this
+   * attempt are not (the pipeline has used them already; keeping 3,000 bodies would only cost memory).
+   */
+  retained: boolean;
 }
 
 /** Per-run store of upstream answers. Create with {@link StagingStore.open}. */
@@ -44,7 +49,7 @@ export class StagingStore {
       select: { upstream: true, requestKey: true, httpStatus: true, payload: true, bodyText: true },
     });
     const rows = new Map<string, StagedRow>();
-    for (const r of existing) rows.set(`${r.upstream}\u0000${r.requestKey}`, { status: r.httpStatus, payload: r.payload, bodyText: r.bodyText });
+    for (const r of existing) rows.set(`${r.upstream}\u0000${r.requestKey}`, { status: r.httpStatus, payload: r.payload, bodyText: r.bodyText, retained: true });
     return new StagingStore(prisma, runId, scrubber, rows);
   }
 
@@ -53,9 +58,9 @@ export class StagingStore {
     return this.rows.size;
   }
 
-  /** True when the answer for this key is already staged. */
+  /** True when the answer for this key can be served from the stage without asking the upstream. */
   has(upstream: string, key: string): boolean {
-    return this.rows.has(`${upstream}\u0000${key}`);
+    return this.rows.get(`${upstream}\u0000${key}`)?.retained ?? false;
   }
 
   /**
@@ -74,7 +79,7 @@ export class StagingStore {
     const mapKey = `${client.name}\u0000${key}`;
     const staged = this.rows.get(mapKey);
     const url = client.describe(path, params);
-    if (staged) {
+    if (staged && staged.retained) {
       return { status: staged.status, json: staged.payload ?? undefined, text: staged.bodyText, url, fromStage: true };
     }
     const response = await client.get(path, params, options);
@@ -90,6 +95,7 @@ export class StagingStore {
       status: response.status,
       payload: json === undefined ? null : this.scrubber.scrubJson(json),
       bodyText: text === null ? null : this.scrubber.scrubText(text.slice(0, MAX_BODY_TEXT)),
+      retained: false,
     };
     if (options?.shouldStage?.(row.status, row.payload) ?? true) await this.save(client.name, key, row);
     return { status: row.status, json: row.payload ?? undefined, text: row.bodyText, url: response.url, fromStage: false };
@@ -100,13 +106,13 @@ export class StagingStore {
    * the staged value on later calls with {@link StagingStore.get}.
    */
   async put(upstream: string, key: string, status: number, payload: unknown): Promise<void> {
-    await this.save(upstream, key, { status, payload: this.scrubber.scrubJson(payload), bodyText: null });
+    await this.save(upstream, key, { status, payload: this.scrubber.scrubJson(payload), bodyText: null, retained: true });
   }
 
-  /** The staged payload of `key`, or undefined. */
+  /** The staged payload of `key` when it is held in memory (re-read on resume, or put with {@link put}). */
   get(upstream: string, key: string): { status: number; payload: unknown } | undefined {
     const row = this.rows.get(`${upstream}\u0000${key}`);
-    return row ? { status: row.status, payload: row.payload } : undefined;
+    return row?.retained ? { status: row.status, payload: row.payload } : undefined;
   }
 
   private async save(upstream: string, key: string, row: StagedRow): Promise<void> {
@@ -123,6 +129,6 @@ export class StagingStore {
       ],
       skipDuplicates: true,
     });
-    this.rows.set(`${upstream}\u0000${key}`, row);
+    this.rows.set(`${upstream}\u0000${key}`, row.retained ? row : { status: row.status, payload: null, bodyText: null, retained: false });
   }
 }

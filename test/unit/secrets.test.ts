@@ -26,3 +26,17 @@ describe("SecretScrubber", () => {
     expect(scrubber.scrubText("abc")).toBe("abc");
   });
 });
+
+describe("logger", () => {
+  it("logs errors as type and message, with secrets removed", async () => {
+    const { Writable } = await import("node:stream");
+    const { createLogger } = await import("../../src/logger.js");
+    const lines: string[] = [];
+    const destination = new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) });
+    const logger = createLogger({ level: "info", scrubber: new SecretScrubber(["supersecretkey"]), destination });
+    logger.error({ err: new TypeError("request to ?api_key=supersecretkey failed") }, "failed with supersecretkey");
+    const entry = JSON.parse(lines[0]!);
+    expect(entry.err).toEqual({ type: "TypeError", message: `request to ?api_key=${REDACTED} failed` });
+    expect(entry.msg).toBe(`failed with ${REDACTED}`);
+  });
+});
