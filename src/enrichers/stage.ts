@@ -49,6 +49,17 @@ export interface ScrapeStageDeps {
   browser?: PageRenderer | null;
   /** Limit to these sites (default both). */
   sites?: readonly RatingSite[];
+  /**
+   * Page results of an earlier attempt of the same run (`harvest --resume`): a page found here is not
+   * fetched again, and every fetched page is put here. Results are stored without their HTML.
+   */
+  pageCache?: PageCache;
+}
+
+/** Where page results of a run are kept between attempts (the pipeline's staging store). */
+export interface PageCache {
+  get(site: RatingSite, path: string): PageFetchResult | undefined;
+  put(site: RatingSite, path: string, result: PageFetchResult): Promise<void>;
 }
 
 /** Counts of one site, for the run summary. */
@@ -176,6 +187,8 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
         const outcome = (name: string) => metrics.scraperPages.inc({ site, outcome: name });
 
         async function fetchPage(seriesId: number, path: string): Promise<PageFetchResult> {
+          const cached = deps.pageCache?.get(site, path);
+          if (cached) return cached;
           const result = await fetchRatingsPage(
             {
               client,
@@ -192,6 +205,8 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
             path,
           );
           if (result.kind !== "disallowed") counts.pagesFetched += 1;
+          // Transport errors are not kept: a resumed run should try those pages again.
+          if (result.kind !== "error") await deps.pageCache?.put(site, path, result.kind === "page" ? { ...result, html: "" } : result);
           return result;
         }
 

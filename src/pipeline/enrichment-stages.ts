@@ -4,7 +4,8 @@
  */
 import type { App } from "../app.js";
 import type { RatingObservation, SeriesRecord } from "../domain.js";
-import { runScrapeStage, type ScrapeStageResult } from "../enrichers/stage.js";
+import { runScrapeStage, type PageCache, type ScrapeStageResult } from "../enrichers/stage.js";
+import type { PageFetchResult } from "../enrichers/fetch-page.js";
 import type { Logger } from "../logger.js";
 import type { ProgressReporter } from "./progress.js";
 import type { StagingStore } from "./staging.js";
@@ -13,6 +14,25 @@ import type { StagingStore } from "./staging.js";
 export interface EnrichmentStageResult {
   observations: RatingObservation[];
   summary: (Omit<ScrapeStageResult, "observations"> & { status: "done" }) | { status: "disabled" };
+}
+
+/** The page results of a scrape, kept in the run's staging store (upstream = site, key = `page:<path>`). */
+function stagedPageCache(staging: StagingStore): PageCache {
+  return {
+    get(site, path) {
+      const staged = staging.get(site, `page:${path}`);
+      return staged && isPageFetchResult(staged.payload) ? staged.payload : undefined;
+    },
+    async put(site, path, result) {
+      await staging.put(site, `page:${path}`, "status" in result ? result.status : 0, result);
+    },
+  };
+}
+
+/** Narrows a staged payload to a page result (it was written by {@link stagedPageCache}). */
+function isPageFetchResult(value: unknown): value is PageFetchResult {
+  if (value === null || typeof value !== "object" || !("kind" in value) || !("url" in value)) return false;
+  return value.kind === "page" ? "parse" in value && typeof value.parse === "object" : ["gone", "blocked", "disallowed"].includes(String(value.kind));
 }
 
 /** Runs the Rotten Tomatoes and Metacritic enrichment for the series loaded in this run. */
@@ -30,6 +50,7 @@ export async function runEnrichmentStages(
       metrics: app.metrics,
       logger: input.logger,
       now: app.now,
+      pageCache: stagedPageCache(input.staging),
     },
     input.series.map((s) => ({ id: s.id, title: s.title, originalTitle: s.originalTitle, firstAirDate: s.firstAirDate, wikidataId: s.wikidataId })),
   );

@@ -11,6 +11,7 @@ import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
 import { runHarvest } from "../../src/pipeline/harvest.js";
 import { buildApiRoutes, omdbKey, tmdbKey, type ReplayDataset } from "../../src/replay/dataset.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
+import { buildSiteRoutes } from "../../src/replay/sites.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -19,13 +20,18 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-function dataset(): ReplayDataset {
-  return { ...buildApiRoutes(DEMO_CATALOGUE), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+function dataset(withSites = false): ReplayDataset {
+  const sites = withSites ? buildSiteRoutes(DEMO_CATALOGUE) : { wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+  return { ...buildApiRoutes(DEMO_CATALOGUE), ...sites };
 }
+
+/** No browser in these runs: the replayed pages are static. */
+const NO_BROWSER = { PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH: "/nonexistent/chromium" };
 
 /** The replay route key a staged request key corresponds to. */
 function routeOf(upstream: string, key: string): string {
   if (upstream === "omdb") return omdbKey(key.replace(/^i=/, ""));
+  if (upstream === "rottentomatoes" || upstream === "metacritic") return key.replace(/^page:/, "");
   const details = /^tv\/(\d+)$/.exec(key);
   return details ? tmdbKey.details(Number(details[1])) : `/3/${key}`;
 }
@@ -43,8 +49,9 @@ async function snapshot(db: TestDatabase) {
   };
 }
 
-async function harvestKilledWhen(upstreams: ReplayUpstreams, db: TestDatabase, env: Record<string, string>, killWhen: () => boolean) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "harvest", "--max-pages", "2", "--no-scrape"], {
+async function harvestKilledWhen(upstreams: ReplayUpstreams, db: TestDatabase, env: Record<string, string>, killWhen: () => boolean, scrape = false) {
+  const args = ["--import", "tsx", "src/main.ts", "harvest", "--max-pages", "2", ...(scrape ? [] : ["--no-scrape"])];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "ignore", "pipe"],
@@ -62,16 +69,16 @@ async function harvestKilledWhen(upstreams: ReplayUpstreams, db: TestDatabase, e
   await exited;
 }
 
-async function uninterruptedSnapshot() {
-  const upstreams = await startReplayUpstreams(dataset());
+async function uninterruptedSnapshot(scrape = false) {
+  const upstreams = await startReplayUpstreams(dataset(scrape));
   const db = await createTestDatabase();
-  const app = await createApp(loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent" }));
+  const app = await createApp(loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent", ...NO_BROWSER, SCRAPE_REQUESTS_PER_SECOND: "200" }));
   cleanups.push(async () => {
     await app.close();
     await upstreams.close();
     await db.drop();
   });
-  const summary = await runHarvest(app, { maxPages: 2, scrape: false });
+  const summary = await runHarvest(app, { maxPages: 2, scrape });
   expect(summary.status).toBe("succeeded");
   return snapshot(db);
 }
@@ -114,6 +121,35 @@ describe("harvest --resume", () => {
     expect(askedAgain.length).toBe(43 + 40 - staged.length);
     expect(await snapshot(db)).toEqual(reference);
     expect(await db.query(`SELECT status::text, resume_count FROM harvest_run`)).toEqual([{ status: "succeeded", resume_count: 1 }]);
+  });
+
+  it("resumes a harvest killed while scraping the ratings sites without fetching a staged page again", async () => {
+    const reference = await uninterruptedSnapshot(true);
+    const upstreams = await startReplayUpstreams(dataset(true));
+    const db = await createTestDatabase();
+    let app: App | undefined;
+    cleanups.push(async () => {
+      await app?.close();
+      await upstreams.close();
+      await db.drop();
+    });
+    const env = { ...NO_BROWSER, SCRAPE_REQUESTS_PER_SECOND: "8", OMDB_REQUESTS_PER_SECOND: "200", TMDB_REQUESTS_PER_SECOND: "200" };
+    await harvestKilledWhen(upstreams, db, env, () => upstreams.rottentomatoes.count() >= 12, true);
+    const staged = await db.query<{ upstream: string; request_key: string }>(`SELECT upstream, request_key FROM staged_response WHERE upstream IN ('rottentomatoes', 'metacritic')`);
+    expect(staged.length).toBeGreaterThan(5);
+    const stagedRoutes = new Set(staged.map((s) => `${s.upstream} ${routeOf(s.upstream, s.request_key)}`));
+    const seenBefore = { rottentomatoes: upstreams.rottentomatoes.requests.length, metacritic: upstreams.metacritic.requests.length };
+
+    app = await createApp(loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent", ...NO_BROWSER, SCRAPE_REQUESTS_PER_SECOND: "200" }));
+    const summary = await runHarvest(app, { resume: true });
+    expect(summary).toMatchObject({ runId: 1, status: "succeeded", resumed: true });
+    const askedAgain = [
+      ...upstreams.rottentomatoes.requests.slice(seenBefore.rottentomatoes).map((r) => `rottentomatoes ${r.key}`),
+      ...upstreams.metacritic.requests.slice(seenBefore.metacritic).map((r) => `metacritic ${r.key}`),
+    ];
+    expect(askedAgain.length).toBeGreaterThan(0);
+    expect(askedAgain.filter((k) => stagedRoutes.has(k))).toEqual([]);
+    expect(await snapshot(db)).toEqual(reference);
   });
 
   it("refuses to resume when there is nothing to resume", async () => {
