@@ -23,7 +23,8 @@ const httpUrl = (fallback: string) =>
       .transform((v) => (v ?? fallback).replace(/\/+$/, "")),
   );
 
-const positiveNumber = (fallback: number) =>
+/** A numeric variable: `fallback` when unset; otherwise a finite number accepted by `valid`. */
+const numberVar = (fallback: number, valid: (n: number) => boolean, expected: string) =>
   optionalString.pipe(
     z
       .string()
@@ -31,32 +32,20 @@ const positiveNumber = (fallback: number) =>
       .transform((v, ctx) => {
         if (v === undefined) return fallback;
         const n = Number(v);
-        if (!Number.isFinite(n) || n <= 0) {
-          ctx.addIssue({ code: "custom", message: `must be a positive number, got "${v}"` });
+        if (!Number.isFinite(n) || !valid(n)) {
+          ctx.addIssue({ code: "custom", message: `must be ${expected}, got "${v}"` });
           return z.NEVER;
         }
         return n;
       }),
   );
+
+const positiveNumber = (fallback: number) => numberVar(fallback, (n) => n > 0, "a positive number");
 
 const positiveInt = (fallback: number) =>
   positiveNumber(fallback).refine((n) => Number.isInteger(n), { message: "must be a whole number" });
 
-const nonNegativeInt = (fallback: number) =>
-  optionalString.pipe(
-    z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        if (v === undefined) return fallback;
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0) {
-          ctx.addIssue({ code: "custom", message: `must be a whole number >= 0, got "${v}"` });
-          return z.NEVER;
-        }
-        return n;
-      }),
-  );
+const nonNegativeInt = (fallback: number) => numberVar(fallback, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
 
 const postgresUrl = optionalString.pipe(
   z
