@@ -41,6 +41,11 @@ function validator() {
   const schema = withoutLegacyIds(JSON.parse(readFileSync(schemaFile, "utf8"))) as Record<string, unknown>;
   delete schema.$schema;
   const ajv = new Ajv2019({ allErrors: true, strict: false });
+  // The Compose schema's own formats (docker/compose's loader checks them); given as patterns here.
+  ajv.addFormat("duration", /^([+-]?\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
+  ajv.addFormat("ports", /^((\[?[\d.:a-fA-F]*\]?:)?(\d+(-\d+)?:)?)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
+  ajv.addFormat("expose", /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
+  ajv.addFormat("subnet_ip_address", /^[\d.:a-fA-F]+\/\d{1,3}$/);
   return ajv.compile(schema);
 }
 
