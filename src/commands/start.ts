@@ -3,8 +3,8 @@
  *
  * With TMDB credentials it is a real harvest. Without them it is a clearly labelled demo: local replay
  * servers answer with the project's own sample responses (src/demo, in the exact shapes of the real APIs),
- * the same pipeline loads them into the embedded database, and the top rows of `analytics.series_ratings`
- * are printed.
+ * the same pipeline loads them into an embedded database of its own (`<EMBEDDED_PG_DIR>-demo`, so demo
+ * rows never mix with real ones), and the top rows of `analytics.series_ratings` are printed.
  */
 import { createApp } from "../app.js";
 import { hasTmdbCredentials, loadConfig, type Config } from "../config.js";
@@ -47,8 +47,15 @@ export async function startCommand(config: Config, env: Record<string, string | 
       // The replays are local: no need to throttle the ratings sites to 1 request/second.
       SCRAPE_REQUESTS_PER_SECOND: env.SCRAPE_REQUESTS_PER_SECOND ?? "50",
       OMDB_REQUESTS_PER_SECOND: env.OMDB_REQUESTS_PER_SECOND ?? "50",
+      LOG_LEVEL: env.LOG_LEVEL ?? config.logLevel,
       HTTP_BACKOFF_BASE_MS: env.HTTP_BACKOFF_BASE_MS ?? "100",
+      // Demo data never mixes with real data: its own embedded cluster, never DATABASE_URL, and so its
+      // own OMDb budget bookkeeping (a real key's daily budget is not spent on replays).
+      DATABASE_URL: undefined,
+      EMBEDDED_PG_DIR: `${config.embeddedPostgres.dataDir}-demo`,
+      EMBEDDED_PG_PORT: String(config.embeddedPostgres.port + 1),
     });
+    if (config.databaseUrl) io.stderr("DATABASE_URL is set but left untouched: the demo loads its own embedded database.\n");
     const app = await createApp(demoConfig, { onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL: ${url}\n`) });
     try {
       const code = await harvestCommand(app, { omdb: true, scrape: true, resume: false }, io, "demo");
@@ -62,7 +69,9 @@ export async function startCommand(config: Config, env: Record<string, string | 
       const widths = header.map((h, i) => Math.min(32, Math.max(h.length, ...table.map((t) => (t[i] ?? "").length))));
       const fmt = (cells: string[]) => cells.map((c, i) => c.slice(0, widths[i]).padEnd(widths[i] ?? 0)).join("  ");
       io.stdout(`${fmt(header)}\n${fmt(widths.map((w) => "-".repeat(w)))}\n${table.map(fmt).join("\n")}\n`);
-      io.stdout(`\nThe database keeps running data under ${demoConfig.embeddedPostgres.dataDir}; connect Tableau or psql to it while a command runs.\n`);
+      io.stdout(
+        `\nDemo data is kept under ${demoConfig.embeddedPostgres.dataDir} (apart from real harvests under ${config.embeddedPostgres.dataDir}).\n`,
+      );
       return code;
     } finally {
       await app.close();

@@ -121,7 +121,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
   const migrations = await applyMigrations(app.databaseUrl);
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, "migrations applied");
   const lock = await acquireHarvestLock(app.databaseUrl);
-  const statsBefore = Object.fromEntries(Object.entries(app.clients).map(([k, c]) => [k, c.stats()])) as Record<UpstreamName, UpstreamStats>;
+  const statsBefore = new Map(Object.values(app.clients).map((c) => [c.name, c.stats()]));
 
   let runId = 0;
   let resumed = false;
@@ -461,13 +461,13 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
 
   const durationSeconds = (performance.now() - started) / 1000;
   const requests: Partial<Record<UpstreamName, UpstreamStats>> = {};
-  for (const [name, client] of Object.entries(app.clients) as [UpstreamName, (typeof app.clients)[UpstreamName]][]) {
+  for (const client of Object.values(app.clients)) {
     const now = client.stats();
-    const before = statsBefore[name];
+    const before = statsBefore.get(client.name) ?? { requests: 0, retries: 0, throttled: 0, failures: 0 };
     const delta = { requests: now.requests - before.requests, retries: now.retries - before.retries, throttled: now.throttled - before.throttled, failures: now.failures - before.failures };
-    if (delta.requests > 0 || delta.failures > 0) requests[name] = delta;
+    if (delta.requests > 0 || delta.failures > 0) requests[client.name] = delta;
   }
-  const counts = await quarantine.counts().catch(() => [] as QuarantineCount[]);
+  const counts = await quarantine.counts().catch((): QuarantineCount[] => []);
   const sumKind = (kind: string) => counts.filter((c) => c.kind === kind).reduce((n, c) => n + c.count, 0);
   const summary: HarvestSummary = {
     runId,
