@@ -372,6 +372,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
                     if (mapped.issues.length > 0) {
                       quarantine.reject({ source: "omdb", upstreamKey: target.imdb_id, reason: primaryReason(mapped.issues), issues: mapped.issues, payload: answer.json });
                     }
+                    quarantine.flag({ source: "omdb", upstreamKey: target.imdb_id, issues: mapped.flags, payload: answer.json });
                     const valid = validRatings(mapped.observations, "omdb", () => target.imdb_id, () => answer.json);
                     found.push(...valid.filter((o) => o.source === "imdb"));
                     omdbCriticScores.push(...valid.filter((o) => o.source !== "imdb"));

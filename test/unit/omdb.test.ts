@@ -41,7 +41,12 @@ describe("toOmdbRatings", () => {
   });
   it("treats N/A as missing, not as an error", () => {
     const mapped = toOmdbRatings(1, title({ imdbRating: "N/A", imdbVotes: "N/A", Ratings: [] }));
-    expect(mapped).toEqual({ observations: [], issues: [] });
+    expect(mapped).toEqual({ observations: [], issues: [], flags: [] });
+  });
+  it("flags votes reported without a rating", () => {
+    const mapped = toOmdbRatings(1, title({ imdbRating: "N/A", imdbVotes: "1,234", Ratings: [] }));
+    expect(mapped.observations).toEqual([]);
+    expect(mapped.flags).toMatchObject([{ path: "imdbRating", reason: "inconsistent" }]);
   });
   it("reports unreadable numbers as issues and loads nothing from them", () => {
     const mapped = toOmdbRatings(1, title({ imdbVotes: "many" }));

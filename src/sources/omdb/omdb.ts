@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import type { RatingObservation, RecordIssue } from "../../domain.js";
-import { issuesFromZod, nonJsonBodyIssue, parseUpstreamNumber } from "../../quality/rules.js";
+import { issuesFromZod, nonJsonBodyIssue, parseUpstreamNumber, scoreCountFlags } from "../../quality/rules.js";
 
 /** The lookup of one series: staging key, path and parameters (the API key is added by the client). */
 export const omdbSeriesRequest = (imdbId: string) => ({
@@ -76,16 +76,16 @@ export function parseRatingValue(value: string): number | null | "invalid" {
 }
 
 /**
- * Maps an OMDb series answer to rating observations: IMDb (`imdbRating` 1–10 with `imdbVotes`), and, when
+ * Maps an OMDb series answer to rating observations (and `flags`: votes reported without a rating): IMDb (`imdbRating` 1–10 with `imdbVotes`), and, when
  * OMDb has them (it rarely does for series), Rotten Tomatoes and Metacritic critics' scores (method `omdb`,
  * no counts). Values that cannot be read become issues; "N/A" is simply absent.
  * An answer whose `Type` is not `series` (TMDB linked an episode or a film) yields an `inconsistent` issue
  * and no observations: another title's rating is worse than none.
  */
-export function toOmdbRatings(seriesId: number, title: OmdbTitle): { observations: RatingObservation[]; issues: RecordIssue[] } {
+export function toOmdbRatings(seriesId: number, title: OmdbTitle): { observations: RatingObservation[]; issues: RecordIssue[]; flags: RecordIssue[] } {
   const issues: RecordIssue[] = [];
   if (title.Type !== "series") {
-    return { observations: [], issues: [{ path: "Type", message: `expected a series, OMDb says "${title.Type}"`, reason: "inconsistent" }] };
+    return { observations: [], issues: [{ path: "Type", message: `expected a series, OMDb says "${title.Type}"`, reason: "inconsistent" }], flags: [] };
   }
   const observations: RatingObservation[] = [];
   const base = { seriesId, voteCountIsLowerBound: false, grain: "series" as const };
@@ -119,5 +119,7 @@ export function toOmdbRatings(seriesId: number, title: OmdbTitle): { observation
   }
   if (rtCritics !== null) observations.push({ ...base, source: "rotten_tomatoes_critics", score: rtCritics, voteCount: null, method: "omdb" });
   if (metacritic !== null) observations.push({ ...base, source: "metacritic_critics", score: metacritic, voteCount: null, method: "omdb" });
-  return { observations, issues };
+  // Votes without a rating are suspicious (a score without votes is flagged by the rating rules).
+  const flags = imdbScore === null && votes.ok ? scoreCountFlags(null, votes.value).map((f) => ({ ...f, path: "imdbRating" })) : [];
+  return { observations, issues, flags };
 }
