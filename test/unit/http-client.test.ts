@@ -123,3 +123,20 @@ describe("UpstreamClient", () => {
     expect(times[10]! - times[0]!).toBeGreaterThanOrEqual(450);
   });
 });
+
+describe("createClients", () => {
+  it("sends a TMDB v4 token as a Bearer header and a v3 key as api_key, never both", async () => {
+    const { createClients } = await import("../../src/app.js");
+    const { loadConfig } = await import("../../src/config.js");
+    const bearer = await startReplayServer({ name: "tmdb", routes: new Map([["/3/x", { body: { ok: 1 } }]]), auth: { bearer: true, values: ["v4-token-abcdef"], unauthorized: { status: 401, body: {} } } });
+    servers.push(bearer);
+    const viaToken = createClients(loadConfig({ TMDB_API_URL: `${bearer.url}/3`, TMDB_ACCESS_TOKEN: "v4-token-abcdef", TMDB_API_KEY: "v3-key-123456" }), {}).tmdb;
+    expect((await viaToken.get("/x")).status).toBe(200);
+    expect(bearer.requests[0]?.credential).toBe("v4-token-abcdef");
+
+    const keyed = await serve({ "/3/y": { body: {} } });
+    const viaKey = createClients(loadConfig({ TMDB_API_URL: `${keyed.url}/3`, TMDB_API_KEY: "secret-key-123" }), {}).tmdb;
+    expect((await viaKey.get("/y")).status).toBe(200);
+    expect(keyed.requests[0]).toMatchObject({ key: "/3/y", credential: "secret-key-123" });
+  });
+});
