@@ -148,7 +148,9 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     runId = candidate.id;
     resumed = true;
   } else {
-    const run = await prisma.harvestRun.create({ data: { trigger: options.trigger ?? "cli", options: runOptions, startedAt: app.now(), heartbeatAt: app.now() } });
+    const run = await prisma.harvestRun.create({
+      data: { trigger: options.trigger ?? "cli", options: runOptions, startedAt: app.now(), heartbeatAt: app.now() },
+    });
     runId = run.id;
   }
   const log = logger.child({ runId });
@@ -192,7 +194,12 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     for (const o of observations) ratingsBySource[o.source] = (ratingsBySource[o.source] ?? 0) + 1;
   };
   /** Validates observations; valid ones are returned, the rest quarantined. */
-  const validRatings = (observations: RatingObservation[], source: "tmdb_series" | "omdb", key: (o: RatingObservation) => string, payload: (o: RatingObservation) => unknown) => {
+  const validRatings = (
+    observations: RatingObservation[],
+    source: "tmdb_series" | "omdb",
+    key: (o: RatingObservation) => string,
+    payload: (o: RatingObservation) => unknown,
+  ) => {
     const valid: RatingObservation[] = [];
     for (const o of observations) {
       const verdict = checkRating(o);
@@ -242,7 +249,14 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
         envelope.value.results.forEach((entry, i) => {
           const parsed = parseTopRatedResult(entry);
           if (parsed.ok) results.push(parsed.value);
-          else quarantine.reject({ source: "tmdb_top_rated", upstreamKey: `${req.key}#${i}`, reason: primaryReason(parsed.issues), issues: parsed.issues, payload: entry });
+          else
+            quarantine.reject({
+              source: "tmdb_top_rated",
+              upstreamKey: `${req.key}#${i}`,
+              reason: primaryReason(parsed.issues),
+              issues: parsed.issues,
+              payload: entry,
+            });
         });
         return page === 1 ? { totalPages: envelope.value.total_pages, results } : results;
       };
@@ -275,9 +289,16 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
           try {
             answer = await staging.fetch(tmdb, req.key, req.path, req.params, { acceptStatus: (s) => s === 404 });
           } catch (error) {
-            if (error instanceof RateLimitedError || (error instanceof UpstreamHttpError && (error.status === 401 || error.status === 403))) throw error;
+            if (error instanceof RateLimitedError || (error instanceof UpstreamHttpError && (error.status === 401 || error.status === 403)))
+              throw error;
             failures += 1;
-            quarantine.reject({ source: "tmdb_series", upstreamKey: req.key, reason: "upstream_error", issues: [{ path: "", message: errorMessage(error), reason: "upstream_error" }], payload: null });
+            quarantine.reject({
+              source: "tmdb_series",
+              upstreamKey: req.key,
+              reason: "upstream_error",
+              issues: [{ path: "", message: errorMessage(error), reason: "upstream_error" }],
+              payload: null,
+            });
             if (failures > maxFailures) throw new Error(`too many TMDB detail requests failed (${failures}); last: ${errorMessage(error)}`);
             return null;
           } finally {
@@ -300,12 +321,26 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
           }
           const verdict = checkSeries(toSeriesRecord(parsed.value), { knownGenreIds, currentYear });
           if (!verdict.ok) {
-            quarantine.reject({ source: "tmdb_series", upstreamKey: req.key, reason: primaryReason(verdict.issues), issues: verdict.issues, payload: answer.json });
+            quarantine.reject({
+              source: "tmdb_series",
+              upstreamKey: req.key,
+              reason: primaryReason(verdict.issues),
+              issues: verdict.issues,
+              payload: answer.json,
+            });
             return null;
           }
           quarantine.flag({ source: "tmdb_series", upstreamKey: req.key, issues: verdict.flags, payload: answer.json });
           const rating = toTmdbRating(parsed.value);
-          if (rating) tmdbRatings.push(...validRatings([rating], "tmdb_series", () => req.key, () => answer.json));
+          if (rating)
+            tmdbRatings.push(
+              ...validRatings(
+                [rating],
+                "tmdb_series",
+                () => req.key,
+                () => answer.json,
+              ),
+            );
           return verdict.value;
         }),
       );
@@ -358,65 +393,76 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
           states.push({ seriesId: target.series_id, status: "pending", detail: null, success: false });
           const state = states[states.length - 1]!;
           const lookup = (async () => {
-              try {
-                const answer = await staging.fetch(omdb, req.key, req.path, req.params, {
-                  acceptStatus: (s) => s === 401,
-                  shouldStage: (s, json) => classifyOmdbAnswer(s, json ?? undefined).kind !== "quota_exhausted",
-                });
-                if (answer.fromStage) reused += 1;
-                summary.lookedUp += 1;
-                const result = classifyOmdbAnswer(answer.status, answer.json, answer.text);
-                switch (result.kind) {
-                  case "found": {
-                    const mapped = toOmdbRatings(target.series_id, result.title);
-                    if (mapped.issues.length > 0) {
-                      quarantine.reject({ source: "omdb", upstreamKey: target.imdb_id, reason: primaryReason(mapped.issues), issues: mapped.issues, payload: answer.json });
-                    }
-                    quarantine.flag({ source: "omdb", upstreamKey: target.imdb_id, issues: mapped.flags, payload: answer.json });
-                    const valid = validRatings(mapped.observations, "omdb", () => target.imdb_id, () => answer.json);
-                    found.push(...valid.filter((o) => o.source === "imdb"));
-                    omdbCriticScores.push(...valid.filter((o) => o.source !== "imdb"));
-                    summary.found += 1;
-                    Object.assign(state, { status: "found", success: true });
-                    break;
+            try {
+              const answer = await staging.fetch(omdb, req.key, req.path, req.params, {
+                acceptStatus: (s) => s === 401,
+                shouldStage: (s, json) => classifyOmdbAnswer(s, json ?? undefined).kind !== "quota_exhausted",
+              });
+              if (answer.fromStage) reused += 1;
+              summary.lookedUp += 1;
+              const result = classifyOmdbAnswer(answer.status, answer.json, answer.text);
+              switch (result.kind) {
+                case "found": {
+                  const mapped = toOmdbRatings(target.series_id, result.title);
+                  if (mapped.issues.length > 0) {
+                    quarantine.reject({
+                      source: "omdb",
+                      upstreamKey: target.imdb_id,
+                      reason: primaryReason(mapped.issues),
+                      issues: mapped.issues,
+                      payload: answer.json,
+                    });
                   }
-                  case "not_found":
-                    summary.notFound += 1;
-                    Object.assign(state, { status: "not_found", detail: result.message });
-                    break;
-                  case "quota_exhausted":
-                    if (!stopped) log.warn({ message: result.message }, "OMDb quota exhausted: no more OMDb calls in this run");
-                    stopped = true;
-                    summary.status = "quota_exhausted";
-                    await budget.markLimitReached();
-                    Object.assign(state, { status: "error", detail: result.message });
-                    break;
-                  case "error":
-                    summary.errors += 1;
-                    Object.assign(state, { status: "error", detail: result.message });
-                    break;
-                  case "invalid":
-                    summary.errors += 1;
-                    quarantine.drift({ source: "omdb", upstreamKey: target.imdb_id, issues: result.issues, payload: answer.json ?? answer.text });
-                    Object.assign(state, { status: "error", detail: "response does not match its schema" });
-                    break;
+                  quarantine.flag({ source: "omdb", upstreamKey: target.imdb_id, issues: mapped.flags, payload: answer.json });
+                  const valid = validRatings(
+                    mapped.observations,
+                    "omdb",
+                    () => target.imdb_id,
+                    () => answer.json,
+                  );
+                  found.push(...valid.filter((o) => o.source === "imdb"));
+                  omdbCriticScores.push(...valid.filter((o) => o.source !== "imdb"));
+                  summary.found += 1;
+                  Object.assign(state, { status: "found", success: true });
+                  break;
                 }
-                consecutiveErrors = 0;
-              } catch (error) {
-                // One series' failure (after retries) does not fail the run; OMDb failing throughout stops the stage.
-                if (!(error instanceof UpstreamError)) throw error;
-                summary.errors += 1;
-                consecutiveErrors += 1;
-                Object.assign(state, { status: "error", detail: errorMessage(error) });
-                if (consecutiveErrors >= OMDB_MAX_CONSECUTIVE_ERRORS && !stopped) {
+                case "not_found":
+                  summary.notFound += 1;
+                  Object.assign(state, { status: "not_found", detail: result.message });
+                  break;
+                case "quota_exhausted":
+                  if (!stopped) log.warn({ message: result.message }, "OMDb quota exhausted: no more OMDb calls in this run");
                   stopped = true;
-                  summary.status = "unavailable";
-                  log.warn({ err: error }, "OMDb keeps failing: no more OMDb calls in this run");
-                }
-              } finally {
-                progress.tick("enrichments");
+                  summary.status = "quota_exhausted";
+                  await budget.markLimitReached();
+                  Object.assign(state, { status: "error", detail: result.message });
+                  break;
+                case "error":
+                  summary.errors += 1;
+                  Object.assign(state, { status: "error", detail: result.message });
+                  break;
+                case "invalid":
+                  summary.errors += 1;
+                  quarantine.drift({ source: "omdb", upstreamKey: target.imdb_id, issues: result.issues, payload: answer.json ?? answer.text });
+                  Object.assign(state, { status: "error", detail: "response does not match its schema" });
+                  break;
               }
-            })();
+              consecutiveErrors = 0;
+            } catch (error) {
+              // One series' failure (after retries) does not fail the run; OMDb failing throughout stops the stage.
+              if (!(error instanceof UpstreamError)) throw error;
+              summary.errors += 1;
+              consecutiveErrors += 1;
+              Object.assign(state, { status: "error", detail: errorMessage(error) });
+              if (consecutiveErrors >= OMDB_MAX_CONSECUTIVE_ERRORS && !stopped) {
+                stopped = true;
+                summary.status = "unavailable";
+                log.warn({ err: error }, "OMDb keeps failing: no more OMDb calls in this run");
+              }
+            } finally {
+              progress.tick("enrichments");
+            }
+          })();
           inFlight.add(lookup);
           void lookup.then(
             () => inFlight.delete(lookup),
@@ -428,7 +474,12 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
         }
         await Promise.all(inFlight);
         await writeFacts(found);
-        await recordEnrichmentStates(prisma, "omdb", states.filter((s) => s.status !== "pending"), app.now());
+        await recordEnrichmentStates(
+          prisma,
+          "omdb",
+          states.filter((s) => s.status !== "pending"),
+          app.now(),
+        );
         await quarantine.flush();
         summary.budgetRemaining = await budget.remaining();
         metrics.omdbBudgetRemaining.set(summary.budgetRemaining);
@@ -465,7 +516,12 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
   for (const client of Object.values(app.clients)) {
     const now = client.stats();
     const before = statsBefore.get(client.name) ?? { requests: 0, retries: 0, throttled: 0, failures: 0 };
-    const delta = { requests: now.requests - before.requests, retries: now.retries - before.retries, throttled: now.throttled - before.throttled, failures: now.failures - before.failures };
+    const delta = {
+      requests: now.requests - before.requests,
+      retries: now.retries - before.retries,
+      throttled: now.throttled - before.throttled,
+      failures: now.failures - before.failures,
+    };
     if (delta.requests > 0 || delta.failures > 0) requests[client.name] = delta;
   }
   const counts = await quarantine.counts().catch((): QuarantineCount[] => []);
@@ -474,7 +530,9 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     runId,
     status,
     resumed,
-    startedAt: (await prisma.harvestRun.findUnique({ where: { id: runId }, select: { startedAt: true } }).catch(() => null))?.startedAt.toISOString() ?? isoNow(app),
+    startedAt:
+      (await prisma.harvestRun.findUnique({ where: { id: runId }, select: { startedAt: true } }).catch(() => null))?.startedAt.toISOString() ??
+      isoNow(app),
     finishedAt: isoNow(app),
     durationSeconds: Math.round(durationSeconds * 1000) / 1000,
     pages,
