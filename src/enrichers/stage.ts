@@ -54,6 +54,8 @@ export interface ScrapeStageDeps {
    * fetched again, and every fetched page is put here. Results are stored without their HTML.
    */
   pageCache?: PageCache;
+  /** Called after each series on each site (progress reporting). */
+  onSeriesDone?: (site: RatingSite) => void;
 }
 
 /** Where page results of a run are kept between attempts (the pipeline's staging store). */
@@ -319,7 +321,17 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
         }
 
         const pool = new Bottleneck({ maxConcurrent: CONCURRENCY_PER_SITE });
-        await Promise.all(series.map((target) => pool.schedule(() => scrapeSeries(target))));
+        await Promise.all(
+          series.map((target) =>
+            pool.schedule(async () => {
+              try {
+                await scrapeSeries(target);
+              } finally {
+                deps.onSeriesDone?.(site);
+              }
+            }),
+          ),
+        );
       }),
     );
   } finally {

@@ -41,6 +41,8 @@ export async function runEnrichmentStages(
   input: { runId: number; staging: StagingStore; series: readonly SeriesRecord[]; enabled: boolean; progress: ProgressReporter; logger: Logger },
 ): Promise<EnrichmentStageResult> {
   if (!input.enabled) return { observations: [], summary: { status: "disabled" } };
+  // The enrichments bar restarts for the sites: one step per series and site.
+  input.progress.start("enrichments", input.series.length * 2);
   const result = await runScrapeStage(
     {
       prisma: app.prisma,
@@ -51,6 +53,7 @@ export async function runEnrichmentStages(
       logger: input.logger,
       now: app.now,
       pageCache: stagedPageCache(input.staging),
+      onSeriesDone: () => input.progress.tick("enrichments"),
     },
     input.series.map((s) => ({ id: s.id, title: s.title, originalTitle: s.originalTitle, firstAirDate: s.firstAirDate, wikidataId: s.wikidataId })),
   );
