@@ -23,12 +23,11 @@ export interface ReplayDataset {
 
 const posterOf = (id: number) => `/p${id.toString(36)}demo.jpg`;
 
-/** TMDB `/tv/top_rated` result entry for a seed. */
-export function tmdbListEntry(seed: SeriesSeed): Record<string, unknown> {
+/** The fields TMDB's list entries and details share. */
+function sharedFields(seed: SeriesSeed): Record<string, unknown> {
   return {
     adult: false,
     backdrop_path: `/b${seed.tmdbId.toString(36)}demo.jpg`,
-    genre_ids: seed.genreIds,
     id: seed.tmdbId,
     origin_country: seed.countries,
     original_language: seed.language,
@@ -43,23 +42,24 @@ export function tmdbListEntry(seed: SeriesSeed): Record<string, unknown> {
   };
 }
 
+/** TMDB `/tv/top_rated` result entry for a seed. */
+export function tmdbListEntry(seed: SeriesSeed): Record<string, unknown> {
+  return { ...sharedFields(seed), genre_ids: seed.genreIds };
+}
+
 /** TMDB `/tv/{id}?append_to_response=external_ids` body for a seed. */
 export function tmdbDetails(seed: SeriesSeed): Record<string, unknown> {
   const genreName = new Map(TV_GENRES.map((g) => [g.id, g.name]));
   return {
-    adult: false,
-    backdrop_path: `/b${seed.tmdbId.toString(36)}demo.jpg`,
+    ...sharedFields(seed),
     created_by: [],
     episode_run_time: [45],
-    first_air_date: seed.firstAirDate,
     genres: seed.genreIds.map((id) => ({ id, name: genreName.get(id) ?? `Genre ${id}` })),
     homepage: "",
-    id: seed.tmdbId,
     in_production: seed.status === "Returning Series",
     languages: [seed.language],
     last_air_date: seed.lastAirDate ?? "2026-10-01",
     last_episode_to_air: null,
-    name: seed.title,
     next_episode_to_air: null,
     networks: seed.networkIds.map((id) => ({
       id,
@@ -69,12 +69,6 @@ export function tmdbDetails(seed: SeriesSeed): Record<string, unknown> {
     })),
     number_of_episodes: seed.episodes,
     number_of_seasons: seed.seasons,
-    origin_country: seed.countries,
-    original_language: seed.language,
-    original_name: seed.originalTitle,
-    overview: seed.overview,
-    popularity: Math.round((seed.tmdbVoteCount / 37) * 1000) / 1000,
-    poster_path: posterOf(seed.tmdbId),
     production_companies: [],
     production_countries: seed.countries.map((c) => ({ iso_3166_1: c, name: c })),
     seasons: Array.from({ length: seed.seasons }, (_, i) => ({
@@ -91,8 +85,6 @@ export function tmdbDetails(seed: SeriesSeed): Record<string, unknown> {
     status: seed.status,
     tagline: "",
     type: "Scripted",
-    vote_average: seed.tmdbVote,
-    vote_count: seed.tmdbVoteCount,
     external_ids: {
       imdb_id: seed.imdbId,
       freebase_mid: null,

@@ -16,6 +16,8 @@ import {
 } from "../../src/sources/tmdb/tmdb.js";
 import { checkSeries } from "../../src/quality/rules.js";
 import { hasSharedFixtures, listFixtures, readFixture } from "../helpers/fixtures.js";
+import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
+import { omdbAnswer, tmdbDetails, tmdbListEntry } from "../../src/replay/dataset.js";
 
 const tmdbFiles = listFixtures("tmdb");
 const omdbFiles = listFixtures("omdb");
@@ -147,3 +149,27 @@ function classifyTmdbFixture(file: string): "genres" | "paged" | "details" | "ex
   if (file.includes("-details")) return "details";
   return "unknown";
 }
+
+describe.skipIf(!hasSharedFixtures)("the replay data has the shapes of the real recordings", () => {
+  const keys = (v: unknown) => Object.keys(v !== null && typeof v === "object" ? v : {}).sort();
+  const field = (v: unknown, name: string): unknown => (v !== null && typeof v === "object" ? Reflect.get(v, name) : undefined);
+  const seed = DEMO_CATALOGUE[0]!;
+
+  it("TMDB details with external_ids: the same fields as a real /tv/{id}?append_to_response=external_ids", () => {
+    const real = readFixture("tmdb/subliminal__tv-1418-details-append-external_ids-2025-02.json");
+    const ours = tmdbDetails(seed);
+    expect(keys(ours)).toEqual(keys(real));
+    expect(keys(ours.external_ids)).toEqual(keys(field(real, "external_ids")));
+  });
+
+  it("TMDB top_rated entries: the fields of a real page (adult as in current answers)", () => {
+    const real = parseTopRatedPage(readFixture("tmdb/jdrouet__tv-popular-page1.json"));
+    if (!real.ok) throw new Error("recording does not parse");
+    expect(keys(tmdbListEntry(seed))).toEqual(keys(real.value.results[0]));
+  });
+
+  it("OMDb series answers: the fields of a real series answer plus the Ratings array of current answers", () => {
+    const real = readFixture("omdb/worr__series-tt0460649-himym-2016.json");
+    expect(keys(omdbAnswer(seed))).toEqual([...keys(real), "Ratings"].sort());
+  });
+});
