@@ -45,7 +45,11 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 };
 
-async function startReplays(): Promise<{ env: Record<string, string>; stop: () => Promise<{ tmdb: { requests: number; throttled: number }; omdb: { requests: number; throttled: number } }> }> {
+async function startReplays(): Promise<{
+  env: Record<string, string>;
+  stop: () => Promise<{ tmdb: { requests: number; throttled: number }; omdb: { requests: number; throttled: number } }>;
+  kill: () => void;
+}> {
   const child = spawn(process.execPath, ["--import", "tsx", "bench/replay-upstreams.ts", String(SERIES), String(LATENCY_MS), String(RATE)], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout });
   const iterator = lines[Symbol.asyncIterator]();
@@ -53,6 +57,9 @@ async function startReplays(): Promise<{ env: Record<string, string>; stop: () =
   const { env } = JSON.parse(String(first.value)) as { env: Record<string, string> };
   return {
     env,
+    kill: () => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    },
     stop: async () => {
       child.kill("SIGTERM");
       const counters = await iterator.next();
@@ -162,6 +169,8 @@ const adminUrl = (() => {
 try {
   // 1. Harvest against rate-limited, slow replays.
   const replays = await startReplays();
+  // Never leave the replay process behind, whatever happens below.
+  process.once("exit", () => replays.kill());
   const harvestUrl = await freshDatabase(adminUrl, "bench_harvest", false);
   const config = loadConfig({
     ...replays.env,
