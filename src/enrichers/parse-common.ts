@@ -7,7 +7,7 @@ import { z } from "zod";
 import { type PageParse, type RatingSite, type ScoreReading, missingReading } from "./types.js";
 
 /** A number that the sites write either as a JSON number or as a string ("96", "8.4", "1,234"). */
-const numberish = z.union([z.number(), z.string()]);
+export const numberish = z.union([z.number(), z.string()]);
 
 /** The part of schema.org `AggregateRating` we read. */
 const aggregateRatingSchema = z.looseObject({
@@ -139,6 +139,29 @@ export interface StrategyResult {
   title?: string | null;
   firstYear?: number | null;
   season?: boolean;
+}
+
+/** Dates of a JSON-LD node that may carry a series' first air date. */
+export type JsonLdDateField = "startDate" | "datePublished" | "dateCreated";
+
+/**
+ * The JSON-LD strategy both sites share (schema.org `TVSeries`/`TVSeason`/`Movie`/`CreativeWorkSeries`):
+ * the critics' score from `aggregateRating` when its `name` is absent or matches `ratingName` (the
+ * site's critics' score: "Tomatometer", "Metascore"), the title, the first year from the first of
+ * `dateFields` present, and whether the page is a season's.
+ */
+export function jsonLdStrategy($: CheerioAPI, ratingName: RegExp, dateFields: readonly JsonLdDateField[]): StrategyResult {
+  const node = readJsonLdNodes($).find((n) => hasJsonLdType(n, ["TVSeries", "TVSeason", "Movie", "CreativeWorkSeries"]));
+  if (!node) return {};
+  const rating = node.aggregateRating;
+  const isCritics = rating !== undefined && (rating.name === undefined || ratingName.test(rating.name));
+  const date = dateFields.map((f) => node[f]).find((d) => d !== undefined);
+  return {
+    critics: isCritics ? toReading(rating.ratingValue, rating.reviewCount ?? rating.ratingCount, "json-ld") : null,
+    title: cleanText(node.name),
+    firstYear: firstYearIn(date),
+    season: hasJsonLdType(node, ["TVSeason"]),
+  };
 }
 
 /**

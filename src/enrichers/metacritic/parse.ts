@@ -18,9 +18,9 @@ import {
   canonicalUrl,
   cleanText,
   combineStrategies,
+  jsonLdStrategy,
+  numberish,
   firstYearIn,
-  hasJsonLdType,
-  readJsonLdNodes,
   toReading,
 } from "../parse-common.js";
 import type { PageParse, ScoreReading } from "../types.js";
@@ -36,26 +36,12 @@ export const METACRITIC_READY_SELECTOR = [
   "span.metascore_w",
 ].join(", ");
 
-const numberish = z.union([z.number(), z.string()]);
-
 /** `criticScoreSummary` of the Nuxt payload as far as we read it. */
 const criticScoreSummarySchema = z.looseObject({
   score: numberish.nullish(),
   reviewCount: numberish.nullish(),
 });
 
-function fromJsonLd($: CheerioAPI): StrategyResult {
-  const node = readJsonLdNodes($).find((n) => hasJsonLdType(n, ["TVSeries", "TVSeason", "Movie", "CreativeWorkSeries"]));
-  if (!node) return {};
-  const rating = node.aggregateRating;
-  const isMetascore = rating !== undefined && (rating.name === undefined || /metascore/i.test(rating.name));
-  return {
-    critics: isMetascore ? toReading(rating.ratingValue, rating.reviewCount ?? rating.ratingCount, "json-ld") : null,
-    title: cleanText(node.name),
-    firstYear: firstYearIn(node.startDate ?? node.datePublished ?? node.dateCreated),
-    season: hasJsonLdType(node, ["TVSeason"]),
-  };
-}
 
 function fromNuxtData($: CheerioAPI): StrategyResult {
   const raw = $("script#__NUXT_DATA__").first().text();
@@ -151,7 +137,7 @@ export function parseMetacriticPage(html: string): PageParse {
   return combineStrategies(
     "metacritic",
     [
-      { name: "json-ld", result: fromJsonLd($) },
+      { name: "json-ld", result: jsonLdStrategy($, /metascore/i, ["startDate", "datePublished", "dateCreated"]) },
       { name: "nuxt-data", result: fromNuxtData($) },
       { name: "testid-markup", result: fromTestidMarkup($) },
       { name: "metascore-w", result: fromOldLayout($) },

@@ -20,10 +20,10 @@ import {
   canonicalUrl,
   cleanText,
   combineStrategies,
+  jsonLdStrategy,
+  numberish,
   firstYearIn,
-  hasJsonLdType,
   parseCountText,
-  readJsonLdNodes,
   toReading,
 } from "../parse-common.js";
 import type { PageParse, ScoreReading } from "../types.js";
@@ -39,8 +39,6 @@ export const RT_READY_SELECTOR = [
   "score-board[tomatometerscore]",
 ].join(", ");
 
-const numberish = z.union([z.number(), z.string()]);
-
 /** One score block of `media-scorecard-json`. */
 const scorecardScoreSchema = z.looseObject({
   score: numberish.nullish(),
@@ -55,19 +53,6 @@ const scorecardSchema = z.looseObject({
   audienceScore: scorecardScoreSchema.nullish(),
 });
 
-function fromJsonLd($: CheerioAPI): StrategyResult {
-  const nodes = readJsonLdNodes($).filter((n) => hasJsonLdType(n, ["TVSeries", "TVSeason", "Movie", "CreativeWorkSeries"]));
-  const node = nodes[0];
-  if (!node) return {};
-  const rating = node.aggregateRating;
-  const isTomatometer = rating !== undefined && (rating.name === undefined || /tomatometer/i.test(rating.name));
-  return {
-    critics: isTomatometer ? toReading(rating.ratingValue, rating.reviewCount ?? rating.ratingCount, "json-ld") : null,
-    title: cleanText(node.name),
-    firstYear: firstYearIn(node.startDate ?? node.dateCreated ?? node.datePublished),
-    season: hasJsonLdType(node, ["TVSeason"]),
-  };
-}
 
 /** A scorecard block that exists but has no score yet ("--" on the page) is a `tbd` reading. */
 function scorecardReading(block: z.infer<typeof scorecardScoreSchema> | null | undefined, count: string | number | null | undefined): ScoreReading | null {
@@ -148,7 +133,7 @@ export function parseRottenTomatoesPage(html: string): PageParse {
   return combineStrategies(
     "rottentomatoes",
     [
-      { name: "json-ld", result: fromJsonLd($) },
+      { name: "json-ld", result: jsonLdStrategy($, /tomatometer/i, ["startDate", "dateCreated", "datePublished"]) },
       { name: "scorecard-json", result: fromScorecardJson($) },
       { name: "scorecard-markup", result: fromScorecardMarkup($) },
       { name: "score-board", result: fromScoreBoard($) },
