@@ -10,6 +10,7 @@
 import Bottleneck from "bottleneck";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import { recordEnrichmentStates } from "../load/enrichment-state.js";
 import type { PrismaClient } from "../db/prisma.js";
 import type { RatingObservation } from "../domain.js";
 import { SchemaMismatchError, errorMessage } from "../errors.js";
@@ -178,13 +179,7 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
         const scrapeEvent = (seriesId: number | null, kind: string, url: string | null, detail: string | null, strategy: string | null = null) =>
           prisma.scrapeEvent.create({ data: { runId: deps.runId, site, seriesId, kind, url, detail, strategy, occurredAt: deps.now() } });
         const setState = async (seriesId: number, status: string, detail: string | null) => {
-          const at = deps.now();
-          const success = status === "found" ? { lastSuccessAt: at } : {};
-          await prisma.enrichmentState.upsert({
-            where: { seriesId_source: { seriesId, source: site } },
-            create: { seriesId, source: site, status, detail, lastAttemptAt: at, ...success },
-            update: { status, detail, lastAttemptAt: at, ...success },
-          });
+          await recordEnrichmentStates(prisma, site, [{ seriesId, status, detail, success: status === "found" }], deps.now());
         };
         const outcome = (name: string) => metrics.scraperPages.inc({ site, outcome: name });
 

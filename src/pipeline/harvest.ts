@@ -39,7 +39,7 @@ import type { TmdbTopRatedResult } from "../sources/tmdb/schemas.js";
 import { acquireHarvestLock } from "./lock.js";
 import { silentProgress, type ProgressReporter } from "./progress.js";
 import { StagingStore } from "./staging.js";
-import { recordEnrichmentStates, type EnrichmentStateRow } from "./enrichment-state.js";
+import { recordEnrichmentStates, type EnrichmentStateRow } from "../load/enrichment-state.js";
 import { runEnrichmentStages, type EnrichmentStageResult } from "./enrichment-stages.js";
 import { runQualityStage } from "./quality-stage.js";
 
