@@ -124,6 +124,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
   const statsBefore = new Map(Object.values(app.clients).map((c) => [c.name, c.stats()]));
 
   let runId = 0;
+  let runStartedAt: Date;
   let resumed = false;
   const runOptions = { maxPages: options.maxPages ?? null, omdb: options.omdb ?? true, scrape: options.scrape ?? true };
   if (options.resume) {
@@ -146,12 +147,14 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
       data: { status: "running", error: null, finishedAt: null, heartbeatAt: app.now(), resumeCount: { increment: 1 } },
     });
     runId = candidate.id;
+    runStartedAt = candidate.startedAt;
     resumed = true;
   } else {
     const run = await prisma.harvestRun.create({
       data: { trigger: options.trigger ?? "cli", options: runOptions, startedAt: app.now(), heartbeatAt: app.now() },
     });
     runId = run.id;
+    runStartedAt = run.startedAt;
   }
   const log = logger.child({ runId });
   log.info({ resumed, options: runOptions }, resumed ? "harvest run resumed" : "harvest run started");
@@ -530,9 +533,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     runId,
     status,
     resumed,
-    startedAt:
-      (await prisma.harvestRun.findUnique({ where: { id: runId }, select: { startedAt: true } }).catch(() => null))?.startedAt.toISOString() ??
-      isoNow(app),
+    startedAt: runStartedAt.toISOString(),
     finishedAt: isoNow(app),
     durationSeconds: Math.round(durationSeconds * 1000) / 1000,
     pages,
