@@ -69,16 +69,29 @@ async function harvestKilledWhen(upstreams: ReplayUpstreams, db: TestDatabase, e
   await exited;
 }
 
-async function uninterruptedSnapshot(scrape = false) {
-  const upstreams = await startReplayUpstreams(dataset(scrape));
+/** Replays and a fresh database, closed after the file; `app(env)` builds an App on both. */
+async function environment(withSites = false) {
+  const upstreams = await startReplayUpstreams(dataset(withSites));
   const db = await createTestDatabase();
-  const app = await createApp(loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent", ...NO_BROWSER, SCRAPE_REQUESTS_PER_SECOND: "200" }));
+  const apps: App[] = [];
   cleanups.push(async () => {
-    await app.close();
+    for (const a of apps) await a.close();
     await upstreams.close();
     await db.drop();
   });
-  const summary = await runHarvest(app, { maxPages: 2, scrape });
+  const app = async (env: Record<string, string> = {}) => {
+    const created = await createApp(
+      loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent", ...NO_BROWSER, SCRAPE_REQUESTS_PER_SECOND: "200", ...env }),
+    );
+    apps.push(created);
+    return created;
+  };
+  return { upstreams, db, app };
+}
+
+async function uninterruptedSnapshot(scrape = false) {
+  const { db, app } = await environment(scrape);
+  const summary = await runHarvest(await app(), { maxPages: 2, scrape });
   expect(summary.status).toBe("succeeded");
   return snapshot(db);
 }
@@ -91,14 +104,7 @@ describe("harvest --resume", () => {
     { stage: "omdb", env: { OMDB_REQUESTS_PER_SECOND: "8", OMDB_MAX_CONCURRENT: "2" }, kill: (u: ReplayUpstreams) => u.omdb.count() >= 12 },
   ])("resumes a harvest killed during the $stage stage to the same tables, re-asking nothing it had", async ({ env, kill }) => {
     reference ??= await uninterruptedSnapshot();
-    const upstreams = await startReplayUpstreams(dataset());
-    const db = await createTestDatabase();
-    let app: App | undefined;
-    cleanups.push(async () => {
-      await app?.close();
-      await upstreams.close();
-      await db.drop();
-    });
+    const { upstreams, db, app } = await environment();
 
     await harvestKilledWhen(upstreams, db, env, () => kill(upstreams));
     expect(await db.query(`SELECT run_id, status::text FROM harvest_run`)).toEqual([{ run_id: 1, status: "running" }]);
@@ -107,8 +113,7 @@ describe("harvest --resume", () => {
     const stagedRoutes = new Set(staged.map((s) => `${s.upstream} ${routeOf(s.upstream, s.request_key)}`));
     const seenBefore = { tmdb: upstreams.tmdb.requests.length, omdb: upstreams.omdb.requests.length };
 
-    app = await createApp(loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent" }));
-    const summary = await runHarvest(app, { resume: true });
+    const summary = await runHarvest(await app(), { resume: true });
     expect(summary).toMatchObject({ runId: 1, status: "succeeded", resumed: true, seriesLoaded: 40 });
     expect(summary.reusedFromStage).toBe(staged.length);
 
@@ -125,14 +130,7 @@ describe("harvest --resume", () => {
 
   it("resumes a harvest killed while scraping the ratings sites without fetching a staged page again", async () => {
     const reference = await uninterruptedSnapshot(true);
-    const upstreams = await startReplayUpstreams(dataset(true));
-    const db = await createTestDatabase();
-    let app: App | undefined;
-    cleanups.push(async () => {
-      await app?.close();
-      await upstreams.close();
-      await db.drop();
-    });
+    const { upstreams, db, app } = await environment(true);
     const env = { ...NO_BROWSER, SCRAPE_REQUESTS_PER_SECOND: "8", OMDB_REQUESTS_PER_SECOND: "200", TMDB_REQUESTS_PER_SECOND: "200" };
     await harvestKilledWhen(upstreams, db, env, () => upstreams.rottentomatoes.count() >= 12, true);
     const staged = await db.query<{ upstream: string; request_key: string }>(`SELECT upstream, request_key FROM staged_response WHERE upstream IN ('rottentomatoes', 'metacritic')`);
@@ -140,8 +138,7 @@ describe("harvest --resume", () => {
     const stagedRoutes = new Set(staged.map((s) => `${s.upstream} ${routeOf(s.upstream, s.request_key)}`));
     const seenBefore = { rottentomatoes: upstreams.rottentomatoes.requests.length, metacritic: upstreams.metacritic.requests.length };
 
-    app = await createApp(loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent", ...NO_BROWSER, SCRAPE_REQUESTS_PER_SECOND: "200" }));
-    const summary = await runHarvest(app, { resume: true });
+    const summary = await runHarvest(await app(), { resume: true });
     expect(summary).toMatchObject({ runId: 1, status: "succeeded", resumed: true });
     const askedAgain = [
       ...upstreams.rottentomatoes.requests.slice(seenBefore.rottentomatoes).map((r) => `rottentomatoes ${r.key}`),
@@ -153,14 +150,7 @@ describe("harvest --resume", () => {
   });
 
   it("refuses to resume when there is nothing to resume", async () => {
-    const upstreams = await startReplayUpstreams(dataset());
-    const db = await createTestDatabase();
-    const app = await createApp(loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent" }));
-    cleanups.push(async () => {
-      await app.close();
-      await upstreams.close();
-      await db.drop();
-    });
-    await expect(runHarvest(app, { resume: true })).rejects.toThrow(/nothing to resume/);
+    const { app } = await environment();
+    await expect(runHarvest(await app(), { resume: true })).rejects.toThrow(/nothing to resume/);
   });
 });
