@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "harvest_run_status" ADD VALUE 'interrupted';
+ALTER TYPE "harvest_run_status" ADD VALUE 'abandoned';
