@@ -92,8 +92,26 @@ export class HarvestLockedError extends Error {
   }
 }
 
+/**
+ * The embedded PostgreSQL could not start. `kind` says why, the message says what to do about it:
+ * `port_in_use`, `data_dir_in_use` (another server runs on the data directory), `data_dir_inaccessible`
+ * (the `postgres` user cannot reach or write it), `binary_missing`, or `failed` (anything else; the message
+ * then carries PostgreSQL's last log lines).
+ */
+export class EmbeddedDatabaseError extends Error {
+  override readonly name = "EmbeddedDatabaseError";
+  constructor(
+    readonly kind: "port_in_use" | "data_dir_in_use" | "data_dir_inaccessible" | "binary_missing" | "failed",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Formats any thrown value as a one-line message, for logs and the run's `error` column. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
+  // Some libraries reject with nothing at all; say so instead of printing "undefined".
+  if (error === undefined || error === null) return "unknown error (the operation failed without saying why)";
   return String(error);
 }
