@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// The `tv-harvester` executable: runs the TypeScript entry point through tsx's loader.
-import { register } from "tsx/esm/api";
+// The `tv-harvester` executable: the compiled entry point (`npm run build` writes dist/).
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/main.ts");
+const entry = new URL("../dist/main.js", import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write("tv-harvester is not built: run `npm run build` first (it compiles src/ to dist/).\n");
+  process.exit(2);
+}
+await import(entry.href);
