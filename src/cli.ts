@@ -11,9 +11,11 @@
  *   serve                                                          scheduled harvests + /metrics, /healthz
  *   db create-reader                                               read-only role for Tableau
  */
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { z } from "zod";
 import type { App } from "./app.js";
-import { loadConfig, type Config } from "./config.js";
+import { likelyTypos, loadConfig, type Config } from "./config.js";
 import { ConfigError, HarvestLockedError, errorMessage } from "./errors.js";
 import { SecretScrubber } from "./secrets.js";
 import type { CommandIO } from "./commands/io.js";
@@ -22,6 +24,12 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a whole number > 0");
   return n;
+}
+
+/** The package's version (package.json is the parent folder's, for src/cli.ts and dist/cli.js alike). */
+export function packageVersion(): string {
+  const pkg = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")));
+  return pkg.version;
 }
 
 /**
@@ -36,13 +44,22 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     config ??= loadConfig(io.interactive && !env.LOG_LEVEL ? { ...env, LOG_LEVEL: "warn" } : env);
     return config;
   };
-  /** Runs `fn` with an app built from the configuration, closing it afterwards. */
-  const withApp = async (fn: (app: App) => Promise<number>): Promise<void> => {
+  /**
+   * Runs `fn` with an app built from the configuration, closing it afterwards. Commands that read the schema
+   * (`migrate: true`) apply pending migrations first, as a harvest does, so they never meet a database without
+   * tables.
+   */
+  const withApp = async (fn: (app: App) => Promise<number>, options: { migrate?: boolean } = {}): Promise<void> => {
     const { createApp } = await import("./app.js");
     const app = await createApp(getConfig(), {
       onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL running (data in ${getConfig().embeddedPostgres.dataDir}): ${url}\n`),
     });
     try {
+      if (options.migrate) {
+        const { applyMigrations } = await import("./db/migrate.js");
+        const { applied } = await applyMigrations(app.databaseUrl);
+        if (applied.length > 0) app.logger.info({ applied }, "migrations applied");
+      }
       exitCode = await fn(app);
     } finally {
       await app.close();
@@ -52,9 +69,15 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const program = new Command()
     .name("tv-harvester")
     .description("Harvests TMDB's top-rated TV series with IMDb, Rotten Tomatoes and Metacritic ratings into a PostgreSQL star schema.")
+    .version(packageVersion(), "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Every command validates the whole configuration first, so a bad value is reported whatever the command.
+    .hook("preAction", () => {
+      for (const line of likelyTypos(env)) io.stderr(`warning: ${line}\n`);
+      getConfig();
+    });
 
   program
     .command("harvest")
@@ -90,7 +113,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .option("--run <n>", "harvest run id", positiveInt)
     .action(async (opts: { run?: number }) => {
       const { checkCommand } = await import("./commands/check.js");
-      await withApp((app) => checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }));
+      await withApp((app) => checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }), {
+        migrate: true,
+      });
     });
 
   program
@@ -118,7 +143,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .description("create or update the read-only role (READER_ROLE_NAME / READER_ROLE_PASSWORD) that can read the analytics views only")
     .action(async () => {
       const { createReaderCommand } = await import("./commands/db.js");
-      await withApp((app) => createReaderCommand({ stdout: io.stdout, databaseUrl: app.databaseUrl, reader: app.config.reader }));
+      await withApp((app) => createReaderCommand({ stdout: io.stdout, databaseUrl: app.databaseUrl, reader: app.config.reader }), { migrate: true });
     });
 
   try {

@@ -5,6 +5,8 @@
  * in `.env.example` with its default. A bad or missing value fails with one {@link ConfigError} listing
  * every problem at once.
  */
+import { Cron } from "croner";
+import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
 import { isNullRatioColumn, type NullRatioColumn } from "./quality/columns.js";
@@ -46,6 +48,22 @@ const positiveInt = (fallback: number) =>
   positiveNumber(fallback).refine((n) => Number.isInteger(n), { message: "must be a whole number" });
 
 const nonNegativeInt = (fallback: number) => numberVar(fallback, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
+
+/** A TCP port, 1–65535. */
+const port = (fallback: number) => numberVar(fallback, (n) => Number.isInteger(n) && n >= 1 && n <= 65_535, "a TCP port (1-65535)");
+
+/** A cron expression croner accepts (5 fields, or 6 with seconds), evaluated in UTC. */
+const cronExpression = (fallback: string) =>
+  optionalString.transform((v, ctx) => {
+    const expression = v ?? fallback;
+    try {
+      new Cron(expression, { timezone: "UTC", paused: true }).stop();
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: `must be a cron expression (e.g. "0 3 * * 1"), got "${expression}": ${error instanceof Error ? error.message : String(error)}` });
+      return z.NEVER;
+    }
+    return expression;
+  });
 
 const postgresUrl = optionalString.pipe(
   z
@@ -127,9 +145,9 @@ const envSchema = z.object({
   /** Pushgateway URL; when set, a one-shot harvest pushes its metrics there. */
   PUSHGATEWAY_URL: httpUrl("").transform((v) => (v === "" ? undefined : v)),
   /** Cron expression (UTC) of `serve`'s harvests (default every Monday 03:00). */
-  HARVEST_SCHEDULE: optionalString.transform((v) => v ?? "0 3 * * 1"),
+  HARVEST_SCHEDULE: cronExpression("0 3 * * 1"),
   /** Port of `serve`'s /metrics and /healthz (default 9464). */
-  METRICS_PORT: nonNegativeInt(9464),
+  METRICS_PORT: port(9464),
   /** Read-only role for Tableau created by `db create-reader` (default tableau_reader). */
   READER_ROLE_NAME: optionalString.pipe(
     z
@@ -143,7 +161,7 @@ const envSchema = z.object({
   /** Embedded PostgreSQL data directory (default ./.data/postgres). */
   EMBEDDED_PG_DIR: optionalString.transform((v) => v ?? ".data/postgres"),
   /** Embedded PostgreSQL port (default 54329). */
-  EMBEDDED_PG_PORT: positiveInt(54329),
+  EMBEDDED_PG_PORT: port(54329),
   /** Log level: fatal, error, warn, info, debug, trace, silent (default info). */
   LOG_LEVEL: logLevel,
   /**
@@ -160,6 +178,45 @@ const envSchema = z.object({
 
 /** Names of every environment variable the configuration reads (`.env.example` documents each). */
 export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/** Bounds between variables, checked after each variable is valid on its own. */
+const crossFieldSchema = envSchema.superRefine((e, ctx) => {
+  if (e.HTTP_BACKOFF_BASE_MS > e.HTTP_BACKOFF_MAX_MS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["HTTP_BACKOFF_BASE_MS"],
+      message: `the first backoff (${e.HTTP_BACKOFF_BASE_MS} ms) is above its cap HTTP_BACKOFF_MAX_MS (${e.HTTP_BACKOFF_MAX_MS} ms)`,
+    });
+  }
+  if (e.DATABASE_URL === undefined && e.METRICS_PORT === e.EMBEDDED_PG_PORT) {
+    ctx.addIssue({ code: "custom", path: ["METRICS_PORT"], message: `is the same port as EMBEDDED_PG_PORT (${e.EMBEDDED_PG_PORT})` });
+  }
+});
+
+/** Prefixes of our variables: an unknown variable with one of them is most likely a misspelt one of ours. */
+const OUR_PREFIXES = ["TMDB_", "OMDB_", "HTTP_", "SCRAPE_", "SCRAPER_", "HARVEST_", "METRICS_", "READER_", "EMBEDDED_PG_", "QUALITY_", "LOG_", "PUSHGATEWAY_", "ROTTEN_TOMATOES_", "METACRITIC_", "WIKIDATA_"];
+
+/** Other programs' variables that share a prefix or a spelling with ours (proxies are read by many clients). */
+const FOREIGN_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"];
+
+/**
+ * Environment variables that look like ours but are not (`TMDB_APIKEY`, `LOG_LEVL`): one line each, with the
+ * known name it is closest to. Unrelated variables (PATH, HOME, …) are not reported.
+ * @returns e.g. `TMDB_APIKEY is not a tv-harvester variable; did you mean TMDB_API_KEY?`
+ */
+export function likelyTypos(env: Record<string, string | undefined>): string[] {
+  const known = new Set([...ENV_VARIABLES, ...FOREIGN_VARIABLES]);
+  const out: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (known.has(name) || env[name] === undefined) continue;
+    const nearest = closest(name, [...ENV_VARIABLES]);
+    const close = distance(name, nearest) <= Math.max(2, Math.floor(nearest.length / 5));
+    if (close || OUR_PREFIXES.some((p) => name.startsWith(p))) {
+      out.push(`${name} is not a tv-harvester variable${close ? `; did you mean ${nearest}?` : " (see .env.example for the known ones)"}`);
+    }
+  }
+  return out;
+}
 
 /** Validated configuration. Durations are converted to milliseconds where the name says `Ms`. */
 export interface Config {
@@ -213,7 +270,7 @@ export interface Config {
  * @throws {ConfigError} listing every invalid variable (never echoing a secret's value).
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const result = envSchema.safeParse(env);
+  const result = crossFieldSchema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`);
     throw new ConfigError(problems);

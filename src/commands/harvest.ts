@@ -1,7 +1,8 @@
 /**
  * `tv-harvester harvest [--max-pages N] [--no-omdb] [--no-scrape] [--resume]`: one harvest run.
- * Exit code 0 when the run succeeded, 1 when it failed (including failed-quality). With PUSHGATEWAY_URL set,
- * the run's metrics are pushed to the Pushgateway at the end.
+ * Exit code 0 when the run succeeded, 1 when it failed (including failed-quality), 130 / 143 when SIGINT /
+ * SIGTERM interrupted it (the run is then `interrupted` and `harvest --resume` continues it). With
+ * PUSHGATEWAY_URL set, the run's metrics are pushed to the Pushgateway at the end.
  */
 import type { App } from "../app.js";
 import { runHarvest, type HarvestOptions } from "../pipeline/harvest.js";
@@ -10,6 +11,7 @@ import { formatSummary } from "../pipeline/summary.js";
 import { pushHarvestMetrics } from "../metrics/push.js";
 import { errorMessage } from "../errors.js";
 import type { CommandIO } from "./io.js";
+import { signalExitCode, trapStopSignals } from "./signals.js";
 
 /** Options of the harvest command as parsed by the CLI. */
 export interface HarvestCommandOptions {
@@ -22,8 +24,32 @@ export interface HarvestCommandOptions {
 /** Runs a harvest with a progress bar on a terminal, prints the summary, and returns the exit code. */
 export async function harvestCommand(app: App, options: HarvestCommandOptions, io: CommandIO, trigger = "cli"): Promise<number> {
   const progress = io.interactive ? terminalProgress() : silentProgress;
-  const harvestOptions: HarvestOptions = { maxPages: options.maxPages, omdb: options.omdb, scrape: options.scrape, resume: options.resume, trigger, progress };
-  const summary = await runHarvest(app, harvestOptions);
+  const stop = trapStopSignals({
+    onFirst(signal) {
+      // The bars go first, so that nothing is printed into them.
+      progress.stop();
+      io.stderr(`\n${signal}: finishing the requests and writes in flight, then stopping (again to quit at once)\n`);
+    },
+    onSecond(signal) {
+      io.stderr(`${signal} again: quitting now; continue later with: tv-harvester harvest --resume\n`);
+      io.exitNow?.(signalExitCode(signal));
+    },
+  });
+  const harvestOptions: HarvestOptions = {
+    maxPages: options.maxPages,
+    omdb: options.omdb,
+    scrape: options.scrape,
+    resume: options.resume,
+    trigger,
+    progress,
+    signal: stop.signal,
+  };
+  let summary;
+  try {
+    summary = await runHarvest(app, harvestOptions);
+  } finally {
+    stop.dispose();
+  }
   io.stdout(`${formatSummary(summary)}\n`);
   app.logger.info({ summary }, "harvest summary");
   if (app.config.pushgatewayUrl) {
@@ -35,6 +61,10 @@ export async function harvestCommand(app: App, options: HarvestCommandOptions, i
     } catch (error) {
       app.logger.warn({ err: error, error: errorMessage(error) }, "could not push metrics to the Pushgateway");
     }
+  }
+  if (summary.status === "interrupted") {
+    io.stderr(`Harvest run ${summary.runId} interrupted with ${summary.seriesLoaded} series loaded; continue it with: tv-harvester harvest --resume\n`);
+    return stop.exitCode() ?? signalExitCode("SIGINT");
   }
   return summary.status === "succeeded" ? 0 : 1;
 }

@@ -1,8 +1,11 @@
 /**
  * `tv-harvester serve`: the long-running mode. Applies pending migrations, serves `/metrics` and
  * `/healthz` on METRICS_PORT, harvests on HARVEST_SCHEDULE (cron, UTC; default Mondays 03:00), catches up
- * a missed harvest at start-up, and stops cleanly on SIGTERM/SIGINT. The scheduling decisions live in
- * src/ops/schedule.ts; two replicas never harvest at once thanks to the harvest's advisory lock.
+ * a missed harvest at start-up, and stops cleanly on SIGTERM/SIGINT: a harvest in progress stops taking new
+ * work, finishes its in-flight writes and is marked `interrupted` (the next start resumes it), then the
+ * database closes. Exit code 0 after a stop while idle, 130 / 143 when a harvest was interrupted; a second
+ * signal ends the process at once. The scheduling decisions live in src/ops/schedule.ts; two replicas never
+ * harvest at once thanks to the harvest's advisory lock.
  */
 import type { App } from "../app.js";
 import type { Config } from "../config.js";
@@ -12,6 +15,7 @@ import { startMetricsServer } from "../metrics/server.js";
 import { HarvestScheduler, type ScheduleHistory } from "../ops/schedule.js";
 import type { HarvestOptions } from "../pipeline/harvest.js";
 import type { CommandIO } from "./io.js";
+import { signalExitCode, trapStopSignals, type StopSignal } from "./signals.js";
 
 /** Options for tests and embedding; the CLI passes none. */
 export interface ServeOptions {
@@ -23,7 +27,7 @@ export interface ServeOptions {
   onReady?: (info: { port: number; catchUp: boolean; scheduler: HarvestScheduler; app: App }) => void;
   /** Extra options for every harvest (e.g. maxPages in tests). */
   harvestOptions?: Omit<HarvestOptions, "trigger" | "resume">;
-  /** How long a stop waits for a running harvest, milliseconds (default 5000; an interrupted run resumes at the next start). */
+  /** How long a stop waits for a running harvest to finish its in-flight work, milliseconds (default 30000). */
   shutdownGraceMs?: number;
   /** Clock (default the system's). */
   now?: () => Date;
@@ -73,6 +77,10 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
     onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL running (data in ${config.embeddedPostgres.dataDir}): ${url}\n`),
   });
   const log = app.logger.child({ component: "serve" });
+  // Aborted at stop: the harvest in progress, if any, stops taking work and is marked interrupted.
+  const harvests = new AbortController();
+  let interruptedRun: number | undefined;
+  const stop = stopSignals(options.signal, io);
   let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let scheduler: HarvestScheduler | undefined;
   try {
@@ -85,7 +93,14 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
       now: app.now,
       history: harvestRunHistory(app),
       logger: log,
-      harvest: ({ resume, trigger }) => runHarvest(app, { ...options.harvestOptions, resume, trigger }),
+      harvest: async ({ resume, trigger }) => {
+        const summary = await runHarvest(app, { ...options.harvestOptions, resume, trigger, signal: harvests.signal });
+        if (summary.status === "interrupted") {
+          interruptedRun = summary.runId;
+          log.warn({ runId: summary.runId }, "harvest run interrupted; it is resumed at the next start (or with: tv-harvester harvest --resume)");
+        }
+        return summary;
+      },
     });
     server = await startMetricsServer({
       metrics,
@@ -98,36 +113,49 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
     });
     log.info({ port: server.port, schedule: config.harvestSchedule }, "serving /metrics and /healthz");
 
-    const stopped = waitForStop(options.signal);
     const catchUp = await scheduler.start();
     options.onReady?.({ port: server.port, catchUp, scheduler, app });
-    const reason = await stopped;
+    const reason = await stop.stopped;
     log.info({ reason }, "stopping");
-    const finished = await scheduler.stop(options.shutdownGraceMs ?? 5000);
+    harvests.abort(new Error(`serve stopping (${reason})`));
+    const finished = await scheduler.stop(options.shutdownGraceMs ?? 30_000);
     if (!finished) log.warn({}, "a harvest was still running; it will be resumed at the next start");
-    return 0;
+    const signal = stop.received();
+    return interruptedRun !== undefined && signal !== undefined ? signalExitCode(signal) : 0;
   } finally {
+    stop.dispose();
     await scheduler?.stop(0);
     await server?.close().catch(() => undefined);
     await app.close();
   }
 }
 
-/** Resolves with the reason once `signal` aborts, or at the first SIGTERM/SIGINT when no signal is given. */
-function waitForStop(signal: AbortSignal | undefined): Promise<string> {
+/**
+ * What stops the service: `signal` when given (tests, embedding), else the first SIGTERM/SIGINT; a second
+ * signal ends the process at once.
+ */
+function stopSignals(
+  signal: AbortSignal | undefined,
+  io: CommandIO,
+): { stopped: Promise<string>; received(): StopSignal | undefined; dispose(): void } {
   if (signal) {
-    return new Promise((resolve) => {
-      if (signal.aborted) resolve("aborted");
-      else signal.addEventListener("abort", () => resolve("aborted"), { once: true });
-    });
-  }
-  return new Promise((resolve) => {
-    const onSignal = (name: NodeJS.Signals) => {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
-      resolve(name);
+    return {
+      stopped: new Promise((resolve) => {
+        if (signal.aborted) resolve("aborted");
+        else signal.addEventListener("abort", () => resolve("aborted"), { once: true });
+      }),
+      received: () => undefined,
+      dispose: () => undefined,
     };
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
+  }
+  let resolveStopped: (reason: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => (resolveStopped = resolve));
+  const trap = trapStopSignals({
+    onFirst: (name) => resolveStopped(name),
+    onSecond: (name) => {
+      io.stderr(`${name} again: quitting now\n`);
+      io.exitNow?.(signalExitCode(name));
+    },
   });
+  return { stopped, received: trap.received, dispose: trap.dispose };
 }

@@ -56,10 +56,12 @@ export interface HarvestOptions {
   /** What started the run: cli, schedule, demo, test. */
   trigger?: string;
   progress?: ProgressReporter;
+  /** Stops the run when aborted: no new work, in-flight writes finish, the run is marked `interrupted`. */
+  signal?: AbortSignal;
 }
 
 /** Final state of a run. */
-export type RunOutcome = "succeeded" | "failed" | "failed_quality";
+export type RunOutcome = "succeeded" | "failed" | "failed_quality" | "interrupted";
 
 /** OMDb stage outcome for the summary. */
 export interface OmdbStageSummary {

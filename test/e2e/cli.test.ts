@@ -2,8 +2,12 @@
  * The CLI as a user meets it: exit codes, configuration errors listed at once, the harvest command's
  * summary against the replays, and `migrate`.
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli.js";
+import { packageVersion, runCli } from "../../src/cli.js";
 import type { CommandIO } from "../../src/commands/io.js";
 import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
 import { buildApiRoutes } from "../../src/replay/dataset.js";
@@ -78,5 +82,61 @@ describe("tv-harvester CLI", () => {
     expect(failing.out).toMatch(/Harvest run 2: FAILED/);
     expect(failing.out).toMatch(/HTTP 401/);
     expect(failing.out + failing.err).not.toContain("wrong-key-1234");
+  });
+
+  it("prints its version", async () => {
+    const io = capture();
+    expect(await runCli(["--version"], {}, io)).toBe(0);
+    expect(io.out.trim()).toBe(packageVersion());
+    expect(io.out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("warns about variables that look like misspelt ones of ours, whatever the command", async () => {
+    const io = capture();
+    await runCli(["scrape", "--site", "metacritic", "--file", "/nonexistent.html"], { TMDB_APIKEY: "x", LOG_LEVL: "debug" }, io);
+    expect(io.err).toContain("warning: TMDB_APIKEY is not a tv-harvester variable; did you mean TMDB_API_KEY?");
+    expect(io.err).toContain("warning: LOG_LEVL is not a tv-harvester variable; did you mean LOG_LEVEL?");
+  });
+
+  it("validates the whole configuration for every command, even one that needs no database", async () => {
+    const io = capture();
+    expect(await runCli(["scrape", "--site", "metacritic", "--file", "/nonexistent.html"], { HTTP_BACKOFF_BASE_MS: "9000", HTTP_BACKOFF_MAX_MS: "100" }, io)).toBe(2);
+    expect(io.err).toContain("HTTP_BACKOFF_BASE_MS");
+  });
+
+  it("check on a database without tables applies the migrations instead of failing with a stack trace", async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      const io = capture();
+      expect(await runCli(["check"], { DATABASE_URL: fresh.url, LOG_LEVEL: "silent" }, io)).toBe(1);
+      expect(io.out + io.err).toContain("no finished harvest run to check");
+      expect(io.out + io.err).not.toMatch(/Prisma|at \w+ \(/);
+      expect((await fresh.query("SELECT count(*)::int AS n FROM _prisma_migrations"))[0]?.n).toBeGreaterThan(0);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe("tv-harvester process", () => {
+  const tsx = path.resolve("node_modules/.bin/tsx");
+  const main = path.resolve("src/main.ts");
+
+  it("loads .env from the working directory, the environment winning over the file", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tvh-dotenv-"));
+    try {
+      writeFileSync(path.join(dir, ".env"), "HARVEST_SCHEDULE=not a cron\nMETRICS_PORT=99999\n");
+      const result = spawnSync(tsx, [main, "scrape", "--site", "metacritic", "--file", "/nonexistent.html"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, METRICS_PORT: "9464" },
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain("HARVEST_SCHEDULE: must be a cron expression");
+      expect(result.stderr).not.toContain("METRICS_PORT");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -122,7 +122,7 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
       SCRAPE_REQUESTS_PER_SECOND: "200",
       TMDB_REQUESTS_PER_SECOND: "500",
       OMDB_REQUESTS_PER_SECOND: "500",
-      METRICS_PORT: "0",
+      METRICS_PORT: String(await freePort()),
       LOG_LEVEL: "silent",
     });
     stopServe = new AbortController();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configSecrets, hasTmdbCredentials, loadConfig } from "../../src/config.js";
+import { configSecrets, hasTmdbCredentials, likelyTypos, loadConfig } from "../../src/config.js";
 import { ConfigError } from "../../src/errors.js";
 
 describe("loadConfig", () => {
@@ -45,5 +45,50 @@ describe(".env.example", () => {
     const text = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
     const documented = [...text.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
     expect([...documented].sort()).toEqual([...ENV_VARIABLES].sort());
+  });
+});
+
+describe("loadConfig bounds", () => {
+  function problems(env: Record<string, string>): string[] {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  }
+
+  it("accepts ports 1-65535 only", () => {
+    expect(problems({ METRICS_PORT: "0" })).toEqual([expect.stringContaining("METRICS_PORT: must be a TCP port")]);
+    expect(problems({ EMBEDDED_PG_PORT: "65536" })).toEqual([expect.stringContaining("EMBEDDED_PG_PORT: must be a TCP port")]);
+    expect(loadConfig({ METRICS_PORT: "65535", EMBEDDED_PG_PORT: "1" }).metricsPort).toBe(65535);
+  });
+
+  it("rejects a cron expression croner cannot parse, and accepts one with seconds", () => {
+    expect(problems({ HARVEST_SCHEDULE: "every monday" })).toEqual([expect.stringContaining("HARVEST_SCHEDULE: must be a cron expression")]);
+    expect(problems({ HARVEST_SCHEDULE: "0 3 * * 9" })).toEqual([expect.stringContaining("HARVEST_SCHEDULE")]);
+    expect(loadConfig({ HARVEST_SCHEDULE: "30 0 3 * * 1" }).harvestSchedule).toBe("30 0 3 * * 1");
+  });
+
+  it("rejects a backoff base above its cap, and the metrics port on the embedded database's port", () => {
+    expect(problems({ HTTP_BACKOFF_BASE_MS: "5000", HTTP_BACKOFF_MAX_MS: "1000" })).toEqual([expect.stringMatching(/^HTTP_BACKOFF_BASE_MS: .*above its cap/)]);
+    expect(problems({ HTTP_BACKOFF_BASE_MS: "1000", HTTP_BACKOFF_MAX_MS: "1000" })).toEqual([]);
+    expect(problems({ METRICS_PORT: "6000", EMBEDDED_PG_PORT: "6000" })).toEqual([expect.stringContaining("METRICS_PORT: is the same port as EMBEDDED_PG_PORT")]);
+    expect(problems({ METRICS_PORT: "6000", EMBEDDED_PG_PORT: "6000", DATABASE_URL: "postgresql://h/db" })).toEqual([]);
+  });
+});
+
+describe("likelyTypos", () => {
+  it("names variables that look like ours, with the nearest known name", () => {
+    expect(likelyTypos({ TMDB_APIKEY: "x", LOG_LEVL: "debug", OMDB_BUDGET: "5" })).toEqual([
+      "LOG_LEVL is not a tv-harvester variable; did you mean LOG_LEVEL?",
+      "OMDB_BUDGET is not a tv-harvester variable (see .env.example for the known ones)",
+      "TMDB_APIKEY is not a tv-harvester variable; did you mean TMDB_API_KEY?",
+    ]);
+  });
+
+  it("leaves known variables, other programs' variables and unset ones alone", () => {
+    expect(likelyTypos({ TMDB_API_KEY: "x", PATH: "/bin", HOME: "/root", HTTP_PROXY: "http://p", NODE_ENV: "production", CI: "true", TMDB_TYPO: undefined })).toEqual([]);
   });
 });
