@@ -9,6 +9,7 @@ import { Cron } from "croner";
 import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import { DEFAULT_REFRESH_POLICY, SERIES_ACTIVITIES, type RefreshPolicy, type RefreshSource, type SeriesActivity } from "./refresh/policy.js";
 import { isNullRatioColumn, type NullRatioColumn } from "./quality/columns.js";
 
 /** Empty strings in the environment count as unset. */
@@ -89,6 +90,22 @@ const nullThresholds = optionalString.transform((v, ctx) => {
   }
   return out;
 });
+
+/** `active=7,recently_ended=14,ended=30,long_ended=90` (days); unlisted activities keep the source's defaults. */
+const refreshAges = (source: RefreshSource) =>
+  optionalString.transform((v, ctx) => {
+    const ages: Record<SeriesActivity, number> = { ...DEFAULT_REFRESH_POLICY.ageDays[source] };
+    if (v === undefined) return ages;
+    for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+      const [activity = "", days = ""] = pair.split("=").map((p) => p.trim());
+      const n = Number(days);
+      const known = SERIES_ACTIVITIES.find((a) => a === activity);
+      if (known === undefined) ctx.addIssue({ code: "custom", message: `unknown activity "${activity}" in "${pair}" (${SERIES_ACTIVITIES.join(", ")})` });
+      else if (days === "" || !Number.isFinite(n) || n <= 0) ctx.addIssue({ code: "custom", message: `days must be a positive number in "${pair}"` });
+      else ages[known] = n;
+    }
+    return ages;
+  });
 
 const logLevel = optionalString.pipe(
   z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().transform((v) => v ?? "info"),
@@ -174,6 +191,22 @@ const envSchema = z.object({
   QUALITY_VOLUME_TOLERANCE: positiveNumber(0.2),
   /** Age in days from which the newest successful run counts as stale (default 8). */
   QUALITY_FRESHNESS_MAX_DAYS: positiveNumber(8),
+  /** Refresh ages of TMDB details in days per series activity (default `active=7,recently_ended=14,ended=30,long_ended=90`). */
+  REFRESH_AGES_TMDB: refreshAges("tmdb"),
+  /** Refresh ages of OMDb (IMDb) ratings (default `active=7,recently_ended=14,ended=30,long_ended=60`). */
+  REFRESH_AGES_OMDB: refreshAges("omdb"),
+  /** Refresh ages of Rotten Tomatoes scores (default `active=14,recently_ended=30,ended=60,long_ended=120`). */
+  REFRESH_AGES_ROTTEN_TOMATOES: refreshAges("rottentomatoes"),
+  /** Refresh ages of Metacritic scores (default `active=14,recently_ended=30,ended=60,long_ended=120`). */
+  REFRESH_AGES_METACRITIC: refreshAges("metacritic"),
+  /** Share of an age by which due times are spread earlier, 0–0.5 (default 0.2). */
+  REFRESH_JITTER: numberVar(DEFAULT_REFRESH_POLICY.jitter, (n) => n >= 0 && n <= 0.5, "a number from 0 to 0.5"),
+  /** First wait after a "not found", days; doubles per further miss (default 7). */
+  REFRESH_NOT_FOUND_BASE_DAYS: positiveNumber(DEFAULT_REFRESH_POLICY.notFoundBaseDays),
+  /** Longest wait after repeated "not found" answers, days (default 90). */
+  REFRESH_NOT_FOUND_MAX_DAYS: positiveNumber(DEFAULT_REFRESH_POLICY.notFoundMaxDays),
+  /** Wait after an error before a source is asked again, days (default 1). */
+  REFRESH_ERROR_RETRY_DAYS: positiveNumber(DEFAULT_REFRESH_POLICY.errorRetryDays),
 });
 
 /** Names of every environment variable the configuration reads (`.env.example` documents each). */
@@ -186,6 +219,13 @@ const crossFieldSchema = envSchema.superRefine((e, ctx) => {
       code: "custom",
       path: ["HTTP_BACKOFF_BASE_MS"],
       message: `the first backoff (${e.HTTP_BACKOFF_BASE_MS} ms) is above its cap HTTP_BACKOFF_MAX_MS (${e.HTTP_BACKOFF_MAX_MS} ms)`,
+    });
+  }
+  if (e.REFRESH_NOT_FOUND_BASE_DAYS > e.REFRESH_NOT_FOUND_MAX_DAYS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["REFRESH_NOT_FOUND_BASE_DAYS"],
+      message: `the first not-found wait (${e.REFRESH_NOT_FOUND_BASE_DAYS} days) is above its cap REFRESH_NOT_FOUND_MAX_DAYS (${e.REFRESH_NOT_FOUND_MAX_DAYS} days)`,
     });
   }
   if (e.DATABASE_URL === undefined && e.METRICS_PORT === e.EMBEDDED_PG_PORT) {
@@ -257,6 +297,8 @@ export interface Config {
   metricsPort: number;
   reader: { roleName: string; password: string | undefined };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** When each source's value of a series is due again (src/refresh/policy.ts). */
+  refresh: RefreshPolicy;
   /** Thresholds of the post-load expectations (src/quality/expectations.ts); pass as `thresholds`. */
   quality: {
     nullRatio: Partial<Record<NullRatioColumn, number>>;
@@ -313,6 +355,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     metricsPort: e.METRICS_PORT,
     reader: { roleName: e.READER_ROLE_NAME, password: e.READER_ROLE_PASSWORD },
     logLevel: e.LOG_LEVEL,
+    refresh: {
+      ageDays: { tmdb: e.REFRESH_AGES_TMDB, omdb: e.REFRESH_AGES_OMDB, rottentomatoes: e.REFRESH_AGES_ROTTEN_TOMATOES, metacritic: e.REFRESH_AGES_METACRITIC },
+      jitter: e.REFRESH_JITTER,
+      notFoundBaseDays: e.REFRESH_NOT_FOUND_BASE_DAYS,
+      notFoundMaxDays: e.REFRESH_NOT_FOUND_MAX_DAYS,
+      errorRetryDays: e.REFRESH_ERROR_RETRY_DAYS,
+    },
     quality: {
       nullRatio: e.QUALITY_NULL_THRESHOLDS,
       volumeTolerance: e.QUALITY_VOLUME_TOLERANCE,

@@ -92,3 +92,27 @@ describe("likelyTypos", () => {
     expect(likelyTypos({ TMDB_API_KEY: "x", PATH: "/bin", HOME: "/root", HTTP_PROXY: "http://p", NODE_ENV: "production", CI: "true", TMDB_TYPO: undefined })).toEqual([]);
   });
 });
+
+describe("refresh ages", () => {
+  it("defaults per source and activity; a partial list overrides only what it names", () => {
+    const config = loadConfig({ REFRESH_AGES_OMDB: "active=3, long_ended=45" });
+    expect(config.refresh.ageDays.omdb).toEqual({ active: 3, recently_ended: 14, ended: 30, long_ended: 45 });
+    expect(config.refresh.ageDays.tmdb).toEqual({ active: 7, recently_ended: 14, ended: 30, long_ended: 90 });
+  });
+
+  it("rejects unknown activities, non-positive days, a jitter above 0.5 and a not-found base above its cap", () => {
+    let error: unknown;
+    try {
+      loadConfig({ REFRESH_AGES_METACRITIC: "forever=10,active=0", REFRESH_JITTER: "0.9", REFRESH_NOT_FOUND_BASE_DAYS: "100" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = error instanceof ConfigError ? error.problems.join("\n") : "";
+    expect(problems).toContain('unknown activity "forever"');
+    expect(problems).toContain('days must be a positive number in "active=0"');
+    expect(problems).toContain("REFRESH_JITTER");
+    // Cross-field bounds are checked once every variable is valid on its own.
+    expect(() => loadConfig({ REFRESH_NOT_FOUND_BASE_DAYS: "100" })).toThrow(/REFRESH_NOT_FOUND_BASE_DAYS: the first not-found wait/);
+  });
+});
