@@ -74,7 +74,11 @@ const stages = parseDockerfile(read("Dockerfile"));
 const build = stages[0] ?? [];
 const runtime = stages.at(-1) ?? [];
 const ci = read(".ci/run");
-const pkg = JSON.parse(read("package.json")) as { engines?: { node?: string }; scripts: Record<string, string>; dependencies: Record<string, string> };
+const pkg = JSON.parse(read("package.json")) as {
+  engines?: { node?: string };
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+};
 
 describe("Dockerfile against .ci/run", () => {
   it("has a build stage and a runtime stage", () => {
@@ -115,7 +119,12 @@ describe("Dockerfile against .ci/run", () => {
         .flatMap((i) => i.args.split(" ").slice(0, -1));
     const covers = (sources: string[], file: string) =>
       sources.some((s) => {
-        const pattern = new RegExp(`^${s.replace(/\/$/, "").replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}(/|$)`);
+        const pattern = new RegExp(
+          `^${s
+            .replace(/\/$/, "")
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, "[^/]*")}(/|$)`,
+        );
         return pattern.test(file);
       });
 
@@ -151,7 +160,8 @@ describe("Dockerfile against .ci/run", () => {
     expect(JSON.parse(runtime.find((i) => i.keyword === "CMD")!.args)).toEqual(["serve"]);
     expect(runtime.map((i) => i.args).join("\n")).not.toMatch(/\btsx\b|\.ts\b/);
     // `npm prune --omit=dev` keeps `dependencies`: the run-time tooling must not be among them.
-    for (const tool of ["tsx", "typescript", "prisma", "vitest"]) expect(Object.keys(pkg.dependencies), `${tool} is a production dependency`).not.toContain(tool);
+    for (const tool of ["tsx", "typescript", "prisma", "vitest"])
+      expect(Object.keys(pkg.dependencies), `${tool} is a production dependency`).not.toContain(tool);
   });
 
   it("keeps secrets, local state and host builds out of the context without hiding what the build copies", () => {
