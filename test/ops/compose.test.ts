@@ -247,6 +247,13 @@ describe("docker-compose.yml as a stack one would deploy", () => {
     }
   });
 
+  it("stops the harvester the way its signal handling needs: an init process, time to finish in-flight writes", () => {
+    const harvester = parse(composeText) as { services: { harvester: { init?: boolean; stop_grace_period?: string } } };
+    expect(harvester.services.harvester.init).toBe(true);
+    const grace = harvester.services.harvester.stop_grace_period?.match(/^(\d+)s$/)?.[1];
+    expect(Number(grace), `stop_grace_period ${harvester.services.harvester.stop_grace_period}`).toBeGreaterThanOrEqual(30);
+  });
+
   it("runs db-init once: migrations and the reader role, not restarted, awaited by its exit status", () => {
     const init = services["db-init"]!;
     expect(init.command).toEqual(["db", "create-reader"]);
