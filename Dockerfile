@@ -20,6 +20,17 @@ COPY src ./src
 # tsc -p tsconfig.build.json: src/ (with the generated client in src/generated) → dist/
 RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund
+# `npm prune --omit=dev` keeps the packages npm flags devOptional: dev dependencies that a production package
+# also names as an optional peer (@prisma/client → prisma, typescript; ~200 MB with what they pull in). Drop
+# them, then let `npm ls` prove every required production dependency is still there.
+RUN node -e ' \
+      const fs = require("node:fs"); \
+      const { packages } = JSON.parse(fs.readFileSync("node_modules/.package-lock.json", "utf8")); \
+      for (const [dir, meta] of Object.entries(packages)) if (meta.devOptional) fs.rmSync(dir, { recursive: true, force: true }); \
+      fs.rmSync("node_modules/.package-lock.json"); \
+      for (const bin of fs.readdirSync("node_modules/.bin")) if (!fs.existsSync(`node_modules/.bin/${bin}`)) fs.rmSync(`node_modules/.bin/${bin}`);' \
+ && npm ls --omit=dev --all >/dev/null \
+ && test ! -e node_modules/typescript && test ! -e node_modules/prisma && test ! -e node_modules/tsx
 
 # --- runtime: Node, Chromium, production dependencies and the compiled code; no tsx, no TypeScript ---------
 FROM node:24-bookworm-slim

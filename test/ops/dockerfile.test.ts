@@ -164,6 +164,38 @@ describe("Dockerfile against .ci/run", () => {
       expect(Object.keys(pkg.dependencies), `${tool} is a production dependency`).not.toContain(tool);
   });
 
+  it("drops what prune keeps of the dev tooling, and keeps every production dependency (read from the lock file)", () => {
+    // The step after `npm prune --omit=dev` removes the packages npm flags devOptional, then `npm ls` checks the tree.
+    const prune = indexOfRun(build, /^npm prune --omit=dev\b/);
+    const drop = indexOfRun(build, /meta\.devOptional\) fs\.rmSync/);
+    expect(drop, "a RUN removes the devOptional packages").toBeGreaterThan(prune);
+    expect(build[drop]!.args).toContain("npm ls --omit=dev --all");
+
+    // What remains is every lock entry flagged neither dev nor devOptional.
+    const lock = JSON.parse(read("package-lock.json")) as {
+      packages: Record<string, { dev?: boolean; devOptional?: boolean; optional?: boolean; dependencies?: Record<string, string> }>;
+    };
+    const kept = new Set(
+      Object.entries(lock.packages)
+        .filter(([dir, meta]) => dir !== "" && !meta.dev && !meta.devOptional)
+        .map(([dir]) => dir),
+    );
+    for (const tool of ["tsx", "typescript", "prisma", "vitest", "@prisma/engines"])
+      expect(kept.has(`node_modules/${tool}`), `${tool} in the runtime image`).toBe(false);
+    // Node's resolution from a package's folder upwards finds each required dependency among what is kept.
+    const resolve = (from: string, name: string) => {
+      for (let dir = from; ; dir = dir.slice(0, Math.max(dir.lastIndexOf("/node_modules/"), 0))) {
+        const candidate = dir === "" ? `node_modules/${name}` : `${dir}/node_modules/${name}`;
+        if (kept.has(candidate)) return candidate;
+        if (dir === "") return undefined;
+      }
+    };
+    for (const name of Object.keys(pkg.dependencies)) expect(resolve("", name), `dependency ${name}`).toBeDefined();
+    for (const dir of kept) {
+      for (const name of Object.keys(lock.packages[dir]!.dependencies ?? {})) expect(resolve(dir, name), `${dir} requires ${name}`).toBeDefined();
+    }
+  });
+
   it("keeps secrets, local state and host builds out of the context without hiding what the build copies", () => {
     const ignored = read(".dockerignore")
       .split("\n")
