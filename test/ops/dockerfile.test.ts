@@ -99,8 +99,10 @@ describe("Dockerfile against .ci/run", () => {
 
   it("builds with the build command CI runs, package.json's `build` script compiling with tsc", () => {
     const ciBuilds = npmCommands(ci, /^npm run build\b/);
-    expect(ciBuilds).toEqual(["npm run build"]);
-    expect(runs(build).flatMap((r) => npmCommands(r, /^npm run build\b/))).toEqual(ciBuilds);
+    // CI may build more than once (one Node.js after another), always with the same command.
+    expect(ciBuilds.length, ".ci/run runs npm run build").toBeGreaterThan(0);
+    expect([...new Set(ciBuilds)]).toEqual(["npm run build"]);
+    expect(runs(build).flatMap((r) => npmCommands(r, /^npm run build\b/))).toEqual(["npm run build"]);
     expect(pkg.scripts.build).toMatch(/^tsc -p tsconfig\.build\.json$/);
   });
 
