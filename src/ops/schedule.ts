@@ -7,7 +7,8 @@
  * Recovery without anybody watching:
  * - a harvest of a slot that fails (status `failed`, or it throws) is retried within its slot with
  *   exponential backoff (p-retry; `HARVEST_RETRY_ATTEMPTS`, `HARVEST_RETRY_BACKOFF_MS`), resuming the failed
- *   run when there is one, and never once the next slot has come (that slot's tick takes over);
+ *   run when there is one, and never once the next slot has come (that slot's tick takes over). A held
+ *   lock is a skip, not a failure; `failed_quality` is not retried (the same data would fail again);
  * - at start-up, runs left open by a dead process (`interrupted`, or `running` with a stale heartbeat) are
  *   resumed when they belong to the latest slot and that slot's harvest is missing, and closed as
  *   `abandoned` with a reason otherwise, so that no run stays `running` for ever;
@@ -250,6 +251,7 @@ export class HarvestScheduler {
     }
     const attempt = (async (): Promise<ScheduledHarvestOutcome> => {
       let outcome: ScheduledHarvestOutcome = "error";
+      let attempts = 0;
       let resumeFailed = false;
       const resumable = async () => {
         if (resumeFailed) return false;
@@ -265,6 +267,7 @@ export class HarvestScheduler {
         }
         await pRetry(
           async (attemptNumber) => {
+            attempts = attemptNumber;
             const resume = (catchUp || attemptNumber > 1) && (await resumable());
             try {
               const { status } = await deps.harvest({ resume, trigger: "schedule" });
@@ -300,7 +303,9 @@ export class HarvestScheduler {
           deps.logger.info({ slot: slot.toISOString() }, "another process holds the harvest lock; skipping this slot");
           return "skipped_locked";
         }
-        if (!(error instanceof FailedHarvestAttempt)) deps.logger.error({ slot: slot.toISOString(), err: errorMessage(error) }, "scheduled harvest could not run");
+        // Failed attempts were logged one by one (onFailedAttempt); what is left is a stop or a failure before any attempt.
+        if (this.stopping.signal.aborted) deps.logger.info({ slot: slot.toISOString(), attempts }, "scheduler stopped; no more retries for this slot");
+        else if (attempts === 0) deps.logger.error({ slot: slot.toISOString(), err: errorMessage(error) }, "scheduled harvest could not run");
         return outcome;
       }
     })();
