@@ -53,8 +53,8 @@ export function harvestRunHistory(app: Pick<App, "prisma">): ScheduleHistory {
       });
       return runs.flatMap((r) => (r.status === "running" || r.status === "interrupted" ? [{ id: r.id, status: r.status, startedAt: r.startedAt }] : []));
     },
-    async abandonRun(id, reason) {
-      await prisma.harvestRun.updateMany({ where: { id, status: { in: ["running", "interrupted"] } }, data: { status: "abandoned", finishedAt: new Date(), error: reason } });
+    async abandonRun(id, reason, at) {
+      await prisma.harvestRun.updateMany({ where: { id, status: { in: ["running", "interrupted"] } }, data: { status: "abandoned", finishedAt: at, error: reason } });
     },
   };
 }

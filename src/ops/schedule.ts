@@ -54,10 +54,10 @@ export interface ScheduleHistory {
    */
   openRuns(staleBefore: Date): Promise<OpenHarvestRun[]>;
   /**
-   * Closes run `id` as `abandoned` (finished now) with `reason` in its `error`, if it is still open (a run
+   * Closes run `id` as `abandoned`, finished `at`, with `reason` in its `error`, if it is still open (a run
    * that another replica resumed meanwhile is left alone).
    */
-  abandonRun(id: number, reason: string): Promise<void>;
+  abandonRun(id: number, reason: string, at: Date): Promise<void>;
 }
 
 /** A harvest run left open (see {@link ScheduleHistory.openRuns}). */
@@ -213,7 +213,7 @@ export class HarvestScheduler {
           resumableSlot !== null && run.startedAt.getTime() >= resumableSlot.getTime()
             ? `abandoned at start-up: a newer run of the slot ${resumableSlot.toISOString()} is resumed instead`
             : `abandoned at start-up: ${run.status} run of an earlier slot (started ${run.startedAt.toISOString()}), not resumed after its slot`;
-        await deps.history.abandonRun(run.id, reason);
+        await deps.history.abandonRun(run.id, reason, deps.now());
         closed.push(run.id);
         deps.logger.warn({ runId: run.id, status: run.status, startedAt: run.startedAt.toISOString() }, reason);
       }

@@ -12,6 +12,7 @@ import {
   type ScheduleHistory,
 } from "../../src/ops/schedule.js";
 import { harvestRunHistory } from "../../src/commands/serve.js";
+import { loadConfig } from "../../src/config.js";
 import { createPrisma } from "../../src/db/prisma.js";
 import { acquireHarvestLock } from "../../src/pipeline/lock.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
@@ -195,6 +196,14 @@ describe("the tick's own slot", () => {
   });
 });
 
+describe("retry configuration", () => {
+  it("HARVEST_RETRY_ATTEMPTS and HARVEST_RETRY_BACKOFF_MS: defaults, values, and refusals", () => {
+    expect(loadConfig({}).harvestRetry).toEqual({ attempts: 3, backoffMs: 300_000 });
+    expect(loadConfig({ HARVEST_RETRY_ATTEMPTS: "0", HARVEST_RETRY_BACKOFF_MS: "1500" }).harvestRetry).toEqual({ attempts: 0, backoffMs: 1500 });
+    expect(() => loadConfig({ HARVEST_RETRY_ATTEMPTS: "-1", HARVEST_RETRY_BACKOFF_MS: "0" })).toThrow(/HARVEST_RETRY_ATTEMPTS[\s\S]*HARVEST_RETRY_BACKOFF_MS/);
+  });
+});
+
 describe("retries within the slot", () => {
   const slot = new Date("2026-11-16T03:00:00Z");
 
@@ -318,7 +327,7 @@ describe("runs left open by a dead process, at start-up", () => {
         history: history({
           lastSuccessAt: async () => new Date("2026-11-02T05:00:00Z"),
           openRuns: async () => [run(12, "2026-11-16T03:00:01Z", "interrupted"), run(11, "2026-11-16T03:00:00Z"), run(9, "2026-11-09T03:00:00Z")],
-          abandonRun: async (id, reason) => void abandoned.push([id, reason]),
+          abandonRun: async (id, reason, at) => void abandoned.push([id, `${reason} @ ${at.toISOString()}`]),
           interruptedRunSince: async () => true,
         }),
         harvest: async ({ resume }) => {
@@ -333,6 +342,7 @@ describe("runs left open by a dead process, at start-up", () => {
     expect(abandoned.map(([id]) => id)).toEqual([11, 9]);
     expect(abandoned[0]?.[1]).toMatch(/newer run of the slot 2026-11-16T03:00:00.000Z is resumed/);
     expect(abandoned[1]?.[1]).toMatch(/running run of an earlier slot \(started 2026-11-09T03:00:00.000Z\)/);
+    expect(abandoned.every(([, r]) => r.endsWith("@ 2026-11-18T12:00:00.000Z"))).toBe(true); // finished at the injected clock's time
     expect(resumes).toEqual([true]);
   });
 
@@ -380,16 +390,17 @@ describe("harvestRunHistory on a real harvest_run table", () => {
       ]);
       expect(await h.interruptedRunSince(new Date("2026-11-16T03:00:00Z"), staleBefore)).toBe(false); // run 4 is alive
       expect(await h.interruptedRunSince(new Date("2026-11-16T03:00:00Z"), new Date("2026-11-16T04:00:00Z"))).toBe(true);
-      await h.abandonRun(1, "abandoned at start-up: test");
-      await h.abandonRun(3, "must not touch a finished run");
-      const rows = await db.query<{ run_id: number; status: string; error: string | null; finished: boolean }>(
-        "SELECT run_id, status::text AS status, error, finished_at IS NOT NULL AS finished FROM harvest_run ORDER BY run_id",
+      const at = new Date("2026-11-16T04:00:00Z");
+      await h.abandonRun(1, "abandoned at start-up: test", at);
+      await h.abandonRun(3, "must not touch a finished run", at);
+      const rows = await db.query<{ run_id: number; status: string; error: string | null; finished: string | null }>(
+        "SELECT run_id, status::text AS status, error, to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI') AS finished FROM harvest_run ORDER BY run_id",
       );
       expect(rows).toEqual([
-        { run_id: 1, status: "abandoned", error: "abandoned at start-up: test", finished: true },
-        { run_id: 2, status: "interrupted", error: null, finished: false },
-        { run_id: 3, status: "succeeded", error: null, finished: false },
-        { run_id: 4, status: "running", error: null, finished: false },
+        { run_id: 1, status: "abandoned", error: "abandoned at start-up: test", finished: "2026-11-16T04:00" },
+        { run_id: 2, status: "interrupted", error: null, finished: null },
+        { run_id: 3, status: "succeeded", error: null, finished: null },
+        { run_id: 4, status: "running", error: null, finished: null },
       ]);
     } finally {
       await prisma.$disconnect();
