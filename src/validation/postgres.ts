@@ -126,14 +126,25 @@ export function toPostgresInteger(value: number, column: IntegerColumn, path: st
   if (value < min || value > max) {
     return {
       ok: false,
-      issues: [{ path, message: `${value} does not fit PostgreSQL ${column === "int4" ? "integer" : "bigint"} (${min}…${max})`, reason: role === "id" ? "invalid_id" : "out_of_range" }],
+      issues: [
+        {
+          path,
+          message: `${value} does not fit PostgreSQL ${column === "int4" ? "integer" : "bigint"} (${min}…${max})`,
+          reason: role === "id" ? "invalid_id" : "out_of_range",
+        },
+      ],
     };
   }
   return { ok: true, value, flags: [] };
 }
 
 /** {@link toPostgresInteger} for a nullable column: null stays null. */
-export function toPostgresNullableInteger(value: number | null, column: IntegerColumn, path: string, role: "id" | "count" = "count"): PostgresSafe<number | null> {
+export function toPostgresNullableInteger(
+  value: number | null,
+  column: IntegerColumn,
+  path: string,
+  role: "id" | "count" = "count",
+): PostgresSafe<number | null> {
   return value === null ? { ok: true, value: null, flags: [] } : toPostgresInteger(value, column, path, role);
 }
 
@@ -175,7 +186,11 @@ export function toPostgresJson(value: unknown, path = ""): { value: JsonValue; f
     if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
     if (typeof v !== "object") return null;
     if (depth >= MAX_JSON_DEPTH || seen.has(v)) {
-      flags.push({ path: at, message: seen.has(v) ? "circular reference; stored as null" : `nested deeper than ${MAX_JSON_DEPTH} levels; stored as null`, reason: "out_of_range" });
+      flags.push({
+        path: at,
+        message: seen.has(v) ? "circular reference; stored as null" : `nested deeper than ${MAX_JSON_DEPTH} levels; stored as null`,
+        reason: "out_of_range",
+      });
       return null;
     }
     seen.add(v);

@@ -120,7 +120,12 @@ describe("fault suite (today's pipeline)", () => {
   const details = (id: number) => ({ path: `/3/tv/${id}`, query: { append_to_response: "external_ids" } });
 
   it("429 with Retry-After 0 on a listing page, once", async () => {
-    await expectLikeClean("429 Retry-After 0", [{ path: "/3/tv/top_rated", query: { page: "2" }, attempts: [1], fault: { kind: "rate_limited", retryAfter: "0" } }], [], { tmdb: 1, omdb: 0 });
+    await expectLikeClean(
+      "429 Retry-After 0",
+      [{ path: "/3/tv/top_rated", query: { page: "2" }, attempts: [1], fault: { kind: "rate_limited", retryAfter: "0" } }],
+      [],
+      { tmdb: 1, omdb: 0 },
+    );
   });
 
   it("429 with Retry-After in seconds and as an HTTP-date on details", async () => {
@@ -162,26 +167,45 @@ describe("fault suite (today's pipeline)", () => {
 
   it("OMDb 503 once for one series", async () => {
     const target = withImdb[0]!;
-    await expectLikeClean("OMDb 503 once", [], [{ path: "/", query: { i: target.imdbId! }, attempts: [1], fault: { kind: "server_error", status: 503 } }], { tmdb: 0, omdb: 1 });
+    await expectLikeClean(
+      "OMDb 503 once",
+      [],
+      [{ path: "/", query: { i: target.imdbId! }, attempts: [1], fault: { kind: "server_error", status: 503 } }],
+      { tmdb: 0, omdb: 1 },
+    );
   });
 
   it("OMDb 'Incorrect IMDb ID.' for one series: that series has no IMDb fact, the run succeeds", async () => {
     const target = withImdb.find((s) => s.imdb?.rating !== null)!;
-    const result = await harvestWithFaults([], [{ path: "/", query: { i: target.imdbId! }, fault: { kind: "omdb_error", error: OMDB_ERRORS.incorrectId } }]);
+    const result = await harvestWithFaults(
+      [],
+      [{ path: "/", query: { i: target.imdbId! }, fault: { kind: "omdb_error", error: OMDB_ERRORS.incorrectId } }],
+    );
     expect(exitCode(result.status)).toBe(0);
     expect(result.tables.series).toEqual(clean.tables.series);
     const factsOf = (t: TableDump) => t.facts.filter((f) => typeof f === "object" && f !== null && "source_key" in f && f.source_key === "imdb");
     expect(factsOf(result.tables)).toHaveLength(factsOf(clean.tables).length - 1);
-    expect(result.tables.facts).toEqual(clean.tables.facts.filter((f) => !(typeof f === "object" && f !== null && "series_id" in f && f.series_id === target.tmdbId && "source_key" in f && f.source_key === "imdb")));
+    expect(result.tables.facts).toEqual(
+      clean.tables.facts.filter(
+        (f) =>
+          !(typeof f === "object" && f !== null && "series_id" in f && f.series_id === target.tmdbId && "source_key" in f && f.source_key === "imdb"),
+      ),
+    );
     expect(result.requests).toEqual(clean.requests);
   });
 
   it("a details answer with a wrong field type: that series is quarantined as schema drift, the others load", async () => {
     const target = third!;
-    const result = await harvestWithFaults([{ ...details(target.tmdbId), fault: { kind: "wrong_types", transform: (json) => replaceAt(json, "number_of_seasons", "five") } }]);
+    const result = await harvestWithFaults([
+      { ...details(target.tmdbId), fault: { kind: "wrong_types", transform: (json) => replaceAt(json, "number_of_seasons", "five") } },
+    ]);
     expect(exitCode(result.status)).toBe(0);
     expect(result.tables.series).toHaveLength(39);
-    expect(result.tables.series).toEqual(clean.tables.series.filter((s) => !(typeof s === "object" && s !== null && "series_id" in s && s.series_id === target.tmdbId)));
-    expect(result.tables.quarantine).toEqual([{ source: "tmdb_series", upstream_key: `tv/${target.tmdbId}`, kind: "schema_drift", reason: "not_a_number" }]);
+    expect(result.tables.series).toEqual(
+      clean.tables.series.filter((s) => !(typeof s === "object" && s !== null && "series_id" in s && s.series_id === target.tmdbId)),
+    );
+    expect(result.tables.quarantine).toEqual([
+      { source: "tmdb_series", upstream_key: `tv/${target.tmdbId}`, kind: "schema_drift", reason: "not_a_number" },
+    ]);
   });
 });

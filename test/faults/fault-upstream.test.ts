@@ -2,7 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startReplayServer, type ReplayServer } from "../../src/replay/server.js";
 import { OMDB_ERRORS, httpDate, replaceAt, startFaultUpstream, type Fault, type FaultUpstream } from "../helpers/fault-upstream.js";
 
-const GENRES = { genres: [{ id: 18, name: "Drama" }, { id: 35, name: "Comedy" }] };
+const GENRES = {
+  genres: [
+    { id: 18, name: "Drama" },
+    { id: 35, name: "Comedy" },
+  ],
+};
 const PAGE = (page: number) => ({ page, results: [{ id: 1396 + page, name: `Series ${page}` }], total_pages: 3, total_results: 60 });
 const OMDB = { Title: "Breaking Bad", imdbRating: "9.5", imdbVotes: "2,212,015", Response: "True" };
 
@@ -10,7 +15,8 @@ describe("fault upstream (test helper)", () => {
   let replay: ReplayServer;
   let faults: FaultUpstream;
   const get = (path: string, init?: RequestInit) => fetch(`${faults.url}${path}`, init);
-  const only = (fault: Fault, extra: { path?: string; attempts?: number[] } = {}) => faults.setRules([{ path: extra.path ?? "/3/genre/tv/list", attempts: extra.attempts, fault }]);
+  const only = (fault: Fault, extra: { path?: string; attempts?: number[] } = {}) =>
+    faults.setRules([{ path: extra.path ?? "/3/genre/tv/list", attempts: extra.attempts, fault }]);
 
   beforeAll(async () => {
     replay = await startReplayServer({
@@ -38,13 +44,20 @@ describe("fault upstream (test helper)", () => {
     const res = await get("/3/genre/tv/list?api_key=SECRET&language=en");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(GENRES);
-    expect(faults.requests).toMatchObject([{ method: "GET", key: "GET /3/genre/tv/list?language=en", attempt: 1, fault: null, status: 200, query: { language: "en" } }]);
+    expect(faults.requests).toMatchObject([
+      { method: "GET", key: "GET /3/genre/tv/list?language=en", attempt: 1, fault: null, status: 200, query: { language: "en" } },
+    ]);
     expect(JSON.stringify(faults.requests)).not.toContain("SECRET");
   });
 
   it("429 with Retry-After 0, seconds, an HTTP-date, or none", async () => {
     const at = new Date("2026-12-01T10:00:05Z");
-    for (const [retryAfter, header] of [["0", "0"], [2, "2"], [at, "Tue, 01 Dec 2026 10:00:05 GMT"], [null, null]] as const) {
+    for (const [retryAfter, header] of [
+      ["0", "0"],
+      [2, "2"],
+      [at, "Tue, 01 Dec 2026 10:00:05 GMT"],
+      [null, null],
+    ] as const) {
       only({ kind: "rate_limited", retryAfter });
       const res = await get("/3/genre/tv/list");
       expect(res.status).toBe(429);
@@ -108,12 +121,21 @@ describe("fault upstream (test helper)", () => {
 
   it("wrong field types: the upstream's JSON transformed", async () => {
     only({ kind: "wrong_types", transform: (json) => replaceAt(replaceAt(json, "genres.0.id", "18"), "genres.1.name", 35) });
-    expect(await (await get("/3/genre/tv/list")).json()).toEqual({ genres: [{ id: "18", name: "Drama" }, { id: 35, name: 35 }] });
+    expect(await (await get("/3/genre/tv/list")).json()).toEqual({
+      genres: [
+        { id: "18", name: "Drama" },
+        { id: 35, name: 35 },
+      ],
+    });
     expect(replaceAt(GENRES, "genres.9.id", 1)).toEqual(GENRES);
   });
 
   it("OMDb's error answers, with the status OMDb uses", async () => {
-    for (const [error, status] of [[OMDB_ERRORS.limitReached, 401], [OMDB_ERRORS.invalidKey, 401], [OMDB_ERRORS.incorrectId, 200]] as const) {
+    for (const [error, status] of [
+      [OMDB_ERRORS.limitReached, 401],
+      [OMDB_ERRORS.invalidKey, 401],
+      [OMDB_ERRORS.incorrectId, 200],
+    ] as const) {
       faults.setRules([{ path: "/", query: { i: /^tt\d+$/ }, fault: { kind: "omdb_error", error, status } }]);
       const res = await get("/?i=tt0903747&apikey=K");
       expect(res.status).toBe(status);
@@ -122,7 +144,9 @@ describe("fault upstream (test helper)", () => {
   });
 
   it("faults only the attempts, methods and queries a rule names, counting attempts per key", async () => {
-    faults.setRules([{ method: "GET", path: /^\/3\/tv\/top_rated$/, query: { page: "2" }, attempts: [1, 2], fault: { kind: "server_error", status: 503 } }]);
+    faults.setRules([
+      { method: "GET", path: /^\/3\/tv\/top_rated$/, query: { page: "2" }, attempts: [1, 2], fault: { kind: "server_error", status: 503 } },
+    ]);
     const statuses = [];
     for (const page of [1, 2, 2, 2, 1]) statuses.push((await get(`/3/tv/top_rated?page=${page}&api_key=K`)).status);
     statuses.push((await get("/3/tv/top_rated?page=2", { method: "POST", body: "{}" })).status);

@@ -205,7 +205,8 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
       res.writeHead(status, { ...headers, "content-length": String(payload.length) });
       res.end(payload);
     };
-    const json = (status: number, value: unknown, extra: Record<string, string> = {}) => send(status, { "content-type": "application/json; charset=utf-8", ...extra }, JSON.stringify(value));
+    const json = (status: number, value: unknown, extra: Record<string, string> = {}) =>
+      send(status, { "content-type": "application/json; charset=utf-8", ...extra }, JSON.stringify(value));
     const fault = rule?.fault;
 
     // Faults that do not need the upstream's answer.
@@ -216,13 +217,22 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
     }
     if (fault?.kind === "rate_limited") {
       const retryAfter = fault.retryAfter instanceof Date ? httpDate(fault.retryAfter) : fault.retryAfter === null ? null : String(fault.retryAfter);
-      return json(429, fault.body ?? { success: false, status_code: 25, status_message: "Your request count (41) is over the allowed limit of 40." }, retryAfter === null ? {} : { "retry-after": retryAfter });
+      return json(
+        429,
+        fault.body ?? { success: false, status_code: 25, status_message: "Your request count (41) is over the allowed limit of 40." },
+        retryAfter === null ? {} : { "retry-after": retryAfter },
+      );
     }
     if (fault?.kind === "server_error") {
       const echoed = fault.echoUrl ? ` for ${req.url ?? ""}` : "";
-      return send(fault.status, { "content-type": "text/plain; charset=utf-8", ...(fault.echoUrl ? { "x-request-url": req.url ?? "" } : {}) }, `${fault.body ?? `${fault.status} upstream error`}${echoed}`);
+      return send(
+        fault.status,
+        { "content-type": "text/plain; charset=utf-8", ...(fault.echoUrl ? { "x-request-url": req.url ?? "" } : {}) },
+        `${fault.body ?? `${fault.status} upstream error`}${echoed}`,
+      );
     }
-    if (fault?.kind === "html_200") return send(200, { "content-type": "text/html; charset=utf-8" }, HTML_ERROR_PAGE(fault.echoUrl ? `request ${req.url ?? ""}` : "nginx"));
+    if (fault?.kind === "html_200")
+      return send(200, { "content-type": "text/html; charset=utf-8" }, HTML_ERROR_PAGE(fault.echoUrl ? `request ${req.url ?? ""}` : "nginx"));
     if (fault?.kind === "empty_body") return send(200, { "content-type": "application/json; charset=utf-8" }, "");
     if (fault?.kind === "omdb_error") return json(fault.status ?? 200, { Response: "False", Error: fault.error });
 
@@ -232,7 +242,11 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
       if (value === undefined || name === "host" || DROPPED_HEADERS.has(name)) continue;
       headers[name] = Array.isArray(value) ? value.join(", ") : value;
     }
-    const upstream = await fetch(`${target}${req.url ?? "/"}`, { method, headers, body: method === "GET" || method === "HEAD" ? undefined : new Uint8Array(requestBody) });
+    const upstream = await fetch(`${target}${req.url ?? "/"}`, {
+      method,
+      headers,
+      body: method === "GET" || method === "HEAD" ? undefined : new Uint8Array(requestBody),
+    });
     const body = Buffer.from(await upstream.arrayBuffer());
     const upstreamHeaders: Record<string, string> = {};
     upstream.headers.forEach((value, name) => {
@@ -261,7 +275,11 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
         } catch {
           throw new Error(`wrong_types needs a JSON answer from the upstream for ${key}`);
         }
-        return send(upstream.status, { ...upstreamHeaders, "content-type": "application/json; charset=utf-8" }, JSON.stringify(fault.transform(parsed)));
+        return send(
+          upstream.status,
+          { ...upstreamHeaders, "content-type": "application/json; charset=utf-8" },
+          JSON.stringify(fault.transform(parsed)),
+        );
       }
     }
   }

@@ -200,7 +200,9 @@ describe("retry configuration", () => {
   it("HARVEST_RETRY_ATTEMPTS and HARVEST_RETRY_BACKOFF_MS: defaults, values, and refusals", () => {
     expect(loadConfig({}).harvestRetry).toEqual({ attempts: 3, backoffMs: 300_000 });
     expect(loadConfig({ HARVEST_RETRY_ATTEMPTS: "0", HARVEST_RETRY_BACKOFF_MS: "1500" }).harvestRetry).toEqual({ attempts: 0, backoffMs: 1500 });
-    expect(() => loadConfig({ HARVEST_RETRY_ATTEMPTS: "-1", HARVEST_RETRY_BACKOFF_MS: "0" })).toThrow(/HARVEST_RETRY_ATTEMPTS[\s\S]*HARVEST_RETRY_BACKOFF_MS/);
+    expect(() => loadConfig({ HARVEST_RETRY_ATTEMPTS: "-1", HARVEST_RETRY_BACKOFF_MS: "0" })).toThrow(
+      /HARVEST_RETRY_ATTEMPTS[\s\S]*HARVEST_RETRY_BACKOFF_MS/,
+    );
   });
 });
 
@@ -317,7 +319,11 @@ describe("retries within the slot", () => {
 });
 
 describe("runs left open by a dead process, at start-up", () => {
-  const run = (id: number, startedAt: string, status: OpenHarvestRun["status"] = "running"): OpenHarvestRun => ({ id, status, startedAt: new Date(startedAt) });
+  const run = (id: number, startedAt: string, status: OpenHarvestRun["status"] = "running"): OpenHarvestRun => ({
+    id,
+    status,
+    startedAt: new Date(startedAt),
+  });
 
   it("resumes the latest slot's open run and abandons older ones, with a reason", async () => {
     const abandoned: [number, string][] = [];

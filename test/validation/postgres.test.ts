@@ -69,7 +69,10 @@ describe("toPostgresInteger", () => {
   it("accepts the ends of int4 and rejects one past them", () => {
     expect(toPostgresInteger(INTEGER_RANGES.int4.max, "int4", "id", "id")).toEqual({ ok: true, value: 2147483647, flags: [] });
     expect(toPostgresInteger(INTEGER_RANGES.int4.min, "int4", "n")).toMatchObject({ ok: true });
-    expect(toPostgresInteger(2 ** 31, "int4", "id", "id")).toEqual({ ok: false, issues: [{ path: "id", message: expect.stringContaining("integer"), reason: "invalid_id" }] });
+    expect(toPostgresInteger(2 ** 31, "int4", "id", "id")).toEqual({
+      ok: false,
+      issues: [{ path: "id", message: expect.stringContaining("integer"), reason: "invalid_id" }],
+    });
     expect(toPostgresInteger(-(2 ** 31) - 1, "int4", "voteCount")).toMatchObject({ ok: false, issues: [{ reason: "out_of_range" }] });
   });
 
@@ -110,7 +113,9 @@ describe("toPostgresJson", () => {
 
 describe("records", () => {
   it("a series with a NUL in its title and a lone surrogate in its plot is repaired and flagged", () => {
-    const r = toPostgresSeries(series({ title: "Breaking\u0000Bad", plot: "x\uD83D", networks: [{ id: 1, name: "A\u0000MC", originCountry: null, logoPath: null }] }));
+    const r = toPostgresSeries(
+      series({ title: "Breaking\u0000Bad", plot: "x\uD83D", networks: [{ id: 1, name: "A\u0000MC", originCountry: null, logoPath: null }] }),
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect([r.value.title, r.value.plot, r.value.networks[0]?.name]).toEqual(["BreakingBad", "x\uFFFD", "AMC"]);
@@ -135,7 +140,15 @@ describe("records", () => {
   });
 
   it("a scraped observation with a vote count beyond int4 is an issue", () => {
-    const obs = { seriesId: 1, source: "metacritic_users" as const, score: 8.1, voteCount: 9_999_999_999, voteCountIsLowerBound: false, grain: "series" as const, method: "testid-markup" };
+    const obs = {
+      seriesId: 1,
+      source: "metacritic_users" as const,
+      score: 8.1,
+      voteCount: 9_999_999_999,
+      voteCountIsLowerBound: false,
+      grain: "series" as const,
+      method: "testid-markup",
+    };
     expect(toPostgresObservation(obs)).toMatchObject({ ok: false, issues: [{ path: "voteCount", reason: "out_of_range" }] });
     expect(toPostgresObservation({ ...obs, voteCount: 12 })).toMatchObject({ ok: true, value: { voteCount: 12 } });
   });
@@ -154,8 +167,13 @@ describe("what PostgreSQL itself says (the reason for all of the above)", () => 
   it("refuses the raw values and stores the safe ones", async () => {
     const hostile = { title: "Bad\u0000Title", payload: { name: "x\u0000y", note: "\uD800" }, id: 2 ** 31 };
     await expect(db.query("INSERT INTO t (title) VALUES ($1)", [hostile.title])).rejects.toMatchObject({ code: "22021" });
-    await expect(db.query("INSERT INTO t (payload) VALUES ($1)", [JSON.stringify({ name: hostile.payload.name })])).rejects.toMatchObject({ code: "22P05" });
-    await expect(db.query("INSERT INTO t (payload) VALUES ($1)", [JSON.stringify({ note: hostile.payload.note })])).rejects.toMatchObject({ code: "22P02", detail: expect.stringMatching(/surrogate/i) });
+    await expect(db.query("INSERT INTO t (payload) VALUES ($1)", [JSON.stringify({ name: hostile.payload.name })])).rejects.toMatchObject({
+      code: "22P05",
+    });
+    await expect(db.query("INSERT INTO t (payload) VALUES ($1)", [JSON.stringify({ note: hostile.payload.note })])).rejects.toMatchObject({
+      code: "22P02",
+      detail: expect.stringMatching(/surrogate/i),
+    });
     await expect(db.query("INSERT INTO t (id) VALUES ($1)", [hostile.id])).rejects.toMatchObject({ code: "22003" });
 
     const title = toPostgresText(hostile.title, "title", "title").value;
