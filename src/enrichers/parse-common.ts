@@ -181,9 +181,15 @@ export function jsonLdStrategy($: CheerioAPI, ratingName: RegExp, dateFields: re
   const nodes = readJsonLdNodes($).filter((n) => hasJsonLdType(n, ["TVSeries", "TVSeason", "Movie", "CreativeWorkSeries"]));
   const isCritics = (rating: JsonLdAggregateRating | undefined): rating is JsonLdAggregateRating =>
     rating !== undefined && (rating.name === undefined || ratingName.test(rating.name));
-  // The node that carries the critics' score is the page's main entity; a page may list other typed nodes
-  // (a related title, a bare entity without rating) before it. Without any rating, the first typed node.
-  const node = nodes.find((n) => isCritics(n.aggregateRating) && toReading(n.aggregateRating.ratingValue, null, "json-ld") !== null) ?? nodes[0];
+  // A page may hold its main entity twice (a bare node, then one with the rating): the rated node of the
+  // same name and kind (film or not) as the first typed node wins. A rated node of another title, or a film
+  // of the same title on a series page, is never read. Without any rating, the first typed node.
+  const first = nodes[0];
+  const sameEntity = (n: JsonLdNode) =>
+    first !== undefined &&
+    (first.name === undefined || cleanText(n.name) === cleanText(first.name)) &&
+    hasJsonLdType(n, ["Movie"]) === hasJsonLdType(first, ["Movie"]);
+  const node = nodes.find((n) => sameEntity(n) && isCritics(n.aggregateRating) && toReading(n.aggregateRating.ratingValue, null, "json-ld") !== null) ?? first;
   if (!node) return {};
   const rating = node.aggregateRating;
   const date = dateFields.map((f) => node[f]).find((d) => d !== undefined);

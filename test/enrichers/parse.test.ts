@@ -96,6 +96,20 @@ describe("parseRottenTomatoesPage", () => {
     expect([p.strategy, p.title, p.firstYear, p.grain]).toEqual(["json-ld", "Fargo", 2014, "series"]);
   });
 
+  it("a rated JSON-LD node of another title, or a film of the same title, is never read as the series' score", () => {
+    const html = (second: string) =>
+      `<html><head><link rel="canonical" href="https://www.rottentomatoes.com/tv/fargo">` +
+      `<script type="application/ld+json">{"@type":"TVSeries","name":"Fargo","startDate":"2014-04-15"}</script>` +
+      `<script type="application/ld+json">${second}</script></head><body></body></html>`;
+    const rating = `"aggregateRating":{"name":"Tomatometer","ratingValue":"94","reviewCount":90}`;
+    for (const second of [`{"@type":"Movie","name":"Fargo",${rating}}`, `{"@type":"TVSeries","name":"Fargo Nights",${rating}}`]) {
+      const p = parseRottenTomatoesPage(html(second));
+      expect(p.critics).toMatchObject({ score: null, nullReason: "missing" });
+      expect([p.title, p.grain]).toEqual(["Fargo", "series"]);
+    }
+    expect(parseRottenTomatoesPage(html(`{"@type":"TVSeries","name":"Fargo",${rating}}`)).critics).toMatchObject({ score: 94, strategy: "json-ld" });
+  });
+
   it("a film's page is recognised as a movie", () => {
     const p = parseRottenTomatoesPage(page("rt-movie-page-arrival.html"));
     expect(p.grain).toBe("movie");
