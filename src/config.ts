@@ -163,6 +163,10 @@ const envSchema = z.object({
   PUSHGATEWAY_URL: httpUrl("").transform((v) => (v === "" ? undefined : v)),
   /** Cron expression (UTC) of `serve`'s harvests (default every Monday 03:00). */
   HARVEST_SCHEDULE: cronExpression("0 3 * * 1"),
+  /** Retries of a failed scheduled harvest within its slot (`serve`; default 3, 0 = none). */
+  HARVEST_RETRY_ATTEMPTS: nonNegativeInt(3),
+  /** Wait before the first retry of a failed scheduled harvest, milliseconds (default 300000 = 5 min); doubles per retry. */
+  HARVEST_RETRY_BACKOFF_MS: positiveInt(300_000),
   /** Port of `serve`'s /metrics and /healthz (default 9464). */
   METRICS_PORT: port(9464),
   /** Read-only role for Tableau created by `db create-reader` (default tableau_reader). */
@@ -294,6 +298,8 @@ export interface Config {
   embeddedPostgres: { dataDir: string; port: number };
   pushgatewayUrl: string | undefined;
   harvestSchedule: string;
+  /** Retries of a failed scheduled harvest within its slot (`serve`): retries after the first attempt, first wait in ms. */
+  harvestRetry: { attempts: number; backoffMs: number };
   metricsPort: number;
   reader: { roleName: string; password: string | undefined };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -352,6 +358,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     embeddedPostgres: { dataDir: e.EMBEDDED_PG_DIR, port: e.EMBEDDED_PG_PORT },
     pushgatewayUrl: e.PUSHGATEWAY_URL,
     harvestSchedule: e.HARVEST_SCHEDULE,
+    harvestRetry: { attempts: e.HARVEST_RETRY_ATTEMPTS, backoffMs: e.HARVEST_RETRY_BACKOFF_MS },
     metricsPort: e.METRICS_PORT,
     reader: { roleName: e.READER_ROLE_NAME, password: e.READER_ROLE_PASSWORD },
     logLevel: e.LOG_LEVEL,

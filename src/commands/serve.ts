@@ -46,7 +46,19 @@ export function harvestRunHistory(app: Pick<App, "prisma">): ScheduleHistory {
     },
     async interruptedRunSince(since, staleBefore) {
       const newest = await prisma.harvestRun.findFirst({ orderBy: { id: "desc" }, select: { status: true, startedAt: true, heartbeatAt: true } });
-      return newest !== null && newest.status === "running" && newest.startedAt >= since && newest.heartbeatAt < staleBefore;
+      if (newest === null || newest.startedAt < since) return false;
+      return newest.status === "interrupted" || newest.status === "failed" || (newest.status === "running" && newest.heartbeatAt < staleBefore);
+    },
+    async openRuns(staleBefore) {
+      const runs = await prisma.harvestRun.findMany({
+        where: { OR: [{ status: "interrupted" }, { status: "running", heartbeatAt: { lt: staleBefore } }] },
+        orderBy: { id: "desc" },
+        select: { id: true, status: true, startedAt: true },
+      });
+      return runs.flatMap((r) => (r.status === "running" || r.status === "interrupted" ? [{ id: r.id, status: r.status, startedAt: r.startedAt }] : []));
+    },
+    async abandonRun(id, reason, at) {
+      await prisma.harvestRun.updateMany({ where: { id, status: { in: ["running", "interrupted"] } }, data: { status: "abandoned", finishedAt: at, error: reason } });
     },
   };
 }
@@ -92,6 +104,7 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
       schedule: config.harvestSchedule,
       now: app.now,
       history: harvestRunHistory(app),
+      retry: config.harvestRetry,
       logger: log,
       harvest: async ({ resume, trigger }) => {
         const summary = await runHarvest(app, { ...options.harvestOptions, resume, trigger, signal: harvests.signal });

@@ -38,19 +38,41 @@ export type JsonLdNode = z.infer<typeof jsonLdNodeSchema>;
 export type JsonLdAggregateRating = z.infer<typeof aggregateRatingSchema>;
 
 /**
+ * Parses the text of a JSON-LD block. Pages often hold JSON-LD that strict JSON rejects while every search
+ * engine reads it: raw line breaks or tabs inside strings (editors' descriptions), an HTML comment or CDATA
+ * wrapper, a trailing `;`. Those are repaired; anything else that is not JSON gives undefined.
+ */
+export function parseJsonLdText(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    // Control characters are not allowed in JSON strings and are white space outside them, so a space is
+    // a safe replacement either way.
+    const repaired = raw
+      .trim()
+      .replace(/^(?:<!--|<!\[CDATA\[|\/\/<!\[CDATA\[)\s*/, "")
+      .replace(/\s*(?:-->|\]\]>|\/\/\]\]>)$/, "")
+      .replace(/;\s*$/, "")
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f]/g, " ");
+    try {
+      return JSON.parse(repaired);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
  * Every schema.org node in the page's `<script type="application/ld+json">` blocks (top-level objects,
- * arrays and `@graph` members). Blocks that are not valid JSON or not objects are skipped.
+ * arrays and `@graph` members), in page order. Blocks are read with {@link parseJsonLdText}; blocks that are
+ * still not JSON, and values that are not objects, are skipped.
  */
 export function readJsonLdNodes($: CheerioAPI): JsonLdNode[] {
   const nodes: JsonLdNode[] = [];
-  $('script[type="application/ld+json"]').each((_, el) => {
-    const raw = $(el).text();
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      return;
-    }
+  $('script[type^="application/ld+json"]').each((_, el) => {
+    const value = parseJsonLdText($(el).text());
+    if (value === undefined) return;
     const queue: unknown[] = Array.isArray(value) ? [...value] : [value];
     while (queue.length > 0) {
       const item = queue.shift();
@@ -63,11 +85,14 @@ export function readJsonLdNodes($: CheerioAPI): JsonLdNode[] {
   return nodes;
 }
 
-/** True when the node's `@type` is one of `types`. */
+/**
+ * True when the node's `@type` is one of `types`. Full IRIs (`http://schema.org/TVSeries`,
+ * `https://schema.org/Movie`) count as their short names.
+ */
 export function hasJsonLdType(node: JsonLdNode, types: readonly string[]): boolean {
   const t = node["@type"];
   if (t === undefined) return false;
-  return (Array.isArray(t) ? t : [t]).some((x) => types.includes(x));
+  return (Array.isArray(t) ? t : [t]).some((x) => types.includes(x.replace(/^https?:\/\/schema\.org\//i, "")));
 }
 
 /** Collapses white space and trims; empty → null. */
@@ -139,6 +164,8 @@ export interface StrategyResult {
   title?: string | null;
   firstYear?: number | null;
   season?: boolean;
+  /** The strategy saw that the page is a film's (JSON-LD `@type` `Movie`). */
+  movie?: boolean;
 }
 
 /** Dates of a JSON-LD node that may carry a series' first air date. */
@@ -151,30 +178,71 @@ export type JsonLdDateField = "startDate" | "datePublished" | "dateCreated";
  * `dateFields` present, and whether the page is a season's.
  */
 export function jsonLdStrategy($: CheerioAPI, ratingName: RegExp, dateFields: readonly JsonLdDateField[]): StrategyResult {
-  const node = readJsonLdNodes($).find((n) => hasJsonLdType(n, ["TVSeries", "TVSeason", "Movie", "CreativeWorkSeries"]));
+  const nodes = readJsonLdNodes($).filter((n) => hasJsonLdType(n, ["TVSeries", "TVSeason", "Movie", "CreativeWorkSeries"]));
+  const isCritics = (rating: JsonLdAggregateRating | undefined): rating is JsonLdAggregateRating =>
+    rating !== undefined && (rating.name === undefined || ratingName.test(rating.name));
+  // A page may hold its main entity twice (a bare node, then one with the rating): the rated node of the
+  // same name and kind (film or not) as the first typed node wins. A rated node of another title, or a film
+  // of the same title on a series page, is never read. Without any rating, the first typed node.
+  const first = nodes[0];
+  const sameEntity = (n: JsonLdNode) =>
+    first !== undefined &&
+    (first.name === undefined || cleanText(n.name) === cleanText(first.name)) &&
+    hasJsonLdType(n, ["Movie"]) === hasJsonLdType(first, ["Movie"]);
+  const node = nodes.find((n) => sameEntity(n) && isCritics(n.aggregateRating) && toReading(n.aggregateRating.ratingValue, null, "json-ld") !== null) ?? first;
   if (!node) return {};
   const rating = node.aggregateRating;
-  const isCritics = rating !== undefined && (rating.name === undefined || ratingName.test(rating.name));
   const date = dateFields.map((f) => node[f]).find((d) => d !== undefined);
   return {
-    critics: isCritics ? toReading(rating.ratingValue, rating.reviewCount ?? rating.ratingCount, "json-ld") : null,
+    critics: isCritics(rating) ? toReading(rating.ratingValue, rating.reviewCount ?? rating.ratingCount, "json-ld") : null,
     title: cleanText(node.name),
     firstYear: firstYearIn(date),
     season: hasJsonLdType(node, ["TVSeason"]),
+    movie: hasJsonLdType(node, ["Movie"]),
   };
+}
+
+/**
+ * What the page's own URL and Open Graph type say it is: `movie` (a film's page: canonical path matching
+ * `moviePath`, or `og:type` `video.movie`), `tv` (canonical under `/tv/`, or `og:type` `video.tv_show` /
+ * `video.episode`), or null when neither says. The URL wins over JSON-LD, which wins over nothing.
+ */
+export function pageKindFromMeta($: CheerioAPI, moviePath: RegExp): "movie" | "tv" | null {
+  const canonical = canonicalUrl($);
+  let path: string | null = null;
+  if (canonical !== null) {
+    try {
+      path = new URL(canonical, "https://example.invalid").pathname;
+    } catch {
+      path = null;
+    }
+  }
+  if (path !== null && moviePath.test(path)) return "movie";
+  if (path !== null && /^\/tv\//.test(path)) return "tv";
+  const ogType = cleanText($('meta[property="og:type"]').attr("content"))?.toLowerCase() ?? null;
+  if (ogType === "video.movie") return "movie";
+  if (ogType === "video.tv_show" || ogType === "video.episode") return "tv";
+  return null;
 }
 
 /**
  * Combines strategies tried in order of stability: each score takes the first strategy that found it; the
  * title and first year take the first strategy that saw them. `strategy` is the first that found any score.
+ * The grain is `movie` when `fallback.kind` (the page's URL / Open Graph type) says movie, or, when it says
+ * nothing, a strategy saw a `Movie`; else `season` when the URL or a strategy says so; else `series`.
  */
-export function combineStrategies(site: RatingSite, results: { name: string; result: StrategyResult }[], fallback: { title: string | null; firstYear: number | null; season: boolean }): PageParse {
+export function combineStrategies(
+  site: RatingSite,
+  results: { name: string; result: StrategyResult }[],
+  fallback: { title: string | null; firstYear: number | null; season: boolean; kind?: "movie" | "tv" | null },
+): PageParse {
   let critics: ScoreReading | null = null;
   let audience: ScoreReading | null = null;
   let title: string | null = null;
   let firstYear: number | null = null;
   let season = fallback.season;
   let strategy: string | null = null;
+  let movie = false;
   for (const { name, result } of results) {
     if (!critics && result.critics) critics = result.critics;
     if (!audience && result.audience) audience = result.audience;
@@ -182,12 +250,14 @@ export function combineStrategies(site: RatingSite, results: { name: string; res
     if (title === null && result.title) title = result.title;
     if (firstYear === null && result.firstYear) firstYear = result.firstYear;
     if (result.season) season = true;
+    if (result.movie) movie = true;
   }
+  const isMovie = fallback.kind === "movie" || ((fallback.kind ?? null) === null && movie);
   return {
     site,
     title: title ?? fallback.title,
     firstYear: firstYear ?? fallback.firstYear,
-    grain: season ? "season" : "series",
+    grain: isMovie ? "movie" : season ? "season" : "series",
     critics: critics ?? missingReading(),
     audience: audience ?? missingReading(),
     strategy,

@@ -104,8 +104,10 @@ function emptyCounts(): SiteScrapeCounts {
   return { series: 0, pagesFetched: 0, pagesParsed: 0, layoutChanges: 0, browserFallbacks: 0, noPage: 0, slugsRejected: 0, blocked: 0, errors: 0, observations: 0, strategies: {} };
 }
 
-/** Maps a parsed page's readings to observations (scores that are null, e.g. "tbd", give none). */
+/** Maps a parsed page's readings to observations (scores that are null, e.g. "tbd", give none; a movie page gives none). */
 export function toObservations(seriesId: number, profile: SiteProfile, parse: PageParse): RatingObservation[] {
+  // A film's page (a wrong override or Wikidata link) never yields a series' score.
+  if (parse.grain === "movie") return [];
   const out: RatingObservation[] = [];
   for (const [reading, source] of [
     [parse.critics, profile.sources.critics],

@@ -33,8 +33,9 @@ export interface ScoreReading {
  *
  * - `title`, `firstYear`: what the page says the show is, for slug verification (title equal after
  *   normalisation, first year within ± 1 of the first air date).
- * - `grain`: `series` (the whole show's page) or `season` (a `/s01`, `/season-1/` page, or JSON-LD
- *   `TVSeason`).
+ * - `grain`: `series` (the whole show's page), `season` (a `/s01`, `/season-1/` page, or JSON-LD
+ *   `TVSeason`) or `movie` (a film's page: `/m/…` on Rotten Tomatoes, `/movie/…` on Metacritic, `og:type`
+ *   `video.movie`, or JSON-LD `Movie`). A movie page's scores are never a series' scores.
  * - `critics`: Tomatometer / Metascore; `audience`: Popcornmeter / Metacritic user score.
  * - `strategy`: the first strategy that matched any score, in order of stability; null when none did.
  * - `hasScores`: at least one score slot was found (a "tbd" counts: the layout is still understood).
@@ -44,7 +45,7 @@ export interface PageParse {
   site: RatingSite;
   title: string | null;
   firstYear: number | null;
-  grain: "series" | "season";
+  grain: "series" | "season" | "movie";
   critics: ScoreReading;
   audience: ScoreReading;
   strategy: string | null;

@@ -4,10 +4,23 @@
  * harvest's PostgreSQL advisory lock, src/pipeline/lock.ts, makes a second replica's attempt fail with
  * HarvestLockedError, which is a skip here, not an error).
  *
+ * Recovery without anybody watching:
+ * - a harvest of a slot that fails (status `failed`, or it throws) is retried within its slot with
+ *   exponential backoff (p-retry; `HARVEST_RETRY_ATTEMPTS`, `HARVEST_RETRY_BACKOFF_MS`), resuming the failed
+ *   run when there is one, and never once the next slot has come (that slot's tick takes over). A held
+ *   lock is a skip, not a failure; `failed_quality` is not retried (the same data would fail again);
+ * - at start-up, runs left open by a dead process (`interrupted`, or `running` with a stale heartbeat) are
+ *   resumed when they belong to the latest slot and that slot's harvest is missing, and closed as
+ *   `abandoned` with a reason otherwise, so that no run stays `running` for ever;
+ * - a tick harvests the tick's own slot: the latest scheduled time at or before the tick, the same
+ *   millisecond included (croner fires at the scheduled millisecond, and "the previous run before now"
+ *   would then be last week's slot).
+ *
  * Side effects are injected (clock, run history, harvest function, logger) so the decisions are tested
  * without waiting for Monday.
  */
 import { Cron } from "croner";
+import pRetry from "p-retry";
 import { ConfigError, HarvestLockedError, errorMessage } from "../errors.js";
 
 /** Outcome of one scheduled (or start-up) attempt. */
@@ -33,11 +46,37 @@ export interface ScheduleHistory {
   /** True when some harvest run started at or after `since`. */
   runStartedSince(since: Date): Promise<boolean>;
   /**
-   * True when the newest run is interrupted — status running and no heartbeat since `staleBefore` — and
-   * started at or after `since`, so it can be resumed instead of starting over.
+   * True when the newest run started at or after `since` and can be resumed instead of starting over:
+   * `interrupted`, `failed`, or `running` with no heartbeat since `staleBefore` (its process is gone).
    */
   interruptedRunSince(since: Date, staleBefore: Date): Promise<boolean>;
+  /**
+   * Runs left open by a process that is gone: status `interrupted`, or `running` with no heartbeat since
+   * `staleBefore`. Newest first.
+   */
+  openRuns(staleBefore: Date): Promise<OpenHarvestRun[]>;
+  /**
+   * Closes run `id` as `abandoned`, finished `at`, with `reason` in its `error`, if it is still open (a run
+   * that another replica resumed meanwhile is left alone).
+   */
+  abandonRun(id: number, reason: string, at: Date): Promise<void>;
 }
+
+/** A harvest run left open (see {@link ScheduleHistory.openRuns}). */
+export interface OpenHarvestRun {
+  id: number;
+  status: "running" | "interrupted";
+  startedAt: Date;
+}
+
+/** Retries of a failed scheduled harvest within its slot. */
+export interface HarvestRetryPolicy {
+  /** Retries after the first failed attempt (0: none). Config `HARVEST_RETRY_ATTEMPTS`, default 3. */
+  attempts: number;
+  /** Wait before the first retry, milliseconds; doubles per retry. Config `HARVEST_RETRY_BACKOFF_MS`, default 300000 (5 min). */
+  backoffMs: number;
+}
+
 
 /** Dependencies of {@link HarvestScheduler}. */
 export interface HarvestSchedulerDeps {
@@ -53,6 +92,16 @@ export interface HarvestSchedulerDeps {
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** A run without a heartbeat for this long is interrupted (default 120 s; the pipeline beats every 10 s). */
   staleHeartbeatMs?: number;
+  /** Retries of a failed harvest within its slot; omitted: none (`serve` passes the configured policy). */
+  retry?: HarvestRetryPolicy;
+}
+
+/** A scheduled attempt whose harvest ended `failed`: retried within the slot. */
+class FailedHarvestAttempt extends Error {
+  override readonly name = "FailedHarvestAttempt";
+  constructor() {
+    super("the harvest run ended with status failed");
+  }
 }
 
 /**
@@ -67,9 +116,21 @@ export function parseSchedule(expression: string): Cron {
   }
 }
 
-/** The latest scheduled time at or before `now` (same second included), or null when there is none. */
+/**
+ * The latest scheduled time at or before `now` (the same millisecond included), or null when there is
+ * none. (croner's `previousRuns(1, now)` is strictly before `now`: at the scheduled millisecond itself it
+ * answers the slot before, hence the millisecond added here.)
+ */
 export function previousScheduledTime(expression: string, now: Date): Date | null {
-  return parseSchedule(expression).previousRuns(1, now)[0] ?? null;
+  return parseSchedule(expression).previousRuns(1, new Date(now.getTime() + 1))[0] ?? null;
+}
+
+/**
+ * The slot a cron tick at `tick` harvests: the tick's own scheduled time (the latest at or before it),
+ * never the one before. Falls back to `tick` itself when the expression has no time at or before it.
+ */
+export function slotOfTick(expression: string, tick: Date): Date {
+  return previousScheduledTime(expression, tick) ?? tick;
 }
 
 /** The next scheduled time after `now`, or null when the expression never fires again. */
@@ -91,10 +152,14 @@ export class HarvestScheduler {
   private cron: Cron | undefined;
   private current: Promise<ScheduledHarvestOutcome> | undefined;
   private readonly staleHeartbeatMs: number;
+  private readonly retry: HarvestRetryPolicy;
+  /** Aborted by {@link stop}: no retry starts after it. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: HarvestSchedulerDeps) {
     parseSchedule(deps.schedule);
     this.staleHeartbeatMs = deps.staleHeartbeatMs ?? 120_000;
+    this.retry = deps.retry ?? { attempts: 0, backoffMs: 1 };
   }
 
   /** True while this process runs a harvest. */
@@ -108,34 +173,77 @@ export class HarvestScheduler {
   }
 
   /**
-   * Starts the cron timer and, when the latest slot's harvest is missing, starts that harvest at once
-   * (resuming an interrupted run of that slot). Resolves when the catch-up decision is made; the catch-up
-   * harvest itself runs in the background (see {@link idle}). Returns whether a catch-up was started.
+   * Starts the cron timer, closes runs left open by a dead process (see {@link closeOpenRuns}) and, when
+   * the latest slot's harvest is missing, starts that harvest at once (resuming its interrupted run).
+   * Resolves when the catch-up decision is made; the catch-up harvest itself runs in the background (see
+   * {@link idle}). Returns whether a catch-up was started.
    */
   async start(): Promise<boolean> {
     const { deps } = this;
-    this.cron = new Cron(deps.schedule, { timezone: "UTC", catch: true }, () => {
-      const slot = previousScheduledTime(deps.schedule, deps.now()) ?? deps.now();
-      void this.runSlot(slot, false);
+    this.cron = new Cron(deps.schedule, { timezone: "UTC", catch: true }, (self: Cron) => {
+      void this.onTick(self.currentRun() ?? deps.now());
     });
     const previous = previousScheduledTime(deps.schedule, deps.now());
     const lastSuccess = await deps.history.lastSuccessAt();
-    if (!isHarvestMissed(lastSuccess, previous)) {
+    const missed = isHarvestMissed(lastSuccess, previous);
+    await this.closeOpenRuns(missed ? previous : null);
+    if (!missed || previous === null) {
       deps.logger.info({ lastSuccessAt: lastSuccess?.toISOString() ?? null, nextRun: this.nextRun()?.toISOString() ?? null }, "harvest schedule started");
       return false;
     }
-    deps.logger.warn(
-      { lastSuccessAt: lastSuccess?.toISOString() ?? null, missedSlot: previous!.toISOString() },
-      "the last scheduled harvest is missing; running it now",
-    );
-    void this.runSlot(previous!, true);
+    deps.logger.warn({ lastSuccessAt: lastSuccess?.toISOString() ?? null, missedSlot: previous.toISOString() }, "the last scheduled harvest is missing; running it now");
+    void this.runSlot(previous, true);
     return true;
   }
 
   /**
-   * One attempt for the slot `slot`: skips when this process is busy or (on a tick) another replica
-   * already started a run for the slot; otherwise harvests. `catchUp` (start-up) resumes an interrupted
-   * run of the slot. Never throws.
+   * Closes every run left open by a dead process as `abandoned`, except the newest when it belongs to
+   * `resumableSlot` (the latest slot, whose harvest is missing): that one the catch-up resumes. A run of
+   * an earlier slot is not resumed: its slot has passed, and the catch-up harvests the current one.
+   * Returns the ids closed. Never throws (a failure is logged; the runs stay as they were).
+   */
+  async closeOpenRuns(resumableSlot: Date | null): Promise<number[]> {
+    const { deps } = this;
+    const closed: number[] = [];
+    try {
+      const staleBefore = new Date(deps.now().getTime() - this.staleHeartbeatMs);
+      const open = await deps.history.openRuns(staleBefore);
+      const newest = open.reduce<OpenHarvestRun | undefined>((a, r) => (a === undefined || r.id > a.id ? r : a), undefined);
+      for (const run of open) {
+        if (resumableSlot !== null && run === newest && run.startedAt.getTime() >= resumableSlot.getTime()) continue;
+        const reason =
+          resumableSlot !== null && run.startedAt.getTime() >= resumableSlot.getTime()
+            ? `abandoned at start-up: a newer run of the slot ${resumableSlot.toISOString()} is resumed instead`
+            : `abandoned at start-up: ${run.status} run of an earlier slot (started ${run.startedAt.toISOString()}), not resumed after its slot`;
+        await deps.history.abandonRun(run.id, reason, deps.now());
+        closed.push(run.id);
+        deps.logger.warn({ runId: run.id, status: run.status, startedAt: run.startedAt.toISOString() }, reason);
+      }
+    } catch (error) {
+      deps.logger.error({ err: errorMessage(error) }, "could not close the harvest runs left open");
+    }
+    return closed;
+  }
+
+  /**
+   * What the cron timer calls: harvests the tick's own slot ({@link slotOfTick}). Public so that the
+   * decision can be tested with a given tick time.
+   */
+  onTick(tick: Date): Promise<ScheduledHarvestOutcome> {
+    return this.runSlot(slotOfTick(this.deps.schedule, tick), false);
+  }
+
+  /** True while `at` is still within `slot`: before the next scheduled time after the slot. */
+  private withinSlot(slot: Date, at: number): boolean {
+    const next = nextScheduledTime(this.deps.schedule, slot);
+    return next === null || at < next.getTime();
+  }
+
+  /**
+   * The harvest of the slot `slot`: skips when this process is busy or (on a tick) another replica
+   * already started a run for the slot; otherwise harvests, retrying a failed attempt within the slot
+   * (see {@link HarvestRetryPolicy}). `catchUp` (start-up) resumes an interrupted run of the slot; a retry
+   * resumes the failed run. Resolves with the last attempt's outcome. Never throws.
    */
   async runSlot(slot: Date, catchUp: boolean): Promise<ScheduledHarvestOutcome> {
     const { deps } = this;
@@ -144,25 +252,63 @@ export class HarvestScheduler {
       return "skipped_running";
     }
     const attempt = (async (): Promise<ScheduledHarvestOutcome> => {
-      try {
+      let outcome: ScheduledHarvestOutcome = "error";
+      let attempts = 0;
+      let resumeFailed = false;
+      const resumable = async () => {
+        if (resumeFailed) return false;
         const staleBefore = new Date(deps.now().getTime() - this.staleHeartbeatMs);
-        const resume = catchUp && (await deps.history.interruptedRunSince(slot, staleBefore));
+        return deps.history.interruptedRunSince(slot, staleBefore);
+      };
+      try {
         // On a tick, a run already started for this slot means another replica took it (and may have
         // finished before our lock attempt). At start-up the slot's run, if any, did not succeed: retry it.
         if (!catchUp && (await deps.history.runStartedSince(slot))) {
           deps.logger.info({ slot: slot.toISOString() }, "a harvest for this slot was already started (another replica?); skipping");
           return "skipped_done";
         }
-        const { status } = await deps.harvest({ resume, trigger: "schedule" });
-        deps.logger.info({ slot: slot.toISOString(), status, resumed: resume, nextRun: this.nextRun()?.toISOString() ?? null }, "scheduled harvest finished");
-        return status;
+        await pRetry(
+          async (attemptNumber) => {
+            attempts = attemptNumber;
+            const resume = (catchUp || attemptNumber > 1) && (await resumable());
+            try {
+              const { status } = await deps.harvest({ resume, trigger: "schedule" });
+              outcome = status;
+              deps.logger.info({ slot: slot.toISOString(), status, resumed: resume, attempt: attemptNumber, nextRun: this.nextRun()?.toISOString() ?? null }, "scheduled harvest finished");
+            } catch (error) {
+              if (resume) resumeFailed = true;
+              outcome = error instanceof HarvestLockedError ? "skipped_locked" : "error";
+              throw error;
+            }
+            if (outcome === "failed") throw new FailedHarvestAttempt();
+          },
+          {
+            retries: this.retry.attempts,
+            factor: 2,
+            minTimeout: this.retry.backoffMs,
+            maxTimeout: Number.POSITIVE_INFINITY,
+            randomize: false,
+            signal: this.stopping.signal,
+            // The lock held elsewhere is a skip, not a failure; and the next slot's tick takes over from ours.
+            shouldRetry: ({ error, attemptNumber }) =>
+              !(error instanceof HarvestLockedError) && this.withinSlot(slot, deps.now().getTime() + this.retry.backoffMs * 2 ** (attemptNumber - 1)),
+            onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+              if (error instanceof HarvestLockedError) return;
+              const log = error instanceof FailedHarvestAttempt ? deps.logger.warn.bind(deps.logger) : deps.logger.error.bind(deps.logger);
+              log({ slot: slot.toISOString(), attempt: attemptNumber, retriesLeft, err: errorMessage(error) }, "scheduled harvest failed");
+            },
+          },
+        );
+        return outcome;
       } catch (error) {
         if (error instanceof HarvestLockedError) {
           deps.logger.info({ slot: slot.toISOString() }, "another process holds the harvest lock; skipping this slot");
           return "skipped_locked";
         }
-        deps.logger.error({ slot: slot.toISOString(), err: error }, "scheduled harvest could not run");
-        return "error";
+        // Failed attempts were logged one by one (onFailedAttempt); what is left is a stop or a failure before any attempt.
+        if (this.stopping.signal.aborted) deps.logger.info({ slot: slot.toISOString(), attempts }, "scheduler stopped; no more retries for this slot");
+        else if (attempts === 0) deps.logger.error({ slot: slot.toISOString(), err: errorMessage(error) }, "scheduled harvest could not run");
+        return outcome;
       }
     })();
     this.current = attempt;
@@ -179,11 +325,12 @@ export class HarvestScheduler {
   }
 
   /**
-   * Stops the timer. Waits up to `graceMs` for a running harvest to finish; resolves to false when it
-   * is still running (an interrupted run is resumed at the next start-up).
+   * Stops the timer and any pending retry. Waits up to `graceMs` for a running harvest to finish; resolves
+   * to false when it is still running (an interrupted run is resumed at the next start-up).
    */
   async stop(graceMs = 0): Promise<boolean> {
     this.cron?.stop();
+    this.stopping.abort();
     if (!this.current) return true;
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([

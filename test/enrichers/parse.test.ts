@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseMetacriticPage } from "../../src/enrichers/metacritic/parse.js";
 import { findNuxtValues } from "../../src/enrichers/metacritic/nuxt-data.js";
-import { parseCountText, parseScoreText } from "../../src/enrichers/parse-common.js";
+import { parseCountText, parseJsonLdText, parseScoreText } from "../../src/enrichers/parse-common.js";
 import { parseRottenTomatoesPage } from "../../src/enrichers/rottentomatoes/parse.js";
 
 const page = (name: string) => readFileSync(new URL(`../fixtures/pages/${name}`, import.meta.url), "utf8");
@@ -24,6 +24,17 @@ describe("parseCountText / parseScoreText", () => {
     expect(parseScoreText("great")).toBeNull();
     expect(parseScoreText("")).toBeNull();
     expect(parseScoreText(0)).toBe(0);
+  });
+});
+
+describe("parseJsonLdText", () => {
+  it("repairs what browsers and search engines accept, and gives up on the rest", () => {
+    expect(parseJsonLdText('{"a":1}')).toEqual({ a: 1 });
+    expect(parseJsonLdText('{"d":"line one\nline\ttwo"}')).toEqual({ d: "line one line two" });
+    expect(parseJsonLdText('<!--{"a":1}-->')).toEqual({ a: 1 });
+    expect(parseJsonLdText('{"a":1};')).toEqual({ a: 1 });
+    expect(parseJsonLdText('{"a":')).toBeUndefined();
+    expect(parseJsonLdText("not json")).toBeUndefined();
   });
 });
 
@@ -77,6 +88,34 @@ describe("parseRottenTomatoesPage", () => {
     expect(p.hasScores).toBe(true);
   });
 
+  it("JSON-LD is preferred where present: a rated node after a bare one, raw line breaks, a full @type IRI", () => {
+    // The scorecard JSON of this page says 96 / 418: had JSON-LD been skipped, the critics would read so.
+    const p = parseRottenTomatoesPage(page("rt-json-ld-lenient-fargo.html"));
+    expect(p.critics).toEqual({ score: 97, count: 420, countIsLowerBound: false, strategy: "json-ld" });
+    expect(p.audience).toEqual({ score: 93, count: 25000, countIsLowerBound: true, strategy: "scorecard-json" });
+    expect([p.strategy, p.title, p.firstYear, p.grain]).toEqual(["json-ld", "Fargo", 2014, "series"]);
+  });
+
+  it("a rated JSON-LD node of another title, or a film of the same title, is never read as the series' score", () => {
+    const html = (second: string) =>
+      `<html><head><link rel="canonical" href="https://www.rottentomatoes.com/tv/fargo">` +
+      `<script type="application/ld+json">{"@type":"TVSeries","name":"Fargo","startDate":"2014-04-15"}</script>` +
+      `<script type="application/ld+json">${second}</script></head><body></body></html>`;
+    const rating = `"aggregateRating":{"name":"Tomatometer","ratingValue":"94","reviewCount":90}`;
+    for (const second of [`{"@type":"Movie","name":"Fargo",${rating}}`, `{"@type":"TVSeries","name":"Fargo Nights",${rating}}`]) {
+      const p = parseRottenTomatoesPage(html(second));
+      expect(p.critics).toMatchObject({ score: null, nullReason: "missing" });
+      expect([p.title, p.grain]).toEqual(["Fargo", "series"]);
+    }
+    expect(parseRottenTomatoesPage(html(`{"@type":"TVSeries","name":"Fargo",${rating}}`)).critics).toMatchObject({ score: 94, strategy: "json-ld" });
+  });
+
+  it("a film's page is recognised as a movie", () => {
+    const p = parseRottenTomatoesPage(page("rt-movie-page-arrival.html"));
+    expect(p.grain).toBe("movie");
+    expect(p.critics.score).toBe(94);
+  });
+
   it("a page of an unknown layout matches no strategy", () => {
     const p = parseRottenTomatoesPage(page("rt-layout-changed.html"));
     expect(p.hasScores).toBe(false);
@@ -113,6 +152,19 @@ describe("parseMetacriticPage", () => {
     expect(p.critics).toEqual({ score: 81, count: 35, countIsLowerBound: false, strategy: "metascore-w" });
     expect(p.audience).toEqual({ score: 8.6, count: 1312, countIsLowerBound: false, strategy: "metascore-w" });
     expect([p.title, p.firstYear]).toEqual(["The Leftovers", 2014]);
+  });
+
+  it("old layout: each count read from the block beside its score (div or span scores)", () => {
+    const p = parseMetacriticPage(page("mc-old-user-count-beside-fargo.html"));
+    expect(p.critics).toEqual({ score: 85, count: 31, countIsLowerBound: false, strategy: "metascore-w" });
+    expect(p.audience).toEqual({ score: 8.9, count: 2047, countIsLowerBound: false, strategy: "metascore-w" });
+    expect([p.title, p.firstYear, p.grain]).toEqual(["Fargo", 2014, "series"]);
+  });
+
+  it("a film's page is recognised as a movie", () => {
+    const p = parseMetacriticPage(page("mc-movie-page-arrival.html"));
+    expect(p.grain).toBe("movie");
+    expect(p.critics.score).toBe(81);
   });
 
   it("user score tbd is null with reason tbd, not 0", () => {

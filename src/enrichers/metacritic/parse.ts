@@ -6,8 +6,9 @@
  * 2. `nuxt-data`: `script#__NUXT_DATA__` (2023+), `criticScoreSummary{score, reviewCount}`.
  * 3. `testid-markup`: the 2023+ markup, `[data-testid=global-score-value]` inside the critic / user score
  *    blocks with `[data-testid=global-score-review-count]` ("Based on 24,426 User Ratings").
- * 4. `metascore-w`: the old layout, `span.metascore_w.larger` and `span.metascore_w.user.larger` with
- *    "based on 35 Critic Reviews".
+ * 4. `metascore-w`: the old layout, `.metascore_w.larger` and `.metascore_w.user.larger` (a `span` or a
+ *    `div`) with "based on 35 Critic Reviews" and "based on 1,312 Ratings" in the block beside each score.
+ * A film's page (`/movie/<slug>`, `og:type` `video.movie`, JSON-LD `Movie`) parses with grain `movie`.
  * "tbd" (too few ratings) is a null score with reason `tbd`, never 0.
  */
 import * as cheerio from "cheerio";
@@ -21,6 +22,7 @@ import {
   jsonLdStrategy,
   numberish,
   firstYearIn,
+  pageKindFromMeta,
   toReading,
 } from "../parse-common.js";
 import type { PageParse, ScoreReading } from "../types.js";
@@ -33,7 +35,7 @@ export const METACRITIC_STRATEGIES = ["json-ld", "nuxt-data", "testid-markup", "
 export const METACRITIC_READY_SELECTOR = [
   'script[type="application/ld+json"]',
   '[data-testid="global-score-value"]',
-  "span.metascore_w",
+  ".metascore_w",
 ].join(", ");
 
 /** `criticScoreSummary` of the Nuxt payload as far as we read it. */
@@ -101,17 +103,56 @@ function fromTestidMarkup($: CheerioAPI): StrategyResult {
   return result;
 }
 
+/** Score elements of the old layout (2010s): a `span` or a `div`, `larger` on the page's main block. */
+const OLD_SCORE_SELECTORS = {
+  critics: ".metascore_w.larger:not(.user), .metascore_w.xlarge:not(.user)",
+  users: ".metascore_w.user.larger, .metascore_w.user.large",
+} as const;
+
+/**
+ * Count sentences of the old layout: "based on 35 Critic Reviews" / "based on 35 Critics" beside the
+ * Metascore, "based on 1,312 Ratings" (or a bare "1,312 Ratings" link) beside the user score.
+ */
+const OLD_COUNT_PATTERNS = {
+  critics: [/based on\s+([\d,]+)\s+critic/i],
+  users: [/based on\s+([\d,]+)\s+(?:user\s+)?ratings?\b/i, /\b([\d,]+)\s+(?:user\s+)?ratings?\b/i],
+} as const;
+
+/** How far up from a score element the old layout puts its count (score → anchor → wrap → summary block). */
+const OLD_COUNT_MAX_LEVELS = 5;
+
+/**
+ * The count beside an old-layout score: the text of the nearest enclosing block that holds a count sentence
+ * of this kind, looked for up to {@link OLD_COUNT_MAX_LEVELS} levels up, and never in a block that also holds
+ * the other kind's score (that count would be the other score's).
+ */
+function oldLayoutCount($: CheerioAPI, el: ReturnType<CheerioAPI>, kind: "critics" | "users"): string | null {
+  const other = kind === "critics" ? OLD_SCORE_SELECTORS.users : OLD_SCORE_SELECTORS.critics;
+  let container = el.parent();
+  for (let level = 0; level < OLD_COUNT_MAX_LEVELS && container.length > 0 && !container.is("body, html"); level++) {
+    if (container.find(other).length > 0) return null;
+    const text = cleanText(container.text()) ?? "";
+    const itemprop = kind === "critics" ? cleanText(container.find('[itemprop="reviewCount"]').first().text()) : null;
+    if (itemprop) return itemprop;
+    for (const pattern of OLD_COUNT_PATTERNS[kind]) {
+      const match = pattern.exec(text);
+      if (match?.[1]) return match[1];
+    }
+    container = container.parent();
+  }
+  return null;
+}
+
 function fromOldLayout($: CheerioAPI): StrategyResult {
-  const read = (selector: string, countPattern: RegExp): ScoreReading | null => {
-    const el = $(selector).first();
+  const read = (kind: "critics" | "users"): ScoreReading | null => {
+    const el = $(OLD_SCORE_SELECTORS[kind]).first();
     if (el.length === 0) return null;
-    const container = el.closest(".metascore_wrap, .userscore_wrap, .score_summary, .section");
-    const text = cleanText((container.length > 0 ? container : el.parent()).text()) ?? "";
-    return toReading(cleanText(el.text()), countPattern.exec(text)?.[1] ?? null, "metascore-w");
+    const value = cleanText(el.find('[itemprop="ratingValue"]').first().text()) ?? cleanText(el.text());
+    return toReading(value, oldLayoutCount($, el, kind), "metascore-w");
   };
   return {
-    critics: read("span.metascore_w.larger:not(.user)", /based on\s+([\d,]+)\s+critic/i),
-    audience: read("span.metascore_w.user.larger", /based on\s+([\d,]+)\s+ratings?/i),
+    critics: read("critics"),
+    audience: read("users"),
     title: cleanText($(".product_title h1, .product_title").first().text()),
     firstYear: firstYearIn($(".release_date .data, li.release_data .data").first().text()),
   };
@@ -125,7 +166,7 @@ function fallbackTitle($: CheerioAPI): string | null {
 }
 
 /**
- * Parses a Metacritic series (or season) page.
+ * Parses a Metacritic series (or season, or film) page.
  * Never throws: a page no strategy understands gives `hasScores: false` (a layout change when it exists).
  * `critics` is the Metascore (0–100, count = critic reviews); `audience` the user score (0–10, count =
  * user ratings).
@@ -142,6 +183,6 @@ export function parseMetacriticPage(html: string): PageParse {
       { name: "testid-markup", result: fromTestidMarkup($) },
       { name: "metascore-w", result: fromOldLayout($) },
     ],
-    { title: fallbackTitle($), firstYear: null, season },
+    { title: fallbackTitle($), firstYear: null, season, kind: pageKindFromMeta($, /^\/movie\//) },
   );
 }

@@ -11,6 +11,7 @@
  * 4. `score-board`: the 2022 layout, `<score-board tomatometerscore audiencescore>` with
  *    `a[slot=critics-count]` and `a[slot=audience-count]`.
  * Each score takes the first strategy that found it, and records its name.
+ * A film's page (`/m/<slug>`, `og:type` `video.movie`, JSON-LD `Movie`) parses with grain `movie`.
  */
 import * as cheerio from "cheerio";
 import type { CheerioAPI } from "cheerio";
@@ -23,6 +24,7 @@ import {
   jsonLdStrategy,
   numberish,
   firstYearIn,
+  pageKindFromMeta,
   parseCountText,
   toReading,
 } from "../parse-common.js";
@@ -121,7 +123,7 @@ function fallbackTitle($: CheerioAPI): { title: string | null; year: number | nu
 }
 
 /**
- * Parses a Rotten Tomatoes series (or season) page.
+ * Parses a Rotten Tomatoes series (or season, or film) page.
  * Never throws: a page no strategy understands gives `hasScores: false` (a layout change when it exists).
  * Scores are 0–100 (%); critics' count = reviews, audience count = ratings (often a lower bound).
  */
@@ -138,6 +140,6 @@ export function parseRottenTomatoesPage(html: string): PageParse {
       { name: "scorecard-markup", result: fromScorecardMarkup($) },
       { name: "score-board", result: fromScoreBoard($) },
     ],
-    { title: fallback.title, firstYear: fallback.year, season },
+    { title: fallback.title, firstYear: fallback.year, season, kind: pageKindFromMeta($, /^\/m\//) },
   );
 }
