@@ -19,7 +19,8 @@ import type { UpstreamStats } from "../http/client.js";
 import type { UpstreamName } from "../metrics/metrics.js";
 import { addCounts, insertRatingFacts, upsertGenres, upsertSeries, type RowCounts } from "../load/loader.js";
 import { Quarantine, type QuarantineCount } from "../quality/quarantine.js";
-import { checkRating, checkSeries, nonJsonBodyIssue, primaryReason } from "../quality/rules.js";
+import { checkRating, checkSeries } from "../quality/rules.js";
+import { nonJsonBodyIssue, primaryReason } from "../validation/issues.js";
 import { OmdbBudget } from "../sources/omdb/budget.js";
 import { classifyOmdbAnswer, omdbSeriesRequest, toOmdbRatings } from "../sources/omdb/omdb.js";
 import {

@@ -22,7 +22,7 @@ import type { QuarantineReason, QuarantineSource, RecordIssue } from "../domain.
 import type { Prisma } from "../generated/prisma/client.js";
 import type { HarvesterMetrics } from "../metrics/metrics.js";
 import type { SecretScrubber } from "../secrets.js";
-import { primaryReason } from "./rules.js";
+import { primaryReason } from "../validation/issues.js";
 
 /** The `kind` column of a quarantine row. */
 export type QuarantineKind = "rejected" | "schema_drift" | "flagged";
