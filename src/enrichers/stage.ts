@@ -7,8 +7,8 @@
  * A page that exists but that no strategy understands is a layout change: a `scrape_event`, a metric, and
  * no observation, so the series keeps its last known scores.
  */
-import Bottleneck from "bottleneck";
 import type { Logger } from "pino";
+import { forEachBounded } from "../concurrency.js";
 import type { Config } from "../config.js";
 import { recordEnrichmentStates } from "../load/enrichment-state.js";
 import type { PrismaClient } from "../db/prisma.js";
@@ -57,6 +57,8 @@ export interface ScrapeStageDeps {
   pageCache?: PageCache;
   /** Called after each series on each site (progress reporting). */
   onSeriesDone?: (site: RatingSite) => void;
+  /** Once aborted, no new series is started; the series in flight finish. */
+  signal?: AbortSignal;
 }
 
 /** Where page results of a run are kept between attempts (the pipeline's staging store). */
@@ -315,17 +317,17 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
           return noPage(target, "not_found", "no Wikidata id and no slug page confirmed the series", { method: "slug" });
         }
 
-        const pool = new Bottleneck({ maxConcurrent: CONCURRENCY_PER_SITE });
-        await Promise.all(
-          series.map((target) =>
-            pool.schedule(async () => {
-              try {
-                await scrapeSeries(target);
-              } finally {
-                deps.onSeriesDone?.(site);
-              }
-            }),
-          ),
+        await forEachBounded(
+          series,
+          CONCURRENCY_PER_SITE,
+          async (target) => {
+            try {
+              await scrapeSeries(target);
+            } finally {
+              deps.onSeriesDone?.(site);
+            }
+          },
+          deps.signal,
         );
       }),
     );

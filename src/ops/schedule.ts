@@ -15,6 +15,8 @@ export type ScheduledHarvestOutcome =
   | "succeeded"
   | "failed"
   | "failed_quality"
+  /** the harvest was stopped by its abort signal (resumable) */
+  | "interrupted"
   /** this process is still running the previous harvest */
   | "skipped_running"
   /** another replica holds the harvest lock */
@@ -47,7 +49,7 @@ export interface HarvestSchedulerDeps {
    * Runs one harvest; resolves with its status. Rejects with HarvestLockedError when another process
    * harvests (a skip), or any other error (logged; the schedule goes on).
    */
-  harvest: (options: { resume: boolean; trigger: "schedule" }) => Promise<{ status: "succeeded" | "failed" | "failed_quality" }>;
+  harvest: (options: { resume: boolean; trigger: "schedule" }) => Promise<{ status: "succeeded" | "failed" | "failed_quality" | "interrupted" }>;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** A run without a heartbeat for this long is interrupted (default 120 s; the pipeline beats every 10 s). */
   staleHeartbeatMs?: number;

@@ -2,7 +2,7 @@
  * The end-of-run summary as text for people (series loaded, ratings per source, rejects, requests per
  * upstream, duration). Machines read the same summary as JSON from the log and `harvest_run.summary`.
  */
-import type { HarvestSummary } from "./harvest.js";
+import type { HarvestSummary } from "./run-state.js";
 
 /** Renders the summary as aligned text lines. */
 export function formatSummary(summary: HarvestSummary): string {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
 import type { RecordIssue } from "../../src/domain.js";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
-import { Quarantine } from "../../src/quality/quarantine.js";
+import { Quarantine } from "../../src/load/quarantine.js";
 import { checkRating, checkSeries } from "../../src/quality/rules.js";
 import { issuesFromZod, nonJsonBodyIssue, primaryReason } from "../../src/validation/issues.js";
 import { SecretScrubber } from "../../src/secrets.js";

@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
-import { MAX_TEXT_PAYLOAD_CHARS, Quarantine } from "../../src/quality/quarantine.js";
+import { MAX_TEXT_PAYLOAD_CHARS, Quarantine } from "../../src/load/quarantine.js";
 import { SecretScrubber } from "../../src/secrets.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 

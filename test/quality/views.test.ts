@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
 import { runExpectations } from "../../src/quality/expectations.js";
-import { Quarantine } from "../../src/quality/quarantine.js";
+import { Quarantine } from "../../src/load/quarantine.js";
 import { SecretScrubber } from "../../src/secrets.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { NOW, seedGoodState, type SeededState } from "./seed.js";

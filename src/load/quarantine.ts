@@ -18,7 +18,7 @@
  */
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db/prisma.js";
-import type { QuarantineReason, QuarantineSource, RecordIssue } from "../domain.js";
+import type { QuarantineReason, UpstreamEndpoint, RecordIssue } from "../domain.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { HarvesterMetrics } from "../metrics/metrics.js";
 import type { SecretScrubber } from "../secrets.js";
@@ -43,7 +43,7 @@ export interface QuarantineDeps {
 
 /** A record (or response) handed to the quarantine. */
 export interface QuarantineEntry {
-  source: QuarantineSource;
+  source: UpstreamEndpoint;
   /** Stable key of the record upstream, without credentials: `tv/1396`, `tt0903747`, `tv/top_rated?page=3`. */
   upstreamKey: string;
   issues: RecordIssue[];
@@ -63,7 +63,7 @@ export interface QuarantineCount {
 }
 
 interface BufferedRow {
-  source: QuarantineSource;
+  source: UpstreamEndpoint;
   upstreamKey: string;
   kind: QuarantineKind;
   reason: QuarantineReason;
@@ -131,7 +131,7 @@ export class Quarantine {
     if (this.buffer.length === 0) return;
     const rows = this.buffer;
     const { prisma, runId } = this.deps;
-    const freshKeysBySource = new Map<QuarantineSource, Set<string>>();
+    const freshKeysBySource = new Map<UpstreamEndpoint, Set<string>>();
     for (const row of rows) {
       if (this.written.has(keyOf(row))) continue;
       const keys = freshKeysBySource.get(row.source) ?? new Set<string>();
