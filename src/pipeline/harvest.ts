@@ -62,8 +62,11 @@ class RunInterrupted extends Error {
   }
 }
 
-/** Series (or pages) in flight per TMDB stage: twice the client's concurrency keeps its limiter busy. */
-const windowOf = (maxConcurrent: number) => Math.max(1, maxConcurrent * 2);
+/**
+ * Series (or pages) in flight in a TMDB stage: the client's concurrency, which keeps its limiter busy; a
+ * deeper window would only queue requests in the limiter, which an abort could not take back.
+ */
+const windowOf = (maxConcurrent: number) => Math.max(1, maxConcurrent);
 
 /**
  * Runs one harvest (or resumes one). Applies pending migrations first and holds the harvest lock.
