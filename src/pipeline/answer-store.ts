@@ -7,7 +7,7 @@
  */
 import type { PrismaClient } from "../db/prisma.js";
 import type { QueryParams, RequestOptions, UpstreamClient } from "../http/client.js";
-import { readStagedResponses, StagedResponseWriter, type StagedResponseWriterOptions } from "../load/staged-responses.js";
+import { readStagedResponses, StagedResponseWriter, type StagedResponseRow, type StagedResponseWriterOptions } from "../load/staged-responses.js";
 import type { SecretScrubber } from "../secrets.js";
 
 /** Bodies longer than this are not kept as text (HTML pages are stored as their parse result instead). */
@@ -42,6 +42,9 @@ export type FetchAnswerOptions = RequestOptions & {
   shouldKeep?: (status: number, json: unknown) => boolean;
 };
 
+/** Where an {@link AnswerStore} writes its answers (the batched `staged_response` writer, or a test's fake). */
+export type AnswerWriter = Pick<StagedResponseWriter, "add" | "flush">;
+
 /** Per-run store of fetched upstream answers. Create with {@link AnswerStore.open}; {@link flush} before the run ends. */
 export class AnswerStore {
   /** Answers served from an earlier attempt of this run instead of being asked again. */
@@ -51,16 +54,19 @@ export class AnswerStore {
     readonly runId: number,
     private readonly scrubber: SecretScrubber,
     private readonly answers: Map<string, KeptAnswer>,
-    private readonly writer: StagedResponseWriter,
+    private readonly writer: AnswerWriter,
   ) {}
 
   /** Opens the store of `runId`, loading the answers it already holds (one query). */
   static async open(prisma: PrismaClient, runId: number, scrubber: SecretScrubber, options?: StagedResponseWriterOptions): Promise<AnswerStore> {
+    return AnswerStore.fromRows(runId, scrubber, await readStagedResponses(prisma, runId), new StagedResponseWriter(prisma, runId, options));
+  }
+
+  /** A store holding `rows` from an earlier attempt and writing new answers to `writer` (tests use a fake). */
+  static fromRows(runId: number, scrubber: SecretScrubber, rows: readonly StagedResponseRow[], writer: AnswerWriter): AnswerStore {
     const answers = new Map<string, KeptAnswer>();
-    for (const r of await readStagedResponses(prisma, runId)) {
-      answers.set(mapKey(r.upstream, r.requestKey), { status: r.httpStatus, payload: r.payload, bodyText: r.bodyText, retained: true });
-    }
-    return new AnswerStore(runId, scrubber, answers, new StagedResponseWriter(prisma, runId, options));
+    for (const r of rows) answers.set(mapKey(r.upstream, r.requestKey), { status: r.httpStatus, payload: r.payload, bodyText: r.bodyText, retained: true });
+    return new AnswerStore(runId, scrubber, answers, writer);
   }
 
   /** Number of answers kept so far in this run. */
