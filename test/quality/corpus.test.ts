@@ -4,8 +4,7 @@
  * input is quarantined with its reason, the valid ones load, nothing throws.
  */
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RecordIssue } from "../../src/domain.js";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
 import { Quarantine } from "../../src/load/quarantine.js";
@@ -15,7 +14,7 @@ import { SecretScrubber } from "../../src/secrets.js";
 import { classifyOmdbAnswer, toOmdbRatings } from "../../src/sources/omdb/omdb.js";
 import { seriesDetailsSchema } from "../../src/sources/tmdb/schemas.js";
 import { toSeriesRecord, toTmdbRating } from "../../src/sources/tmdb/tmdb.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { useTestDatabase } from "../helpers/db.js";
 import { CORPUS_GENRES, loadCorpus, type CorpusEntry } from "./corpus.js";
 
 const knownGenreIds = new Set(CORPUS_GENRES.map((g) => g.id));
@@ -94,22 +93,15 @@ function admit(entry: CorpusEntry, q: Quarantine): string[] {
 const corpus = loadCorpus();
 
 describe("bad-input corpus", () => {
-  let db: TestDatabase;
-  let prisma: PrismaClient;
+  const t = useTestDatabase();
   let runId: number;
   const loaded = new Map<string, string[]>();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = createPrisma(db.url);
-    runId = (await prisma.harvestRun.create({ data: { trigger: "test" } })).id;
-    const q = new Quarantine({ prisma, runId, scrubber: new SecretScrubber([]), metrics: new HarvesterMetrics(), logger: pino({ level: "silent" }) });
+    runId = (await t.prisma.harvestRun.create({ data: { trigger: "test" } })).id;
+    const q = new Quarantine({ prisma: t.prisma, runId, scrubber: new SecretScrubber([]), metrics: new HarvesterMetrics(), logger: pino({ level: "silent" }) });
     for (const entry of corpus) loaded.set(entry.file, admit(entry, q));
     await q.flush();
-  });
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await db.drop();
   });
 
   it("holds at least 40 bad inputs of every required kind", () => {
@@ -123,7 +115,7 @@ describe("bad-input corpus", () => {
 
   it.each(corpus.map((e) => [e.file, e] as const))("%s", async (_file, entry) => {
     const key = entry.source === "omdb" ? entry.imdbId : `tv/${entry.seriesId}`;
-    const rows = await prisma.quarantineRecord.findMany({ where: { runId, source: entry.source, upstreamKey: key } });
+    const rows = await t.prisma.quarantineRecord.findMany({ where: { runId, source: entry.source, upstreamKey: key } });
     if (entry.reason === null) {
       expect(rows).toEqual([]);
     } else {

@@ -1,32 +1,21 @@
 import { pino } from "pino";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
 import { MAX_TEXT_PAYLOAD_CHARS, Quarantine } from "../../src/load/quarantine.js";
 import { SecretScrubber } from "../../src/secrets.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { useTestDatabase } from "../helpers/db.js";
 
 const SECRET = "omdb-key-5f3a9c";
 const logger = pino({ level: "silent" });
 
-let db: TestDatabase;
-let prisma: PrismaClient;
+const t = useTestDatabase();
 let runId: number;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = createPrisma(db.url);
-});
-afterAll(async () => {
-  await prisma.$disconnect();
-  await db.drop();
-});
 beforeEach(async () => {
-  runId = (await prisma.harvestRun.create({ data: { trigger: "test" } })).id;
+  runId = (await t.prisma.harvestRun.create({ data: { trigger: "test" } })).id;
 });
 
 function quarantineFor(metrics = new HarvesterMetrics()) {
-  return new Quarantine({ prisma, runId, scrubber: new SecretScrubber([SECRET]), metrics, logger });
+  return new Quarantine({ prisma: t.prisma, runId, scrubber: new SecretScrubber([SECRET]), metrics, logger });
 }
 
 async function metricValue(metrics: HarvesterMetrics, name: string, labels: Record<string, string>): Promise<number> {
@@ -50,11 +39,11 @@ describe("Quarantine", () => {
     q.flag({ source: "tmdb_series", upstreamKey: "tv/1396", issues: [{ path: "voteCount", message: "score without a count", reason: "inconsistent" }], payload: { id: 1396 } });
     q.flag({ source: "tmdb_series", upstreamKey: "tv/1397", issues: [], payload: { id: 1397 } });
     expect(q.pending).toBe(3);
-    expect(await prisma.quarantineRecord.count({ where: { runId } })).toBe(0);
+    expect(await t.prisma.quarantineRecord.count({ where: { runId } })).toBe(0);
 
     await q.flush();
     expect(q.pending).toBe(0);
-    const rows = await prisma.quarantineRecord.findMany({ where: { runId }, orderBy: { id: "asc" } });
+    const rows = await t.prisma.quarantineRecord.findMany({ where: { runId }, orderBy: { id: "asc" } });
     expect(rows.map((r) => [r.source, r.upstreamKey, r.kind, r.reason])).toEqual([
       ["omdb", "tt0903747", "rejected", "out_of_range"],
       ["tmdb_top_rated", "tv/top_rated?page=3", "schema_drift", "schema_mismatch"],
@@ -94,7 +83,7 @@ describe("Quarantine", () => {
       payload: { nested: [{ [SECRET]: `token ${SECRET}` }], big: 10n, when: new Date("2026-01-02T03:04:05Z"), gone: undefined, nan: Number.NaN },
     });
     await q.flush();
-    const rows = await prisma.quarantineRecord.findMany({ where: { runId }, orderBy: { id: "asc" } });
+    const rows = await t.prisma.quarantineRecord.findMany({ where: { runId }, orderBy: { id: "asc" } });
     expect(JSON.stringify(rows.map((r) => [r.upstreamKey, r.issues, r.payload]))).not.toContain(SECRET);
     const expectedText = html.replaceAll(SECRET, "[REDACTED]");
     expect(rows[0]?.payload).toEqual({ text: expectedText.slice(0, MAX_TEXT_PAYLOAD_CHARS), length: expectedText.length });
@@ -124,7 +113,7 @@ describe("Quarantine", () => {
     resumed.flag({ source: "omdb", upstreamKey: "tt1", issues: [{ path: "voteCount", message: "score without a count", reason: "inconsistent" }], payload: {} });
     await resumed.flush(); // a second flush of the same key must not delete the first flush's row
 
-    const rows = await prisma.quarantineRecord.findMany({ where: { runId }, orderBy: [{ upstreamKey: "asc" }, { kind: "asc" }] });
+    const rows = await t.prisma.quarantineRecord.findMany({ where: { runId }, orderBy: [{ upstreamKey: "asc" }, { kind: "asc" }] });
     expect(rows.map((r) => [r.upstreamKey, r.kind])).toEqual([
       ["tt1", "flagged"],
       ["tt1", "rejected"],
@@ -133,14 +122,14 @@ describe("Quarantine", () => {
   });
 
   it("keeps other runs' rows and keeps the buffer when the write fails", async () => {
-    const other = (await prisma.harvestRun.create({ data: { trigger: "test" } })).id;
-    await prisma.quarantineRecord.create({ data: { runId: other, source: "omdb", upstreamKey: "tt1", reason: "out_of_range", issues: [] } });
+    const other = (await t.prisma.harvestRun.create({ data: { trigger: "test" } })).id;
+    await t.prisma.quarantineRecord.create({ data: { runId: other, source: "omdb", upstreamKey: "tt1", reason: "out_of_range", issues: [] } });
     const q = quarantineFor();
     q.reject({ source: "omdb", upstreamKey: "tt1", reason: "not_a_number", issues: [{ path: "imdbRating", message: "x", reason: "not_a_number" }], payload: null });
     await q.flush();
-    expect(await prisma.quarantineRecord.count({ where: { runId: other } })).toBe(1);
+    expect(await t.prisma.quarantineRecord.count({ where: { runId: other } })).toBe(1);
 
-    const missingRun = new Quarantine({ prisma, runId: 999_999, scrubber: new SecretScrubber([]), metrics: new HarvesterMetrics(), logger });
+    const missingRun = new Quarantine({ prisma: t.prisma, runId: 999_999, scrubber: new SecretScrubber([]), metrics: new HarvesterMetrics(), logger });
     missingRun.reject({ source: "omdb", upstreamKey: "tt9", reason: "not_a_number", issues: [], payload: null });
     await expect(missingRun.flush()).rejects.toThrow();
     expect(missingRun.pending).toBe(1);

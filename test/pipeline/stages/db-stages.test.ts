@@ -2,9 +2,8 @@
  * The stages that write to the database, alone: each on a fresh migrated database with fake upstreams,
  * a recording facts writer and quarantine.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config.js";
-import { createPrisma, type PrismaClient } from "../../../src/db/prisma.js";
 import { DEMO_CATALOGUE } from "../../../src/demo/catalogue.js";
 import type { RatingObservation, SeriesRecord } from "../../../src/domain.js";
 import { HarvesterMetrics } from "../../../src/metrics/metrics.js";
@@ -14,7 +13,7 @@ import { enrichFromOmdb } from "../../../src/pipeline/stages/enrich-omdb.js";
 import { enrichFromSites } from "../../../src/pipeline/stages/enrich-sites.js";
 import { loadSeries } from "../../../src/pipeline/stages/load.js";
 import { parseSeriesDetails, toSeriesRecord } from "../../../src/sources/tmdb/tmdb.js";
-import { createTestDatabase, type TestDatabase } from "../../helpers/db.js";
+import { useTestDatabase } from "../../helpers/db.js";
 import { fakeClient, memoryAnswers, quiet, recordingFacts, recordingQuarantine } from "./fakes.js";
 
 const NOW = new Date("2026-11-21T12:00:00Z");
@@ -27,25 +26,20 @@ function record(seed: (typeof seeds)[number]): SeriesRecord {
   return toSeriesRecord(parsed.value);
 }
 
-let db: TestDatabase;
-let prisma: PrismaClient;
+const t = useTestDatabase();
 let runId: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = createPrisma(db.url);
+  const { db } = t;
   const genres = [...new Set(seeds.flatMap((s) => s.genreIds))];
   for (const id of genres) await db.query(`INSERT INTO genre_dim (genre_id, name) VALUES ($1, $2)`, [id, `genre ${id}`]);
   const [run] = await db.query<{ run_id: number }>(`INSERT INTO harvest_run (trigger, started_at) VALUES ('test', $1) RETURNING run_id`, [NOW]);
   runId = run!.run_id;
 });
-afterAll(async () => {
-  await prisma?.$disconnect();
-  await db?.drop();
-});
 
 describe("pipeline stages on a database", () => {
   it("load: upserts the series, writes the TMDB facts through the facts writer and flushes the quarantine", async () => {
+    const { db, prisma } = t;
     const facts = recordingFacts();
     const quarantine = recordingQuarantine();
     const series = seeds.map(record);
@@ -58,6 +52,7 @@ describe("pipeline stages on a database", () => {
   });
 
   it("omdb: oldest first within the budget, taken in blocks and the unused rest given back", async () => {
+    const { db, prisma } = t;
     const omdb = fakeClient("omdb", (_path, params) => {
       const seed = seeds.find((s) => s.imdbId === params?.i);
       return { body: seed ? omdbAnswer(seed) : { Response: "False", Error: "Incorrect IMDb ID." } };
@@ -95,6 +90,7 @@ describe("pipeline stages on a database", () => {
   });
 
   it("sites: disabled, it writes OMDb's critics' scores; enabled with no page on either site, it asks the sites and writes OMDb's copies", async () => {
+    const { prisma } = t;
     const series = seeds.slice(0, 2).map(record);
     const omdbCriticScores: RatingObservation[] = series.map((s) => ({ seriesId: s.id, source: "metacritic_critics", score: 50, voteCount: null, voteCountIsLowerBound: false, grain: "series", method: "omdb" }));
     const disabledFacts = recordingFacts();
@@ -117,6 +113,7 @@ describe("pipeline stages on a database", () => {
   });
 
   it("quality: runs the suite for the run, stores it, and fails the run only on an error-severity failure", async () => {
+    const { db, prisma } = t;
     const first = await checkQuality({ prisma, metrics: new HarvesterMetrics(), logger: quiet.logger, now }, { runId });
     expect(first.results.length).toBeGreaterThan(5);
     const stored = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM quality_check_result WHERE run_id = $1`, [runId]);
