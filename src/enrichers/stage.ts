@@ -18,7 +18,9 @@ import type { UpstreamClient } from "../http/client.js";
 import type { HarvesterMetrics } from "../metrics/metrics.js";
 import { type PageRenderer, createBrowserRenderer, findChromium } from "./browser.js";
 import { type PageFetchResult, fetchRatingsPage } from "./fetch-page.js";
-import { type ScrapeTarget, confirmsSeries, loadKnownPages, pagePath, slugCandidates, upsertRatingPage } from "./resolve.js";
+import { loadKnownPages, upsertRatingPage } from "../load/rating-pages.js";
+import { insertScrapeEvent } from "../load/scrape-events.js";
+import { type ScrapeTarget, confirmsSeries, pagePath, slugCandidates } from "./resolve.js";
 import { createRobotsGate } from "./robots.js";
 import { SITE_PROFILES, type SiteProfile } from "./site-profiles.js";
 import { type PageParse, RATING_SITES, type RatingSite } from "./types.js";
@@ -179,7 +181,7 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
         const baseUrl = profile.baseUrl(deps.config).replace(/\/+$/, "");
 
         const scrapeEvent = (seriesId: number | null, kind: string, url: string | null, detail: string | null, strategy: string | null = null) =>
-          prisma.scrapeEvent.create({ data: { runId: deps.runId, site, seriesId, kind, url, detail, strategy, occurredAt: deps.now() } });
+          insertScrapeEvent(prisma, { runId: deps.runId, site, seriesId, kind, url, detail, strategy, occurredAt: deps.now() });
         const setState = async (seriesId: number, status: string, detail: string | null) => {
           await recordEnrichmentStates(prisma, site, [{ seriesId, status, detail, success: status === "found" }], deps.now());
         };
