@@ -63,7 +63,7 @@ export interface ScrapeStageDeps {
   signal?: AbortSignal;
 }
 
-/** Where page results of a run are kept between attempts (the pipeline's staging store). */
+/** Where page results of a run are kept between attempts (the pipeline's answer store). */
 export interface PageCache {
   get(site: RatingSite, path: string): PageFetchResult | undefined;
   put(site: RatingSite, path: string, result: PageFetchResult): Promise<void>;

@@ -20,7 +20,7 @@ export function formatSummary(summary: HarvestSummary): string {
   for (const q of summary.quarantine.details.filter((d) => d.kind !== "flagged")) row("", `${q.kind} ${q.source}/${q.reason}: ${q.count}`);
   const requests = Object.entries(summary.requests);
   row("requests", requests.length ? requests.map(([u, s]) => `${u}=${s?.requests ?? 0}${s?.retries ? ` (${s.retries} retries)` : ""}${s?.throttled ? ` (${s.throttled}×429)` : ""}`).join(", ") : "none");
-  if (summary.reusedFromStage > 0) row("re-used from stage", summary.reusedFromStage);
+  if (summary.reusedFromStage > 0) row("re-used answers", summary.reusedFromStage);
   row("omdb", `${summary.omdb.status}: ${summary.omdb.found} found, ${summary.omdb.notFound} not found, ${summary.omdb.skipped} skipped${summary.omdb.budgetRemaining === null ? "" : `, budget left ${summary.omdb.budgetRemaining}`}`);
   const enrichment = summary.enrichment;
   if (enrichment?.status === "disabled") row("ratings sites", "disabled");
