@@ -117,17 +117,20 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     if (signal?.aborted) throw new RunInterrupted();
     await row.enterStage(name);
     const t = performance.now();
+    let result: T;
     try {
-      return await fn();
+      result = await fn();
     } finally {
       const seconds = (performance.now() - t) / 1000;
       state.stageSeconds[name] = Math.round(seconds * 1000) / 1000;
       metrics.stageDuration.set({ stage: name }, seconds);
       log.info({ stage: name, seconds: state.stageSeconds[name] }, "stage finished");
-      // A stage's answers are written before the next one starts: what a resume can re-use.
-      await answers?.flush();
-      if (signal?.aborted) throw new RunInterrupted();
     }
+    // A stage's answers are written before the next one starts: what a resume can re-use.
+    await answers?.flush();
+    // A stage stopped by the signal returned early with partial output: the next one must not use it.
+    if (signal?.aborted) throw new RunInterrupted();
+    return result;
   };
 
   try {
