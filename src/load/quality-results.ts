@@ -14,7 +14,12 @@ export interface QualityResultRow {
 }
 
 /** Replaces the stored results of `runId` with `results` (one transaction: a re-check overwrites). */
-export async function replaceQualityResults(prisma: PrismaClient, runId: number, results: readonly QualityResultRow[], checkedAt: Date): Promise<void> {
+export async function replaceQualityResults(
+  prisma: PrismaClient,
+  runId: number,
+  results: readonly QualityResultRow[],
+  checkedAt: Date,
+): Promise<void> {
   await prisma.$transaction([
     prisma.qualityCheckResult.deleteMany({ where: { runId } }),
     prisma.qualityCheckResult.createMany({

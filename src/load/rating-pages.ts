@@ -38,7 +38,14 @@ export async function upsertRatingPage(
   const sameUrl = existing !== null && existing.url === row.url;
   await prisma.ratingPage.upsert({
     where: { seriesId_site: { seriesId: row.seriesId, site: row.site } },
-    create: { seriesId: row.seriesId, site: row.site, url: row.url, method: row.method, firstResolvedAt: row.confirmedAt, lastConfirmedAt: row.confirmedAt },
+    create: {
+      seriesId: row.seriesId,
+      site: row.site,
+      url: row.url,
+      method: row.method,
+      firstResolvedAt: row.confirmedAt,
+      lastConfirmedAt: row.confirmedAt,
+    },
     update: { url: row.url, method: row.method, lastConfirmedAt: row.confirmedAt, ...(sameUrl ? {} : { firstResolvedAt: row.confirmedAt }) },
   });
 }

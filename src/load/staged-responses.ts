@@ -44,7 +44,7 @@ export class StagedResponseWriter {
   private buffer: StagedResponseRow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
-  private failure: unknown;
+  private failure: Error | undefined;
   private readonly batchSize: number;
   private readonly maxDelayMs: number;
 
@@ -98,7 +98,7 @@ export class StagedResponseWriter {
         try {
           await this.prisma.stagedResponse.createMany({ data: batch.map((r) => this.toData(r)), skipDuplicates: true });
         } catch (error) {
-          this.failure ??= error;
+          this.failure ??= error instanceof Error ? error : new Error(String(error));
         }
       });
     }

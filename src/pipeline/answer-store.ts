@@ -65,7 +65,8 @@ export class AnswerStore {
   /** A store holding `rows` from an earlier attempt and writing new answers to `writer` (tests use a fake). */
   static fromRows(runId: number, scrubber: SecretScrubber, rows: readonly StagedResponseRow[], writer: AnswerWriter): AnswerStore {
     const answers = new Map<string, KeptAnswer>();
-    for (const r of rows) answers.set(mapKey(r.upstream, r.requestKey), { status: r.httpStatus, payload: r.payload, bodyText: r.bodyText, retained: true });
+    for (const r of rows)
+      answers.set(mapKey(r.upstream, r.requestKey), { status: r.httpStatus, payload: r.payload, bodyText: r.bodyText, retained: true });
     return new AnswerStore(runId, scrubber, answers, writer);
   }
 

@@ -143,13 +143,18 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     const genres = await stage("genres", () => listGenres({ ...base, prisma, tmdb, answers: store, quarantine }));
     addCounts(state.rowsWritten, genres.rowsWritten);
 
-    const listing = await stage("listing", () => listSeries({ ...base, tmdb, answers: store, quarantine, concurrency: tmdbWindow }, { maxPages: run.options.maxPages }));
+    const listing = await stage("listing", () =>
+      listSeries({ ...base, tmdb, answers: store, quarantine, concurrency: tmdbWindow }, { maxPages: run.options.maxPages }),
+    );
     state.pages = listing.pages;
     state.seriesListed = listing.seriesIds.length;
     await row.recordCounts({ seriesListed: state.seriesListed });
 
     const details = await stage("details", () =>
-      fetchDetails({ ...base, tmdb, answers: store, quarantine, now: app.now, concurrency: tmdbWindow }, { seriesIds: listing.seriesIds, knownGenreIds: genres.knownGenreIds }),
+      fetchDetails(
+        { ...base, tmdb, answers: store, quarantine, now: app.now, concurrency: tmdbWindow },
+        { seriesIds: listing.seriesIds, knownGenreIds: genres.knownGenreIds },
+      ),
     );
 
     await stage("load", async () => {
@@ -178,13 +183,25 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     const { wikidata, rottentomatoes, metacritic } = app.clients;
     state.enrichment = await stage("scrape", () =>
       enrichFromSites(
-        { ...base, prisma, runId, clients: { wikidata, rottentomatoes, metacritic }, answers: store, facts, metrics, now: app.now, config: app.config.scrape },
+        {
+          ...base,
+          prisma,
+          runId,
+          clients: { wikidata, rottentomatoes, metacritic },
+          answers: store,
+          facts,
+          metrics,
+          now: app.now,
+          config: app.config.scrape,
+        },
         { series: details.series, enabled: run.options.scrape, omdbCriticScores },
       ),
     );
     await quarantine.flush();
 
-    const quality = await stage("quality", () => checkQuality({ prisma, metrics, logger: log, now: app.now, thresholds: app.config.quality }, { runId }));
+    const quality = await stage("quality", () =>
+      checkQuality({ prisma, metrics, logger: log, now: app.now, thresholds: app.config.quality }, { runId }),
+    );
     state.quality = quality.results;
     if (quality.failed) state.status = "failed_quality";
   } catch (error) {

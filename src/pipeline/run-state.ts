@@ -149,7 +149,12 @@ export function requestsBetween(
   const requests: Partial<Record<UpstreamName, UpstreamStats>> = {};
   for (const [name, now] of after) {
     const was = before.get(name) ?? { requests: 0, retries: 0, throttled: 0, failures: 0 };
-    const delta = { requests: now.requests - was.requests, retries: now.retries - was.retries, throttled: now.throttled - was.throttled, failures: now.failures - was.failures };
+    const delta = {
+      requests: now.requests - was.requests,
+      retries: now.retries - was.retries,
+      throttled: now.throttled - was.throttled,
+      failures: now.failures - was.failures,
+    };
     if (delta.requests > 0 || delta.failures > 0) requests[name] = delta;
   }
   return requests;

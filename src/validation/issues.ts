@@ -92,7 +92,11 @@ function reasonOfZodIssue(issue: z.core.$ZodIssue): QuarantineReason {
       if (issue.format === "regex" && /(^id|Id|_id|ID)$/.test(field)) return "invalid_id";
       return "schema_mismatch";
     }
-    default:
+    case "invalid_element":
+    case "invalid_key":
+    case "invalid_union":
+    case "invalid_value":
+    case "unrecognized_keys":
       return "schema_mismatch";
   }
 }

@@ -49,9 +49,7 @@ export interface UpstreamNumberOptions {
  * Result of {@link parseUpstreamNumber}: `ok: true` with a number, or null when the upstream said "no
  * value" (`N/A`, Metacritic's `tbd`, a JSON null); `ok: false` with the issue to quarantine under.
  */
-export type UpstreamNumber =
-  | { ok: true; value: number | null; issue: null }
-  | { ok: false; value: null; issue: RecordIssue };
+export type UpstreamNumber = { ok: true; value: number | null; issue: null } | { ok: false; value: null; issue: RecordIssue };
 
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const GROUPED = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$/;
@@ -69,10 +67,7 @@ const GROUPED = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$/;
  *
  * Pure; never throws.
  */
-export function parseUpstreamNumber(
-  text: string | number | null | undefined,
-  options: UpstreamNumberOptions = {},
-): UpstreamNumber {
+export function parseUpstreamNumber(text: string | number | null | undefined, options: UpstreamNumberOptions = {}): UpstreamNumber {
   const path = options.path ?? "";
   const fail = (reason: QuarantineReason, message: string): UpstreamNumber => ({
     ok: false,

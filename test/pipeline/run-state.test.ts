@@ -37,8 +37,14 @@ describe("toSummary", () => {
 
   it("counts requests per upstream between two snapshots, leaving out upstreams without any", () => {
     const zero = { requests: 0, retries: 0, throttled: 0, failures: 0 };
-    const before = new Map([["tmdb" as const, { ...zero, requests: 5 }], ["omdb" as const, zero]]);
-    const after = new Map([["tmdb" as const, { requests: 9, retries: 1, throttled: 2, failures: 0 }], ["omdb" as const, zero]]);
+    const before = new Map([
+      ["tmdb" as const, { ...zero, requests: 5 }],
+      ["omdb" as const, zero],
+    ]);
+    const after = new Map([
+      ["tmdb" as const, { requests: 9, retries: 1, throttled: 2, failures: 0 }],
+      ["omdb" as const, zero],
+    ]);
     expect(requestsBetween(before, after)).toEqual({ tmdb: { requests: 4, retries: 1, throttled: 2, failures: 0 } });
   });
 });
@@ -65,12 +71,17 @@ describe("forEachBounded", () => {
     const controller = new AbortController();
     const started: number[] = [];
     const finished: number[] = [];
-    await forEachBounded([1, 2, 3, 4, 5, 6], 2, async (n) => {
-      started.push(n);
-      if (n === 3) controller.abort();
-      await tick();
-      finished.push(n);
-    }, controller.signal);
+    await forEachBounded(
+      [1, 2, 3, 4, 5, 6],
+      2,
+      async (n) => {
+        started.push(n);
+        if (n === 3) controller.abort();
+        await tick();
+        finished.push(n);
+      },
+      controller.signal,
+    );
     // 3 aborts as it starts: 2, still in flight, finishes, and nothing after 3 is taken.
     expect(started).toEqual([1, 2, 3]);
     expect(finished.sort()).toEqual([1, 2, 3]);
@@ -94,7 +105,8 @@ describe("StagedResponseWriter", () => {
   it("writes a batch when it is full, keeps the rest until flush, and skips duplicates", async () => {
     const [run] = await t.db.query<{ run_id: number }>(`INSERT INTO harvest_run (trigger) VALUES ('test') RETURNING run_id`);
     const writer = new StagedResponseWriter(t.prisma, run!.run_id, { batchSize: 2, maxDelayMs: 60_000 });
-    const stored = async () => (await t.db.query<{ request_key: string }>(`SELECT request_key FROM staged_response ORDER BY request_key`)).map((r) => r.request_key);
+    const stored = async () =>
+      (await t.db.query<{ request_key: string }>(`SELECT request_key FROM staged_response ORDER BY request_key`)).map((r) => r.request_key);
     await writer.add(row("a"));
     expect(await stored()).toEqual([]);
     await writer.add(row("b"));

@@ -21,7 +21,10 @@ export interface CheckQualityDeps {
 export async function checkQuality(deps: CheckQualityDeps, input: { runId: number }): Promise<{ results: QualitySummaryRow[]; failed: boolean }> {
   const results = await runExpectations({ prisma: deps.prisma, metrics: deps.metrics, now: deps.now, thresholds: deps.thresholds }, input.runId);
   for (const r of results.filter((x) => !x.passed)) {
-    deps.logger.warn({ runId: input.runId, check: r.check, severity: r.severity, observed: r.observed, threshold: r.threshold, details: r.details }, "expectation failed");
+    deps.logger.warn(
+      { runId: input.runId, check: r.check, severity: r.severity, observed: r.observed, threshold: r.threshold, details: r.details },
+      "expectation failed",
+    );
   }
   return {
     results: results.map((r) => ({ check: r.check, severity: r.severity, passed: r.passed, observed: r.observed, threshold: r.threshold })),

@@ -83,7 +83,13 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
         case "found": {
           const mapped = toOmdbRatings(target.seriesId, result.title);
           if (mapped.issues.length > 0) {
-            quarantine.reject({ source: "omdb", upstreamKey: target.imdbId, reason: primaryReason(mapped.issues), issues: mapped.issues, payload: answer.json });
+            quarantine.reject({
+              source: "omdb",
+              upstreamKey: target.imdbId,
+              reason: primaryReason(mapped.issues),
+              issues: mapped.issues,
+              payload: answer.json,
+            });
           }
           quarantine.flag({ source: "omdb", upstreamKey: target.imdbId, issues: mapped.flags, payload: answer.json });
           const valid = validRatings(quarantine, mapped.observations, { endpoint: "omdb", upstreamKey: target.imdbId, payload: answer.json });

@@ -72,7 +72,8 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
         issues: [{ path: "", message: errorMessage(error), reason: "upstream_error" }],
         payload: null,
       });
-      if (failures > maxFailures) throw new Error(`too many TMDB detail requests failed (${failures}); last: ${errorMessage(error)}`);
+      if (failures > maxFailures)
+        throw new Error(`too many TMDB detail requests failed (${failures}); last: ${errorMessage(error)}`, { cause: error });
       return;
     } finally {
       progress.tick("series");
@@ -93,7 +94,13 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
     }
     const verdict = checkSeries(toSeriesRecord(parsed.value), { knownGenreIds: input.knownGenreIds, currentYear });
     if (!verdict.ok) {
-      quarantine.reject({ source: "tmdb_series", upstreamKey: req.key, reason: primaryReason(verdict.issues), issues: verdict.issues, payload: answer.json });
+      quarantine.reject({
+        source: "tmdb_series",
+        upstreamKey: req.key,
+        reason: primaryReason(verdict.issues),
+        issues: verdict.issues,
+        payload: answer.json,
+      });
       return;
     }
     quarantine.flag({ source: "tmdb_series", upstreamKey: req.key, issues: verdict.flags, payload: answer.json });

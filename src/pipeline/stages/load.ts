@@ -19,7 +19,10 @@ export interface LoadDeps {
  * Upserts `series` (idempotent on TMDB ids), writes `tmdbRatings` as facts and the quarantine so far.
  * Returns the dimension rows written per table.
  */
-export async function loadSeries(deps: LoadDeps, input: { series: readonly SeriesRecord[]; tmdbRatings: readonly RatingObservation[] }): Promise<RowCounts> {
+export async function loadSeries(
+  deps: LoadDeps,
+  input: { series: readonly SeriesRecord[]; tmdbRatings: readonly RatingObservation[] },
+): Promise<RowCounts> {
   const rowsWritten = await upsertSeries(deps.prisma, deps.runId, input.series);
   await deps.facts.write(input.tmdbRatings);
   await deps.quarantine.flush();

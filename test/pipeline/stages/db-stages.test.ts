@@ -43,24 +43,48 @@ describe("pipeline stages on a database", () => {
     const facts = recordingFacts();
     const quarantine = recordingQuarantine();
     const series = seeds.map(record);
-    const tmdbRatings: RatingObservation[] = series.map((s) => ({ seriesId: s.id, source: "tmdb", score: 8, voteCount: 100, voteCountIsLowerBound: false, grain: "series", method: "api" }));
+    const tmdbRatings: RatingObservation[] = series.map((s) => ({
+      seriesId: s.id,
+      source: "tmdb",
+      score: 8,
+      voteCount: 100,
+      voteCountIsLowerBound: false,
+      grain: "series",
+      method: "api",
+    }));
     const rows = await loadSeries({ prisma, runId, facts, quarantine }, { series, tmdbRatings });
     expect(rows.series_dim).toBe(seeds.length);
-    expect(await db.query(`SELECT series_id FROM series_dim ORDER BY series_id`)).toEqual(series.map((s) => ({ series_id: s.id })).sort((a, b) => a.series_id - b.series_id));
+    expect(await db.query(`SELECT series_id FROM series_dim ORDER BY series_id`)).toEqual(
+      series.map((s) => ({ series_id: s.id })).sort((a, b) => a.series_id - b.series_id),
+    );
     expect(facts.written).toEqual(tmdbRatings);
     expect(quarantine.flushes).toBe(1);
   });
 
   it("omdb: oldest first within the budget, taken in blocks and the unused rest given back", async () => {
     const { db, prisma } = t;
-    const omdb = fakeClient("omdb", (_path, params) => {
-      const seed = seeds.find((s) => s.imdbId === params?.i);
-      return { body: seed ? omdbAnswer(seed) : { Response: "False", Error: "Incorrect IMDb ID." } };
-    }, 3);
+    const omdb = fakeClient(
+      "omdb",
+      (_path, params) => {
+        const seed = seeds.find((s) => s.imdbId === params?.i);
+        return { body: seed ? omdbAnswer(seed) : { Response: "False", Error: "Incorrect IMDb ID." } };
+      },
+      3,
+    );
     const facts = recordingFacts();
     const first = memoryAnswers();
     const out = await enrichFromOmdb(
-      { ...quiet, prisma, omdb, answers: first.answers, quarantine: recordingQuarantine(), facts, metrics: new HarvesterMetrics(), now, config: { dailyBudget: 5, maxConcurrent: 1 } },
+      {
+        ...quiet,
+        prisma,
+        omdb,
+        answers: first.answers,
+        quarantine: recordingQuarantine(),
+        facts,
+        metrics: new HarvesterMetrics(),
+        now,
+        config: { dailyBudget: 5, maxConcurrent: 1 },
+      },
       { seriesIds: seeds.map((s) => s.tmdbId) },
     );
     expect(out.summary).toMatchObject({ status: "budget_exhausted", lookedUp: 5, skipped: 3, budgetRemaining: 0 });
@@ -68,7 +92,9 @@ describe("pipeline stages on a database", () => {
     const expected = [...seeds].sort((a, b) => a.tmdbId - b.tmdbId).slice(0, 5);
     expect(omdb.requests.map((u) => new URL(u).searchParams.get("i"))).toEqual(expected.map((s) => s.imdbId));
     expect(omdb.maxInFlight).toBeLessThanOrEqual(2);
-    expect(new Set(facts.written.filter((o) => o.source === "imdb").map((o) => o.seriesId))).toEqual(new Set(expected.filter((s) => s.imdb?.rating !== null).map((s) => s.tmdbId)));
+    expect(new Set(facts.written.filter((o) => o.source === "imdb").map((o) => o.seriesId))).toEqual(
+      new Set(expected.filter((s) => s.imdb?.rating !== null).map((s) => s.tmdbId)),
+    );
     expect(await db.query(`SELECT requests_used FROM omdb_budget`)).toEqual([{ requests_used: 5 }]);
 
     // The next day, with the five answers kept (they cost no budget): the three others are asked, from a
@@ -76,12 +102,26 @@ describe("pipeline stages on a database", () => {
     const nextDay = () => new Date("2026-11-22T12:00:00Z");
     omdb.requests.length = 0;
     const again = await enrichFromOmdb(
-      { ...quiet, prisma, omdb, answers: memoryAnswers(first.written).answers, quarantine: recordingQuarantine(), facts: recordingFacts(), metrics: new HarvesterMetrics(), now: nextDay, config: { dailyBudget: 100, maxConcurrent: 4 } },
+      {
+        ...quiet,
+        prisma,
+        omdb,
+        answers: memoryAnswers(first.written).answers,
+        quarantine: recordingQuarantine(),
+        facts: recordingFacts(),
+        metrics: new HarvesterMetrics(),
+        now: nextDay,
+        config: { dailyBudget: 100, maxConcurrent: 4 },
+      },
       { seriesIds: seeds.map((s) => s.tmdbId) },
     );
     expect(again.summary).toMatchObject({ status: "done", lookedUp: 8, skipped: 0, budgetRemaining: 97 });
     expect(omdb.requests.map((u) => new URL(u).searchParams.get("i")).sort()).toEqual(
-      [...seeds].sort((a, b) => a.tmdbId - b.tmdbId).slice(5).map((s) => s.imdbId).sort(),
+      [...seeds]
+        .sort((a, b) => a.tmdbId - b.tmdbId)
+        .slice(5)
+        .map((s) => s.imdbId)
+        .sort(),
     );
     expect(await db.query(`SELECT to_char(day, 'YYYY-MM-DD') AS day, requests_used FROM omdb_budget ORDER BY day`)).toEqual([
       { day: "2026-11-21", requests_used: 5 },
@@ -92,14 +132,32 @@ describe("pipeline stages on a database", () => {
   it("sites: disabled, it writes OMDb's critics' scores; enabled with no page on either site, it asks the sites and writes OMDb's copies", async () => {
     const { prisma } = t;
     const series = seeds.slice(0, 2).map(record);
-    const omdbCriticScores: RatingObservation[] = series.map((s) => ({ seriesId: s.id, source: "metacritic_critics", score: 50, voteCount: null, voteCountIsLowerBound: false, grain: "series", method: "omdb" }));
+    const omdbCriticScores: RatingObservation[] = series.map((s) => ({
+      seriesId: s.id,
+      source: "metacritic_critics",
+      score: 50,
+      voteCount: null,
+      voteCountIsLowerBound: false,
+      grain: "series",
+      method: "omdb",
+    }));
     const disabledFacts = recordingFacts();
     const clients = {
       wikidata: fakeClient("wikidata", () => ({ body: { entities: {} } })),
       rottentomatoes: fakeClient("rottentomatoes", () => ({ status: 404, body: "<html>Not Found</html>" })),
       metacritic: fakeClient("metacritic", () => ({ status: 404, body: "<html>Not Found</html>" })),
     };
-    const deps = { ...quiet, prisma, runId, clients, answers: memoryAnswers().answers, metrics: new HarvesterMetrics(), now, config: loadConfig({}).scrape, browser: null };
+    const deps = {
+      ...quiet,
+      prisma,
+      runId,
+      clients,
+      answers: memoryAnswers().answers,
+      metrics: new HarvesterMetrics(),
+      now,
+      config: loadConfig({}).scrape,
+      browser: null,
+    };
     expect(await enrichFromSites({ ...deps, facts: disabledFacts }, { series, enabled: false, omdbCriticScores })).toEqual({ status: "disabled" });
     expect(disabledFacts.written).toEqual(omdbCriticScores);
     expect(clients.rottentomatoes.requests).toEqual([]);

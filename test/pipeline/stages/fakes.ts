@@ -70,7 +70,12 @@ export function memoryAnswers(earlier: StagedResponseRow[] = []): { answers: Ans
 }
 
 /** A quarantine that records what it is given. */
-export function recordingQuarantine(): QuarantineSink & { rejected: QuarantineEntry[]; drifted: QuarantineEntry[]; flagged: QuarantineEntry[]; flushes: number } {
+export function recordingQuarantine(): QuarantineSink & {
+  rejected: QuarantineEntry[];
+  drifted: QuarantineEntry[];
+  flagged: QuarantineEntry[];
+  flushes: number;
+} {
   const q = {
     rejected: [] as QuarantineEntry[],
     drifted: [] as QuarantineEntry[],

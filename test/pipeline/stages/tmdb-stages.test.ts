@@ -53,7 +53,10 @@ describe("listSeries", () => {
     await listSeries({ ...quiet, tmdb: client, answers: earlier.answers, quarantine: recordingQuarantine(), concurrency: 2 }, { maxPages: 2 });
     expect(client.requests).toHaveLength(2);
     const again = memoryAnswers(earlier.written);
-    const listing = await listSeries({ ...quiet, tmdb: client, answers: again.answers, quarantine: recordingQuarantine(), concurrency: 2 }, { maxPages: 2 });
+    const listing = await listSeries(
+      { ...quiet, tmdb: client, answers: again.answers, quarantine: recordingQuarantine(), concurrency: 2 },
+      { maxPages: 2 },
+    );
     expect(listing.seriesIds).toEqual(seeds.slice(0, 8).map((s) => s.tmdbId));
     expect(client.requests).toHaveLength(2);
     expect(again.answers.reused).toBe(2);
@@ -77,7 +80,10 @@ describe("fetchDetails", () => {
 
   it("keeps at most `concurrency` series in flight", async () => {
     const client = tmdb(5);
-    await fetchDetails({ ...quiet, tmdb: client, answers: memoryAnswers().answers, quarantine: recordingQuarantine(), now, concurrency: 3 }, { seriesIds: ids, knownGenreIds: genreIds });
+    await fetchDetails(
+      { ...quiet, tmdb: client, answers: memoryAnswers().answers, quarantine: recordingQuarantine(), now, concurrency: 3 },
+      { seriesIds: ids, knownGenreIds: genreIds },
+    );
     expect(client.requests).toHaveLength(ids.length);
     expect(client.maxInFlight).toBe(3);
   });
@@ -85,11 +91,14 @@ describe("fetchDetails", () => {
   it("starts no request after its signal aborted, and lets those in flight finish", async () => {
     const controller = new AbortController();
     const base = tmdb(5);
-    const client = { ...base, get: async (...args: Parameters<typeof base.get>) => {
-      // Abort while the fifth request is in flight.
-      if (base.requests.length === 4) controller.abort();
-      return base.get(...args);
-    } };
+    const client = {
+      ...base,
+      get: async (...args: Parameters<typeof base.get>) => {
+        // Abort while the fifth request is in flight.
+        if (base.requests.length === 4) controller.abort();
+        return base.get(...args);
+      },
+    };
     const { answers, written } = memoryAnswers();
     const out = await fetchDetails(
       { ...quiet, tmdb: client, answers, quarantine: recordingQuarantine(), now, concurrency: 2, signal: controller.signal },
