@@ -36,55 +36,55 @@ function admit(entry: CorpusEntry, q: Quarantine): string[] {
   if (entry.source === "tmdb_series") {
     const key = `tv/${entry.seriesId}`;
     if (!body.ok) {
-      q.drift({ source: "tmdb_series", upstreamKey: key, issues: [body.issue], payload: entry.text });
+      q.drift({ endpoint: "tmdb_series", upstreamKey: key, issues: [body.issue], payload: entry.text });
       return loads;
     }
     const shape = seriesDetailsSchema.safeParse(body.json);
     if (!shape.success) {
-      q.drift({ source: "tmdb_series", upstreamKey: key, issues: issuesFromZod(shape.error), payload: body.json });
+      q.drift({ endpoint: "tmdb_series", upstreamKey: key, issues: issuesFromZod(shape.error), payload: body.json });
       return loads;
     }
     const verdict = checkSeries(toSeriesRecord(shape.data), { knownGenreIds, currentYear });
     if (!verdict.ok) {
-      q.reject({ source: "tmdb_series", upstreamKey: key, reason: primaryReason(verdict.issues), issues: verdict.issues, payload: body.json });
+      q.reject({ endpoint: "tmdb_series", upstreamKey: key, reason: primaryReason(verdict.issues), issues: verdict.issues, payload: body.json });
       return loads;
     }
-    q.flag({ source: "tmdb_series", upstreamKey: key, issues: verdict.flags, payload: body.json });
+    q.flag({ endpoint: "tmdb_series", upstreamKey: key, issues: verdict.flags, payload: body.json });
     loads.push("series");
     const observation = toTmdbRating(shape.data);
     if (observation) {
       const rating = checkRating(observation);
       if (rating.ok) {
-        q.flag({ source: "tmdb_series", upstreamKey: key, issues: rating.flags, payload: body.json });
+        q.flag({ endpoint: "tmdb_series", upstreamKey: key, issues: rating.flags, payload: body.json });
         loads.push("tmdb");
       } else {
-        q.reject({ source: "tmdb_series", upstreamKey: key, reason: primaryReason(rating.issues), issues: rating.issues, payload: body.json });
+        q.reject({ endpoint: "tmdb_series", upstreamKey: key, reason: primaryReason(rating.issues), issues: rating.issues, payload: body.json });
       }
     }
     return loads;
   }
   const key = entry.imdbId;
   if (!body.ok) {
-    q.drift({ source: "omdb", upstreamKey: key, issues: [body.issue], payload: entry.text });
+    q.drift({ endpoint: "omdb", upstreamKey: key, issues: [body.issue], payload: entry.text });
     return loads;
   }
   const answer = classifyOmdbAnswer(200, body.json);
   if (answer.kind === "invalid") {
-    q.drift({ source: "omdb", upstreamKey: key, issues: answer.issues, payload: body.json });
+    q.drift({ endpoint: "omdb", upstreamKey: key, issues: answer.issues, payload: body.json });
     return loads;
   }
   if (answer.kind !== "found") throw new Error(`corpus entry ${entry.file} is not a title answer: ${answer.kind}`);
   const mapped = toOmdbRatings(entry.seriesId, answer.title);
   if (mapped.issues.length > 0) {
-    q.reject({ source: "omdb", upstreamKey: key, reason: primaryReason(mapped.issues), issues: mapped.issues, payload: body.json });
+    q.reject({ endpoint: "omdb", upstreamKey: key, reason: primaryReason(mapped.issues), issues: mapped.issues, payload: body.json });
   }
   for (const observation of mapped.observations) {
     const rating = checkRating(observation);
     if (rating.ok) {
-      q.flag({ source: "omdb", upstreamKey: key, issues: rating.flags, payload: body.json });
+      q.flag({ endpoint: "omdb", upstreamKey: key, issues: rating.flags, payload: body.json });
       loads.push(observation.source);
     } else {
-      q.reject({ source: "omdb", upstreamKey: key, reason: primaryReason(rating.issues), issues: rating.issues, payload: body.json });
+      q.reject({ endpoint: "omdb", upstreamKey: key, reason: primaryReason(rating.issues), issues: rating.issues, payload: body.json });
     }
   }
   return loads;

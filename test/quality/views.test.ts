@@ -36,9 +36,9 @@ describe("analytics quality views", () => {
   it("analytics.quarantine_summary: counts per run × source × kind × reason with first and last seen", async () => {
     const q = new Quarantine({ prisma: t.prisma, runId: state.currentRunId, scrubber: new SecretScrubber([]), metrics: new HarvesterMetrics(), logger: pino({ level: "silent" }) });
     const issue = (reason: "out_of_range" | "not_json") => [{ path: "", message: reason, reason }];
-    q.reject({ source: "omdb", upstreamKey: "tt1", reason: "out_of_range", issues: issue("out_of_range"), payload: {} });
-    q.reject({ source: "omdb", upstreamKey: "tt2", reason: "out_of_range", issues: issue("out_of_range"), payload: {} });
-    q.drift({ source: "omdb", upstreamKey: "tt3", issues: issue("not_json"), payload: "<html>" });
+    q.reject({ endpoint: "omdb", upstreamKey: "tt1", reason: "out_of_range", issues: issue("out_of_range"), payload: {} });
+    q.reject({ endpoint: "omdb", upstreamKey: "tt2", reason: "out_of_range", issues: issue("out_of_range"), payload: {} });
+    q.drift({ endpoint: "omdb", upstreamKey: "tt3", issues: issue("not_json"), payload: "<html>" });
     await q.flush();
     const rows = await t.db.query<{ source: string; kind: string; reason: string; record_count: number; ordered: boolean }>(
       `SELECT source, kind, reason, record_count, first_seen_at <= last_seen_at AS ordered

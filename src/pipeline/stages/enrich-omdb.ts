@@ -84,14 +84,14 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
           const mapped = toOmdbRatings(target.seriesId, result.title);
           if (mapped.issues.length > 0) {
             quarantine.reject({
-              source: "omdb",
+              endpoint: "omdb",
               upstreamKey: target.imdbId,
               reason: primaryReason(mapped.issues),
               issues: mapped.issues,
               payload: answer.json,
             });
           }
-          quarantine.flag({ source: "omdb", upstreamKey: target.imdbId, issues: mapped.flags, payload: answer.json });
+          quarantine.flag({ endpoint: "omdb", upstreamKey: target.imdbId, issues: mapped.flags, payload: answer.json });
           const valid = validRatings(quarantine, mapped.observations, { endpoint: "omdb", upstreamKey: target.imdbId, payload: answer.json });
           imdb.push(...valid.filter((o) => o.source === "imdb"));
           criticScores.push(...valid.filter((o) => o.source !== "imdb"));
@@ -116,7 +116,7 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
           break;
         case "invalid":
           summary.errors += 1;
-          quarantine.drift({ source: "omdb", upstreamKey: target.imdbId, issues: result.issues, payload: answer.json ?? answer.text });
+          quarantine.drift({ endpoint: "omdb", upstreamKey: target.imdbId, issues: result.issues, payload: answer.json ?? answer.text });
           Object.assign(state, { status: "error", detail: "response does not match its schema" });
           break;
       }

@@ -66,7 +66,7 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
       if (error instanceof RateLimitedError || (error instanceof UpstreamHttpError && (error.status === 401 || error.status === 403))) throw error;
       failures += 1;
       quarantine.reject({
-        source: "tmdb_series",
+        endpoint: "tmdb_series",
         upstreamKey: req.key,
         reason: "upstream_error",
         issues: [{ path: "", message: errorMessage(error), reason: "upstream_error" }],
@@ -84,18 +84,18 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
     }
     if (answer.json === undefined) {
       const issues: RecordIssue[] = [nonJsonBodyIssue(answer.text)];
-      quarantine.drift({ source: "tmdb_series", upstreamKey: req.key, issues, payload: answer.text });
+      quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, issues, payload: answer.text });
       return;
     }
     const parsed = parseSeriesDetails(answer.json);
     if (!parsed.ok) {
-      quarantine.drift({ source: "tmdb_series", upstreamKey: req.key, issues: parsed.issues, payload: answer.json });
+      quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, issues: parsed.issues, payload: answer.json });
       return;
     }
     const verdict = checkSeries(toSeriesRecord(parsed.value), { knownGenreIds: input.knownGenreIds, currentYear });
     if (!verdict.ok) {
       quarantine.reject({
-        source: "tmdb_series",
+        endpoint: "tmdb_series",
         upstreamKey: req.key,
         reason: primaryReason(verdict.issues),
         issues: verdict.issues,
@@ -103,7 +103,7 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
       });
       return;
     }
-    quarantine.flag({ source: "tmdb_series", upstreamKey: req.key, issues: verdict.flags, payload: answer.json });
+    quarantine.flag({ endpoint: "tmdb_series", upstreamKey: req.key, issues: verdict.flags, payload: answer.json });
     const rating = toTmdbRating(parsed.value);
     if (rating) tmdbRatings.push(...validRatings(quarantine, [rating], { endpoint: "tmdb_series", upstreamKey: req.key, payload: answer.json }));
     series[index] = verdict.value;

@@ -41,7 +41,7 @@ export async function listGenres(deps: ListGenresDeps): Promise<{ knownGenreIds:
     const rowsWritten = await upsertGenres(deps.prisma, parsed.value.genres);
     return { knownGenreIds: new Set(parsed.value.genres.map((g) => g.id)), rowsWritten };
   }
-  deps.quarantine.drift({ source: "tmdb_genres", upstreamKey: req.key, issues: parsed.issues, payload: answer.json ?? answer.text });
+  deps.quarantine.drift({ endpoint: "tmdb_genres", upstreamKey: req.key, issues: parsed.issues, payload: answer.json ?? answer.text });
   const known = await deps.prisma.genre.findMany({ select: { id: true } });
   if (known.length === 0) throw new Error("TMDB genre list does not match its schema and no genres are known yet");
   deps.logger.warn("genre list failed its schema; validating against the genres already known");
@@ -77,7 +77,7 @@ export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number
     progress.tick("pages");
     const envelope = parseTopRatedPage(answer.json);
     if (!envelope.ok) {
-      deps.quarantine.drift({ source: "tmdb_top_rated", upstreamKey: req.key, issues: envelope.issues, payload: answer.json ?? answer.text });
+      deps.quarantine.drift({ endpoint: "tmdb_top_rated", upstreamKey: req.key, issues: envelope.issues, payload: answer.json ?? answer.text });
       return null;
     }
     const results: TmdbTopRatedResult[] = [];
@@ -86,7 +86,7 @@ export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number
       if (parsed.ok) results.push(parsed.value);
       else
         deps.quarantine.reject({
-          source: "tmdb_top_rated",
+          endpoint: "tmdb_top_rated",
           upstreamKey: `${req.key}#${i}`,
           reason: primaryReason(parsed.issues),
           issues: parsed.issues,

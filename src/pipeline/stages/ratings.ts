@@ -16,14 +16,14 @@ export function validRatings(
   answer: { endpoint: UpstreamEndpoint; upstreamKey: string; payload: unknown },
 ): RatingObservation[] {
   const valid: RatingObservation[] = [];
-  const { endpoint: source, upstreamKey, payload } = answer;
+  const { endpoint, upstreamKey, payload } = answer;
   for (const o of observations) {
     const verdict = checkRating(o);
     if (verdict.ok) {
       valid.push(verdict.value);
-      quarantine.flag({ source, upstreamKey, issues: verdict.flags, payload });
+      quarantine.flag({ endpoint, upstreamKey, issues: verdict.flags, payload });
     } else {
-      quarantine.reject({ source, upstreamKey, reason: primaryReason(verdict.issues), issues: verdict.issues, payload });
+      quarantine.reject({ endpoint, upstreamKey, reason: primaryReason(verdict.issues), issues: verdict.issues, payload });
     }
   }
   return valid;
