@@ -117,8 +117,12 @@ export interface RecordIssue {
   reason: QuarantineReason;
 }
 
-/** Quarantine sources (the `source` column and metric label). */
-export type QuarantineSource =
+/**
+ * The upstream endpoint a quarantined answer came from (stored in the `quarantine.source` column and used as
+ * a metric label; the stored values keep their names). An upstream endpoint, not a rating source: one TMDB
+ * series answer carries several rating sources' data, and one rating source (Metacritic) has two.
+ */
+export type UpstreamEndpoint =
   | "tmdb_genres"
   | "tmdb_top_rated"
   | "tmdb_series"

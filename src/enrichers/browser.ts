@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import Bottleneck from "bottleneck";
 import type { Logger } from "pino";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 
 /** The Chromium used when `PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH` is unset (Debian's `chromium` package). */
 export const DEFAULT_CHROMIUM_PATH = "/usr/bin/chromium";
@@ -59,7 +59,10 @@ export function createBrowserRenderer(options: BrowserRendererOptions): PageRend
   let browser: Promise<Browser> | undefined;
 
   async function render(url: string, readySelector: string): Promise<RenderedPage> {
-    browser ??= chromium.launch({ executablePath: options.executablePath, args: CHROMIUM_ARGS, headless: true });
+    // playwright-core (~90 MB resident) is loaded on the first page that needs the browser, not at start-up.
+    browser ??= import("playwright-core").then(({ chromium }) =>
+      chromium.launch({ executablePath: options.executablePath, args: CHROMIUM_ARGS, headless: true }),
+    );
     const b = await browser;
     return limiter.schedule(async () => {
       const context = await b.newContext({ userAgent: options.userAgent, javaScriptEnabled: true });

@@ -6,9 +6,9 @@
  * 3. Wikidata's P1258 / P1712 of the series' item;
  * 4. a slug derived from the title, accepted only when the page confirms the series: same normalised title
  *    (or original title) and first year within ± 1 of the first air date.
- * This module holds the pure parts (slugs, verification, paths) and the `rating_page` reads and writes.
+ * This module holds the pure parts (slugs, verification, paths); the `rating_page` reads and writes are in
+ * src/load/rating-pages.ts.
  */
-import type { PrismaClient } from "../db/prisma.js";
 import type { SiteProfile } from "./site-profiles.js";
 import type { PageParse, RatingSite } from "./types.js";
 
@@ -98,41 +98,4 @@ export function pagePath(profile: SiteProfile, pageIdOrUrl: string): string {
   path = pageIdOrUrl.startsWith("/") ? pageIdOrUrl : `/${pageIdOrUrl}`;
   if (profile.trailingSlash && !path.endsWith("/")) path += "/";
   return path;
-}
-
-/** Override and cached page of one series on one site, as read before the stage starts. */
-export interface KnownPages {
-  /** `undefined`: no override; `null` URL: "no page on this site". */
-  overrides: Map<number, { url: string | null }>;
-  cached: Map<number, { url: string | null; method: string; lastConfirmedAt: Date }>;
-}
-
-/** Reads the overrides and cached pages of `seriesIds` on `site`. */
-export async function loadKnownPages(prisma: PrismaClient, site: RatingSite, seriesIds: readonly number[]): Promise<KnownPages> {
-  const ids = [...seriesIds];
-  const [overrides, cached] = await Promise.all([
-    prisma.ratingPageOverride.findMany({ where: { site, seriesId: { in: ids } } }),
-    prisma.ratingPage.findMany({ where: { site, seriesId: { in: ids } } }),
-  ]);
-  return {
-    overrides: new Map(overrides.map((o) => [o.seriesId, { url: o.url }])),
-    cached: new Map(cached.map((c) => [c.seriesId, { url: c.url, method: c.method, lastConfirmedAt: c.lastConfirmedAt }])),
-  };
-}
-
-/**
- * Records the resolved page (or null: no page found) of a series on a site, with how it was found and
- * when it last answered. `firstResolvedAt` is kept when the URL stays the same.
- */
-export async function upsertRatingPage(
-  prisma: PrismaClient,
-  row: { seriesId: number; site: RatingSite; url: string | null; method: ResolutionMethod; confirmedAt: Date },
-): Promise<void> {
-  const existing = await prisma.ratingPage.findUnique({ where: { seriesId_site: { seriesId: row.seriesId, site: row.site } } });
-  const sameUrl = existing !== null && existing.url === row.url;
-  await prisma.ratingPage.upsert({
-    where: { seriesId_site: { seriesId: row.seriesId, site: row.site } },
-    create: { seriesId: row.seriesId, site: row.site, url: row.url, method: row.method, firstResolvedAt: row.confirmedAt, lastConfirmedAt: row.confirmedAt },
-    update: { url: row.url, method: row.method, lastConfirmedAt: row.confirmedAt, ...(sameUrl ? {} : { firstResolvedAt: row.confirmedAt }) },
-  });
 }

@@ -7,8 +7,8 @@
  * A page that exists but that no strategy understands is a layout change: a `scrape_event`, a metric, and
  * no observation, so the series keeps its last known scores.
  */
-import Bottleneck from "bottleneck";
 import type { Logger } from "pino";
+import { forEachBounded } from "../concurrency.js";
 import type { Config } from "../config.js";
 import { recordEnrichmentStates } from "../load/enrichment-state.js";
 import type { PrismaClient } from "../db/prisma.js";
@@ -18,7 +18,9 @@ import type { UpstreamClient } from "../http/client.js";
 import type { HarvesterMetrics } from "../metrics/metrics.js";
 import { type PageRenderer, createBrowserRenderer, findChromium } from "./browser.js";
 import { type PageFetchResult, fetchRatingsPage } from "./fetch-page.js";
-import { type ScrapeTarget, confirmsSeries, loadKnownPages, pagePath, slugCandidates, upsertRatingPage } from "./resolve.js";
+import { loadKnownPages, upsertRatingPage } from "../load/rating-pages.js";
+import { insertScrapeEvent } from "../load/scrape-events.js";
+import { type ScrapeTarget, confirmsSeries, pagePath, slugCandidates } from "./resolve.js";
 import { createRobotsGate } from "./robots.js";
 import { SITE_PROFILES, type SiteProfile } from "./site-profiles.js";
 import { type PageParse, RATING_SITES, type RatingSite } from "./types.js";
@@ -57,9 +59,11 @@ export interface ScrapeStageDeps {
   pageCache?: PageCache;
   /** Called after each series on each site (progress reporting). */
   onSeriesDone?: (site: RatingSite) => void;
+  /** Once aborted, no new series is started; the series in flight finish. */
+  signal?: AbortSignal;
 }
 
-/** Where page results of a run are kept between attempts (the pipeline's staging store). */
+/** Where page results of a run are kept between attempts (the pipeline's answer store). */
 export interface PageCache {
   get(site: RatingSite, path: string): PageFetchResult | undefined;
   put(site: RatingSite, path: string, result: PageFetchResult): Promise<void>;
@@ -179,7 +183,7 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
         const baseUrl = profile.baseUrl(deps.config).replace(/\/+$/, "");
 
         const scrapeEvent = (seriesId: number | null, kind: string, url: string | null, detail: string | null, strategy: string | null = null) =>
-          prisma.scrapeEvent.create({ data: { runId: deps.runId, site, seriesId, kind, url, detail, strategy, occurredAt: deps.now() } });
+          insertScrapeEvent(prisma, { runId: deps.runId, site, seriesId, kind, url, detail, strategy, occurredAt: deps.now() });
         const setState = async (seriesId: number, status: string, detail: string | null) => {
           await recordEnrichmentStates(prisma, site, [{ seriesId, status, detail, success: status === "found" }], deps.now());
         };
@@ -317,17 +321,17 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
           return noPage(target, "not_found", "no Wikidata id and no slug page confirmed the series", { method: "slug" });
         }
 
-        const pool = new Bottleneck({ maxConcurrent: CONCURRENCY_PER_SITE });
-        await Promise.all(
-          series.map((target) =>
-            pool.schedule(async () => {
-              try {
-                await scrapeSeries(target);
-              } finally {
-                deps.onSeriesDone?.(site);
-              }
-            }),
-          ),
+        await forEachBounded(
+          series,
+          CONCURRENCY_PER_SITE,
+          async (target) => {
+            try {
+              await scrapeSeries(target);
+            } finally {
+              deps.onSeriesDone?.(site);
+            }
+          },
+          deps.signal,
         );
       }),
     );

@@ -2,7 +2,7 @@
  * The end-of-run summary as text for people (series loaded, ratings per source, rejects, requests per
  * upstream, duration). Machines read the same summary as JSON from the log and `harvest_run.summary`.
  */
-import type { HarvestSummary } from "./harvest.js";
+import type { HarvestSummary } from "./run-state.js";
 
 /** Renders the summary as aligned text lines. */
 export function formatSummary(summary: HarvestSummary): string {
@@ -20,7 +20,7 @@ export function formatSummary(summary: HarvestSummary): string {
   for (const q of summary.quarantine.details.filter((d) => d.kind !== "flagged")) row("", `${q.kind} ${q.source}/${q.reason}: ${q.count}`);
   const requests = Object.entries(summary.requests);
   row("requests", requests.length ? requests.map(([u, s]) => `${u}=${s?.requests ?? 0}${s?.retries ? ` (${s.retries} retries)` : ""}${s?.throttled ? ` (${s.throttled}×429)` : ""}`).join(", ") : "none");
-  if (summary.reusedFromStage > 0) row("re-used from stage", summary.reusedFromStage);
+  if (summary.reusedFromStage > 0) row("re-used answers", summary.reusedFromStage);
   row("omdb", `${summary.omdb.status}: ${summary.omdb.found} found, ${summary.omdb.notFound} not found, ${summary.omdb.skipped} skipped${summary.omdb.budgetRemaining === null ? "" : `, budget left ${summary.omdb.budgetRemaining}`}`);
   const enrichment = summary.enrichment;
   if (enrichment?.status === "disabled") row("ratings sites", "disabled");

@@ -15,15 +15,14 @@
  * | `range.rating_fact.vote_count` | error | facts of the run with a negative count | 0 |
  * | `range.series_dim` | error | the run's series with a first-air year outside 1900…next year, release year ≠ first-air year, last-air date before the first, or negative season/episode counts | 0 |
  * | `accepted_values.series_dim.imdb_id` | error | the run's series whose IMDb id is not `tt` + 7 digits or more | 0 |
- * | `accepted_values.series_genre.genre_id` | error | genre links of the run's series to a genre not in `genre_dim` | 0 |
  * | `accepted_values.rating_fact.source_key` | error | facts of the run with an unknown source or grain | 0 |
- * | `unique.series_dim.series_id` | error | TMDB ids present more than once | 0 |
  * | `unique.series_dim.imdb_id` | warning | IMDb ids shared by several of the run's series (a wrong match somewhere) | 0 |
- * | `unique.rating_fact` | error | duplicate series × source × run facts in the run | 0 |
- * | `referential.bridges` | error | series_genre / series_network rows pointing at a missing series, genre or network | 0 |
- * | `referential.rating_fact` | error | facts of the run pointing at a missing series, run or rating source | 0 |
  * | `volume.series_count` | error | relative change of the run's series count against the last successful run with the same `maxPages` option | within ± tolerance (default 0.2); passes without such a run |
  * | `freshness.last_success` | warning | age in days of the newest successful run (the checked run counts while it is running or succeeded) | < max age (default 8 days) |
+ *
+ * Not checked, because the schema guarantees them (they cannot fail): the uniqueness of TMDB ids
+ * (`series_dim` primary key) and of facts per series × source × run (unique index), and referential
+ * integrity of the bridges and facts (foreign keys).
  *
  * Severity: what would put wrong data in front of analysts is an error (ranges, accepted values,
  * uniqueness, referential integrity, a missing TMDB column — all come from one TMDB response and jump only
@@ -39,6 +38,7 @@ import type { PrismaClient } from "../db/prisma.js";
 import { RATING_SCALES, RATING_SOURCES } from "../domain.js";
 import type { HarvesterMetrics } from "../metrics/metrics.js";
 import { NULL_RATIO_COLUMNS, type NullRatioColumn } from "./columns.js";
+import { replaceQualityResults } from "../load/quality-results.js";
 import { MIN_FIRST_AIR_YEAR } from "./rules.js";
 
 /** `error` failures mark the run failed-quality; `warning` failures only report. */
@@ -107,6 +107,125 @@ const RUN_SERIES = `run_series AS (
 
 const countRow = z.object({ n: z.number().int(), examples: z.string().nullable().optional() });
 
+/** What an expectation is evaluated against: the run, its series count, the clock and the thresholds. */
+interface ExpectationContext {
+  prisma: PrismaClient;
+  runId: number;
+  now: Date;
+  thresholds: ExpectationThresholds;
+  metrics: HarvesterMetrics | undefined;
+  /** Series of the run (the denominator of the null ratios and the volume check). */
+  seriesCount: number;
+}
+
+/**
+ * An expectation: either a count of violating rows (`sql` selects `n` and optional `examples`; it passes
+ * at 0), or an evaluation of its own (null ratios, volume, freshness).
+ */
+type Expectation =
+  | {
+      kind: "violations";
+      check: string;
+      severity: ExpectationSeverity;
+      /** What a violating row is, for the details ("facts with a negative count"). */
+      what: (ctx: ExpectationContext) => string;
+      sql: string;
+      /** Parameters `$1…`; default the run id. */
+      params?: (ctx: ExpectationContext) => unknown[];
+    }
+  | { kind: "custom"; evaluate: (ctx: ExpectationContext) => Promise<ExpectationResult[]> };
+
+const scaleValues = Object.entries(RATING_SCALES)
+  .map(([key, s]) => `('${sqlIdentifierLiteral(key)}', ${Number(s.min)}::numeric, ${Number(s.max)}::numeric)`)
+  .join(", ");
+const sourceList = RATING_SOURCES.map((s) => `'${sqlIdentifierLiteral(s)}'`).join(", ");
+const maxYear = (ctx: ExpectationContext) => ctx.now.getUTCFullYear() + 1;
+
+/**
+ * The suite, in the order of the module table. Checks the schema itself guarantees are not here: the
+ * primary key of `series_dim`, the unique index on facts (series × source × run) and the foreign keys of
+ * the bridges and facts (to series, genre, network, run, rating source) cannot be violated.
+ */
+const EXPECTATIONS: readonly Expectation[] = [
+  { kind: "custom", evaluate: nullRatios },
+  {
+    kind: "violations",
+    check: "range.rating_fact.score",
+    severity: "error",
+    what: () => "facts outside their source's scale",
+    sql: `SELECT count(*)::int AS n,
+            string_agg(f.series_id || '/' || f.source_key || '=' || f.score, ', ' ORDER BY f.series_id) AS examples
+          FROM rating_fact f JOIN (VALUES ${scaleValues}) AS scale(source_key, lo, hi) USING (source_key)
+          WHERE f.run_id = $1 AND (f.score < scale.lo OR f.score > scale.hi)`,
+  },
+  {
+    kind: "violations",
+    check: "range.rating_fact.vote_count",
+    severity: "error",
+    what: () => "facts with a negative count",
+    sql: `SELECT count(*)::int AS n, string_agg(f.series_id || '/' || f.source_key || '=' || f.vote_count, ', ') AS examples
+          FROM rating_fact f WHERE f.run_id = $1 AND f.vote_count < 0`,
+  },
+  {
+    kind: "violations",
+    check: "range.series_dim",
+    severity: "error",
+    what: (ctx) => `series with a first-air year outside ${MIN_FIRST_AIR_YEAR}–${maxYear(ctx)}, inconsistent dates or negative counts`,
+    sql: `WITH ${RUN_SERIES}
+          SELECT count(*)::int AS n, string_agg(s.series_id::text, ', ' ORDER BY s.series_id) AS examples
+          FROM run_series r JOIN series_dim s USING (series_id)
+          WHERE extract(year FROM s.first_air_date) NOT BETWEEN $2 AND $3
+             OR s.release_year NOT BETWEEN $2 AND $3
+             OR s.release_year IS DISTINCT FROM extract(year FROM s.first_air_date)::int
+             OR s.last_air_date < s.first_air_date
+             OR s.number_of_seasons < 0 OR s.number_of_episodes < 0`,
+    params: (ctx) => [ctx.runId, MIN_FIRST_AIR_YEAR, maxYear(ctx)],
+  },
+  {
+    kind: "violations",
+    check: "accepted_values.series_dim.imdb_id",
+    severity: "error",
+    what: () => "series with a malformed IMDb id",
+    sql: `WITH ${RUN_SERIES}
+          SELECT count(*)::int AS n, string_agg(s.series_id || '=' || s.imdb_id, ', ' ORDER BY s.series_id) AS examples
+          FROM run_series r JOIN series_dim s USING (series_id)
+          WHERE s.imdb_id IS NOT NULL AND s.imdb_id !~ '^tt[0-9]{7,}$'`,
+  },
+  {
+    // The foreign key only says the source is in rating_source_dim, and nothing constrains the grain.
+    kind: "violations",
+    check: "accepted_values.rating_fact.source_key",
+    severity: "error",
+    what: () => "facts with an unknown rating source or grain",
+    sql: `SELECT count(*)::int AS n, string_agg(DISTINCT f.source_key || '/' || f.grain, ', ') AS examples
+          FROM rating_fact f
+          WHERE f.run_id = $1 AND (f.source_key NOT IN (${sourceList}) OR f.grain NOT IN ('series', 'season'))`,
+  },
+  {
+    kind: "violations",
+    check: "unique.series_dim.imdb_id",
+    severity: "warning",
+    what: () => "IMDb ids shared by several series",
+    sql: `WITH ${RUN_SERIES}
+          SELECT count(*)::int AS n, string_agg(imdb_id || ' (' || ids || ')', ', ') AS examples
+          FROM (
+            SELECT s.imdb_id, string_agg(s.series_id::text, '/' ORDER BY s.series_id) AS ids
+            FROM run_series r JOIN series_dim s USING (series_id)
+            WHERE s.imdb_id IS NOT NULL AND s.imdb_id <> ''
+            GROUP BY s.imdb_id HAVING count(*) > 1
+          ) d`,
+  },
+  { kind: "custom", evaluate: async (ctx) => [await volumeCheck(ctx.prisma, ctx.runId, ctx.seriesCount, ctx.thresholds.volumeTolerance)] },
+  { kind: "custom", evaluate: async (ctx) => [await freshnessCheck(ctx.prisma, ctx.runId, ctx.now, ctx.thresholds.freshnessMaxAgeDays)] },
+];
+
+/** Evaluates one expectation. */
+async function evaluate(expectation: Expectation, ctx: ExpectationContext): Promise<ExpectationResult[]> {
+  if (expectation.kind === "custom") return expectation.evaluate(ctx);
+  const params = expectation.params?.(ctx) ?? [ctx.runId];
+  return [violations(expectation.check, expectation.severity, await countOf(ctx.prisma, expectation.sql, ...params), expectation.what(ctx))];
+}
+
 /**
  * Runs the whole suite for harvest run `runId`, replaces that run's rows in `quality_check_result` with
  * the results (one transaction; re-running `check` overwrites), sets the quality metrics when `metrics`
@@ -115,15 +234,27 @@ const countRow = z.object({ n: z.number().int(), examples: z.string().nullable()
  */
 export async function runExpectations(deps: ExpectationDeps, runId: number): Promise<ExpectationResult[]> {
   const { prisma } = deps;
-  const thresholds = mergeThresholds(deps.thresholds);
   const run = await prisma.harvestRun.findUnique({ where: { id: runId }, select: { id: true, status: true } });
   if (!run) throw new Error(`harvest run ${runId} not found`);
   const now = deps.now();
-  const maxYear = now.getUTCFullYear() + 1;
-
+  const seriesCount = (await countOf(prisma, `WITH ${RUN_SERIES} SELECT count(*)::int AS n FROM run_series`, runId)).n;
+  const ctx: ExpectationContext = { prisma, runId, now, thresholds: mergeThresholds(deps.thresholds), metrics: deps.metrics, seriesCount };
   const results: ExpectationResult[] = [];
+  for (const expectation of EXPECTATIONS) results.push(...(await evaluate(expectation, ctx)));
 
-  // Null ratios of key columns.
+  await replaceQualityResults(prisma, runId, results, now);
+  if (deps.metrics) {
+    for (const r of results) {
+      deps.metrics.qualityCheckPassed.set({ check: r.check, severity: r.severity }, r.passed ? 1 : 0);
+      deps.metrics.qualityChecks.inc({ check: r.check, result: r.passed ? "passed" : "failed" });
+    }
+  }
+  return results;
+}
+
+/** Null ratios of the key columns of the run's series, and the rating coverage per source (metric only). */
+async function nullRatios(ctx: ExpectationContext): Promise<ExpectationResult[]> {
+  const { prisma, runId, thresholds } = ctx;
   const nulls = z
     .object({
       total: z.number().int(),
@@ -149,10 +280,11 @@ export async function runExpectations(deps: ExpectationDeps, runId: number): Pro
         runId,
       ),
     );
+  const results: ExpectationResult[] = [];
   for (const column of NULL_RATIO_COLUMNS) {
     const limit = thresholds.nullRatio[column];
     const ratio = nulls.total === 0 ? null : nulls[column] / nulls.total;
-    if (ratio !== null) deps.metrics?.nullRatio.set({ column }, ratio);
+    if (ratio !== null) ctx.metrics?.nullRatio.set({ column }, ratio);
     results.push({
       check: `not_null.${column}`,
       severity: NULL_RATIO_SEVERITY[column],
@@ -162,230 +294,13 @@ export async function runExpectations(deps: ExpectationDeps, runId: number): Pro
       details: nulls.total === 0 ? "the run has no series" : `${nulls[column]} of ${nulls.total} series null`,
     });
   }
-
-  // Rating coverage per source (metric only).
-  if (deps.metrics && nulls.total > 0) {
+  if (ctx.metrics && nulls.total > 0) {
     const coverage = z.array(z.object({ source_key: z.string(), n: z.number().int() })).parse(
-      await prisma.$queryRawUnsafe(
-        `SELECT source_key, count(DISTINCT series_id)::int AS n FROM rating_fact WHERE run_id = $1 GROUP BY source_key`,
-        runId,
-      ),
+      await prisma.$queryRawUnsafe(`SELECT source_key, count(DISTINCT series_id)::int AS n FROM rating_fact WHERE run_id = $1 GROUP BY source_key`, runId),
     );
     for (const source of RATING_SOURCES) {
       const n = coverage.find((c) => c.source_key === source)?.n ?? 0;
-      deps.metrics.ratingCoverage.set({ source }, n / nulls.total);
-    }
-  }
-
-  // Ranges.
-  const scales = Object.entries(RATING_SCALES)
-    .map(([key, s]) => `('${sqlIdentifierLiteral(key)}', ${Number(s.min)}::numeric, ${Number(s.max)}::numeric)`)
-    .join(", ");
-  results.push(
-    violations(
-      "range.rating_fact.score",
-      "error",
-      await countOf(
-        prisma,
-        `SELECT count(*)::int AS n,
-           string_agg(f.series_id || '/' || f.source_key || '=' || f.score, ', ' ORDER BY f.series_id) AS examples
-         FROM rating_fact f JOIN (VALUES ${scales}) AS scale(source_key, lo, hi) USING (source_key)
-         WHERE f.run_id = $1 AND (f.score < scale.lo OR f.score > scale.hi)`,
-        runId,
-      ),
-      "facts outside their source's scale",
-    ),
-  );
-  results.push(
-    violations(
-      "range.rating_fact.vote_count",
-      "error",
-      await countOf(
-        prisma,
-        `SELECT count(*)::int AS n, string_agg(f.series_id || '/' || f.source_key || '=' || f.vote_count, ', ') AS examples
-         FROM rating_fact f WHERE f.run_id = $1 AND f.vote_count < 0`,
-        runId,
-      ),
-      "facts with a negative count",
-    ),
-  );
-  results.push(
-    violations(
-      "range.series_dim",
-      "error",
-      await countOf(
-        prisma,
-        `WITH ${RUN_SERIES}
-         SELECT count(*)::int AS n, string_agg(s.series_id::text, ', ' ORDER BY s.series_id) AS examples
-         FROM run_series r JOIN series_dim s USING (series_id)
-         WHERE extract(year FROM s.first_air_date) NOT BETWEEN $2 AND $3
-            OR s.release_year NOT BETWEEN $2 AND $3
-            OR s.release_year IS DISTINCT FROM extract(year FROM s.first_air_date)::int
-            OR s.last_air_date < s.first_air_date
-            OR s.number_of_seasons < 0 OR s.number_of_episodes < 0`,
-        runId,
-        MIN_FIRST_AIR_YEAR,
-        maxYear,
-      ),
-      `series with a first-air year outside ${MIN_FIRST_AIR_YEAR}–${maxYear}, inconsistent dates or negative counts`,
-    ),
-  );
-
-  // Accepted values.
-  results.push(
-    violations(
-      "accepted_values.series_dim.imdb_id",
-      "error",
-      await countOf(
-        prisma,
-        `WITH ${RUN_SERIES}
-         SELECT count(*)::int AS n, string_agg(s.series_id || '=' || s.imdb_id, ', ' ORDER BY s.series_id) AS examples
-         FROM run_series r JOIN series_dim s USING (series_id)
-         WHERE s.imdb_id IS NOT NULL AND s.imdb_id !~ '^tt[0-9]{7,}$'`,
-        runId,
-      ),
-      "series with a malformed IMDb id",
-    ),
-  );
-  results.push(
-    violations(
-      "accepted_values.series_genre.genre_id",
-      "error",
-      await countOf(
-        prisma,
-        `WITH ${RUN_SERIES}
-         SELECT count(*)::int AS n, string_agg(sg.series_id || '/' || sg.genre_id, ', ' ORDER BY sg.series_id) AS examples
-         FROM run_series r JOIN series_genre sg USING (series_id)
-         WHERE NOT EXISTS (SELECT 1 FROM genre_dim g WHERE g.genre_id = sg.genre_id)`,
-        runId,
-      ),
-      "genre links to a genre not in genre_dim",
-    ),
-  );
-  const sourceList = RATING_SOURCES.map((s) => `'${sqlIdentifierLiteral(s)}'`).join(", ");
-  results.push(
-    violations(
-      "accepted_values.rating_fact.source_key",
-      "error",
-      await countOf(
-        prisma,
-        `SELECT count(*)::int AS n, string_agg(DISTINCT f.source_key || '/' || f.grain, ', ') AS examples
-         FROM rating_fact f
-         WHERE f.run_id = $1 AND (f.source_key NOT IN (${sourceList}) OR f.grain NOT IN ('series', 'season'))`,
-        runId,
-      ),
-      "facts with an unknown rating source or grain",
-    ),
-  );
-
-  // Uniqueness.
-  results.push(
-    violations(
-      "unique.series_dim.series_id",
-      "error",
-      await countOf(
-        prisma,
-        `SELECT count(*)::int AS n, string_agg(series_id::text, ', ') AS examples
-         FROM (SELECT series_id FROM series_dim GROUP BY series_id HAVING count(*) > 1) d`,
-      ),
-      "TMDB ids present more than once in series_dim",
-    ),
-  );
-  results.push(
-    violations(
-      "unique.series_dim.imdb_id",
-      "warning",
-      await countOf(
-        prisma,
-        `WITH ${RUN_SERIES}
-         SELECT count(*)::int AS n, string_agg(imdb_id || ' (' || ids || ')', ', ') AS examples
-         FROM (
-           SELECT s.imdb_id, string_agg(s.series_id::text, '/' ORDER BY s.series_id) AS ids
-           FROM run_series r JOIN series_dim s USING (series_id)
-           WHERE s.imdb_id IS NOT NULL AND s.imdb_id <> ''
-           GROUP BY s.imdb_id HAVING count(*) > 1
-         ) d`,
-        runId,
-      ),
-      "IMDb ids shared by several series",
-    ),
-  );
-  results.push(
-    violations(
-      "unique.rating_fact",
-      "error",
-      await countOf(
-        prisma,
-        `SELECT count(*)::int AS n, string_agg(series_id || '/' || source_key, ', ') AS examples
-         FROM (SELECT series_id, source_key FROM rating_fact WHERE run_id = $1
-               GROUP BY series_id, source_key HAVING count(*) > 1) d`,
-        runId,
-      ),
-      "series × source pairs with more than one fact in the run",
-    ),
-  );
-
-  // Referential integrity.
-  results.push(
-    violations(
-      "referential.bridges",
-      "error",
-      await countOf(
-        prisma,
-        `SELECT count(*)::int AS n, string_agg(example, ', ') AS examples FROM (
-           SELECT 'series_genre ' || sg.series_id || '/' || sg.genre_id AS example FROM series_genre sg
-           WHERE NOT EXISTS (SELECT 1 FROM series_dim s WHERE s.series_id = sg.series_id)
-              OR NOT EXISTS (SELECT 1 FROM genre_dim g WHERE g.genre_id = sg.genre_id)
-           UNION ALL
-           SELECT 'series_network ' || sn.series_id || '/' || sn.network_id FROM series_network sn
-           WHERE NOT EXISTS (SELECT 1 FROM series_dim s WHERE s.series_id = sn.series_id)
-              OR NOT EXISTS (SELECT 1 FROM network_dim n WHERE n.network_id = sn.network_id)
-         ) o`,
-      ),
-      "bridge rows pointing at a missing series, genre or network",
-    ),
-  );
-  results.push(
-    violations(
-      "referential.rating_fact",
-      "error",
-      await countOf(
-        prisma,
-        `SELECT count(*)::int AS n, string_agg(f.series_id || '/' || f.source_key, ', ') AS examples
-         FROM rating_fact f
-         WHERE f.run_id = $1 AND (
-           NOT EXISTS (SELECT 1 FROM series_dim s WHERE s.series_id = f.series_id)
-           OR NOT EXISTS (SELECT 1 FROM harvest_run h WHERE h.run_id = f.run_id)
-           OR NOT EXISTS (SELECT 1 FROM rating_source_dim d WHERE d.source_key = f.source_key))`,
-        runId,
-      ),
-      "facts pointing at a missing series, run or rating source",
-    ),
-  );
-
-  results.push(await volumeCheck(prisma, runId, nulls.total, thresholds.volumeTolerance));
-  results.push(await freshnessCheck(prisma, runId, now, thresholds.freshnessMaxAgeDays));
-
-  await prisma.$transaction([
-    prisma.qualityCheckResult.deleteMany({ where: { runId } }),
-    prisma.qualityCheckResult.createMany({
-      data: results.map((r) => ({
-        runId,
-        checkName: r.check,
-        severity: r.severity,
-        observed: r.observed,
-        threshold: r.threshold,
-        passed: r.passed,
-        details: r.details,
-        checkedAt: now,
-      })),
-    }),
-  ]);
-
-  if (deps.metrics) {
-    for (const r of results) {
-      deps.metrics.qualityCheckPassed.set({ check: r.check, severity: r.severity }, r.passed ? 1 : 0);
-      deps.metrics.qualityChecks.inc({ check: r.check, result: r.passed ? "passed" : "failed" });
+      ctx.metrics.ratingCoverage.set({ source }, n / nulls.total);
     }
   }
   return results;

@@ -128,6 +128,34 @@ describe("harvest --resume", () => {
     expect(await db.query(`SELECT status::text, resume_count FROM harvest_run`)).toEqual([{ status: "succeeded", resume_count: 1 }]);
   });
 
+  it("stops a harvest whose signal aborts during details as interrupted, and resumes it to the same tables", async () => {
+    reference ??= await uninterruptedSnapshot();
+    const { upstreams, db, app } = await environment();
+    const controller = new AbortController();
+    // Abort once the details stage is under way (genres + 2 listing pages + 15 details answered).
+    const watcher = setInterval(() => {
+      if (upstreams.tmdb.count() >= 18) controller.abort();
+    }, 5);
+    const interrupted = await runHarvest(await app({ TMDB_REQUESTS_PER_SECOND: "15", TMDB_MAX_CONCURRENT: "4" }), { maxPages: 2, scrape: false, signal: controller.signal }).finally(() =>
+      clearInterval(watcher),
+    );
+    expect(interrupted).toMatchObject({ runId: 1, status: "interrupted", seriesListed: 40, seriesLoaded: 0 });
+    expect(interrupted.error).toBeUndefined();
+    const [run] = await db.query<{ status: string; stage: string; series_listed: number }>(`SELECT status::text, stage, series_listed FROM harvest_run`);
+    expect(run).toEqual({ status: "interrupted", stage: "details", series_listed: 40 });
+    // Every answer received before the stop was written: nothing asked is missing from the store.
+    const asked = upstreams.tmdb.count();
+    const staged = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staged_response`);
+    expect(staged[0]?.n).toBe(asked);
+    expect(asked).toBeLessThan(43);
+
+    const resumed = await runHarvest(await app(), { resume: true });
+    expect(resumed).toMatchObject({ runId: 1, status: "succeeded", resumed: true, seriesLoaded: 40, reusedFromStage: asked });
+    expect(upstreams.tmdb.count()).toBe(43);
+    expect(await snapshot(db)).toEqual(reference);
+    expect(await db.query(`SELECT status::text, resume_count FROM harvest_run`)).toEqual([{ status: "succeeded", resume_count: 1 }]);
+  });
+
   it("resumes a harvest killed while scraping the ratings sites without fetching a staged page again", async () => {
     const reference = await uninterruptedSnapshot(true);
     const { upstreams, db, app } = await environment(true);

@@ -1,13 +1,12 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
 import { runScrapeStage, type ScrapeStageDeps, type ScrapeTarget } from "../../src/enrichers/stage.js";
 import { createUpstreamClient } from "../../src/http/client.js";
 import { HarvesterMetrics, type UpstreamName } from "../../src/metrics/metrics.js";
 import { buildSiteRoutes, renderRottenTomatoesPage } from "../../src/replay/sites.js";
 import { type ReplayServer, type ReplayRoute, startReplayServer } from "../../src/replay/server.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { useTestDatabase } from "../helpers/db.js";
 
 const site = (rt: [string, number, number, number, number] | null, mc: [string, number, number, number, number] | null) => ({
   rottenTomatoes: rt && { slug: rt[0], critics: rt[1], criticsCount: rt[2], audience: rt[3], audienceCount: rt[4] },
@@ -31,14 +30,11 @@ const targets: ScrapeTarget[] = [
 ];
 
 describe("runScrapeStage against local replays and a real database", () => {
-  let db: TestDatabase;
-  let prisma: PrismaClient;
+  const fixture = useTestDatabase();
   const servers: Record<string, ReplayServer> = {};
   let runId = 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = createPrisma(db.url);
     const routes = buildSiteRoutes(catalogue);
     // Fleabag's RT page is set by an override and has a layout no strategy knows.
     routes.rottentomatoes.set("/tv/fleabag_2016_override", {
@@ -48,17 +44,15 @@ describe("runScrapeStage against local replays and a real database", () => {
     servers.wikidata = await startReplayServer({ name: "wikidata", routes: routes.wikidata as Map<string, ReplayRoute> });
     servers.rottentomatoes = await startReplayServer({ name: "rottentomatoes", routes: routes.rottentomatoes as Map<string, ReplayRoute>, notFound });
     servers.metacritic = await startReplayServer({ name: "metacritic", routes: routes.metacritic as Map<string, ReplayRoute>, notFound });
-    await db.query(`INSERT INTO harvest_run (trigger) VALUES ('test'), ('test')`);
+    await fixture.db.query(`INSERT INTO harvest_run (trigger) VALUES ('test'), ('test')`);
     for (const t of targets) {
-      await db.query(`INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES ($1, $2, $2, 1, 1)`, [t.id, t.title]);
+      await fixture.db.query(`INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES ($1, $2, $2, 1, 1)`, [t.id, t.title]);
     }
-    await db.query(`INSERT INTO rating_page_override (series_id, site, url, note) VALUES (67070, 'rottentomatoes', 'https://www.rottentomatoes.com/tv/fleabag_2016_override', 'test'), (1438, 'metacritic', NULL, 'no Metacritic page')`);
+    await fixture.db.query(`INSERT INTO rating_page_override (series_id, site, url, note) VALUES (67070, 'rottentomatoes', 'https://www.rottentomatoes.com/tv/fleabag_2016_override', 'test'), (1438, 'metacritic', NULL, 'no Metacritic page')`);
   });
 
   afterAll(async () => {
-    await prisma?.$disconnect();
     await Promise.all(Object.values(servers).map((s) => s.close()));
-    await db?.drop();
   });
 
   function deps(metrics: HarvesterMetrics): ScrapeStageDeps {
@@ -71,7 +65,7 @@ describe("runScrapeStage against local replays and a real database", () => {
       createUpstreamClient({ name, baseUrl, timeoutMs: 5000, requestsPerSecond: 200, maxConcurrent: 4, retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10, maxRateLimitWaits: 2 }, userAgent: config.scrape.userAgent, metrics });
     runId += 1;
     return {
-      prisma,
+      prisma: fixture.prisma,
       runId,
       clients: {
         wikidata: client("wikidata", config.scrape.wikidataApiUrl),
@@ -103,7 +97,7 @@ describe("runScrapeStage against local replays and a real database", () => {
     // No score from the 2004 show for the 2011 series.
     expect(result.observations.some((o) => o.seriesId === 34307)).toBe(false);
 
-    const pages = await db.query(`SELECT series_id, site, url, method FROM rating_page ORDER BY series_id, site`);
+    const pages = await fixture.db.query(`SELECT series_id, site, url, method FROM rating_page ORDER BY series_id, site`);
     const rt = servers.rottentomatoes?.url;
     const mc = servers.metacritic?.url;
     expect(pages).toEqual([
@@ -117,10 +111,10 @@ describe("runScrapeStage against local replays and a real database", () => {
       { series_id: 67070, site: "rottentomatoes", url: `${rt}/tv/fleabag_2016_override`, method: "override" },
     ]);
 
-    const events = await db.query(`SELECT site, series_id, kind, url FROM scrape_event WHERE run_id = 1 ORDER BY scrape_event_id`);
+    const events = await fixture.db.query(`SELECT site, series_id, kind, url FROM scrape_event WHERE run_id = 1 ORDER BY scrape_event_id`);
     expect(events).toEqual([{ site: "rottentomatoes", series_id: 67070, kind: "layout_change", url: `${rt}/tv/fleabag_2016_override` }]);
 
-    const states = await db.query(`SELECT series_id, source, status FROM enrichment_state ORDER BY series_id, source`);
+    const states = await fixture.db.query(`SELECT series_id, source, status FROM enrichment_state ORDER BY series_id, source`);
     expect(states).toEqual([
       { series_id: 1396, source: "metacritic", status: "found" },
       { series_id: 1396, source: "rottentomatoes", status: "found" },
@@ -152,9 +146,9 @@ describe("runScrapeStage against local replays and a real database", () => {
     expect(servers.rottentomatoes?.count("/tv/shameless")).toBe(slugRequestsBefore);
     expect(result.observations.filter((o) => o.seriesId === 1396)).toHaveLength(4);
     expect(result.observations.some((o) => o.seriesId === 1438)).toBe(false);
-    const wire = await db.query(`SELECT url, method FROM rating_page WHERE series_id = 1438 AND site = 'rottentomatoes'`);
+    const wire = await fixture.db.query(`SELECT url, method FROM rating_page WHERE series_id = 1438 AND site = 'rottentomatoes'`);
     expect(wire).toEqual([{ url: null, method: "slug" }]);
-    const events = await db.query(`SELECT series_id, kind FROM scrape_event WHERE run_id = 2 ORDER BY scrape_event_id`);
+    const events = await fixture.db.query(`SELECT series_id, kind FROM scrape_event WHERE run_id = 2 ORDER BY scrape_event_id`);
     expect(events).toEqual(expect.arrayContaining([{ series_id: 1438, kind: "not_found" }, { series_id: 67070, kind: "layout_change" }]));
   });
 });

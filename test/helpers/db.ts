@@ -4,8 +4,9 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from "vitest";
 import { applyMigrations } from "../../src/db/migrate.js";
+import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
 
 /** A database created for a test. `url` connects to it; `query` runs SQL on a shared client. */
 export interface TestDatabase {
@@ -42,6 +43,50 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       await a.connect();
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await a.end();
+    },
+  };
+}
+
+/** A test database with a Prisma client on it, set up and torn down by the hooks {@link useTestDatabase} registers. */
+export interface DatabaseFixture {
+  readonly db: TestDatabase;
+  readonly prisma: PrismaClient;
+}
+
+/**
+ * The one database setup of the test files: registers hooks that create a migrated database and a Prisma
+ * client before the file's tests (`scope: "file"`, default) or before each test (`scope: "test"`), and
+ * disconnect and drop them after. Read `db` and `prisma` inside tests and hooks (they throw outside).
+ */
+export function useTestDatabase(options: { scope?: "file" | "test" } = {}): DatabaseFixture {
+  let current: { db: TestDatabase; prisma: PrismaClient } | undefined;
+  const setUp = async () => {
+    const db = await createTestDatabase();
+    current = { db, prisma: createPrisma(db.url) };
+  };
+  const tearDown = async () => {
+    const was = current;
+    current = undefined;
+    await was?.prisma.$disconnect();
+    await was?.db.drop();
+  };
+  if (options.scope === "test") {
+    beforeEach(setUp);
+    afterEach(tearDown);
+  } else {
+    beforeAll(setUp);
+    afterAll(tearDown);
+  }
+  const get = () => {
+    if (!current) throw new Error("the test database exists only inside tests and hooks");
+    return current;
+  };
+  return {
+    get db() {
+      return get().db;
+    },
+    get prisma() {
+      return get().prisma;
     },
   };
 }

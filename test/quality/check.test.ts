@@ -1,38 +1,30 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { checkCommand } from "../../src/commands/check.js";
-import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { useTestDatabase } from "../helpers/db.js";
 import { NOW, seedGoodState, type SeededState } from "./seed.js";
 
-let db: TestDatabase;
-let prisma: PrismaClient;
+const t = useTestDatabase({ scope: "test" });
 let state: SeededState;
 let out: string;
 
 beforeEach(async () => {
-  db = await createTestDatabase();
-  prisma = createPrisma(db.url);
-  state = await seedGoodState(db);
+  state = await seedGoodState(t.db);
   out = "";
 });
-afterEach(async () => {
-  await prisma.$disconnect();
-  await db.drop();
-});
 
-const io = () => ({ stdout: (s: string) => void (out += s), prisma, now: () => NOW });
+const io = () => ({ stdout: (s: string) => void (out += s), prisma: t.prisma, now: () => NOW });
 
 describe("check command", () => {
   it("checks the newest finished run by default, prints the table and exits 0 when all pass", async () => {
-    await db.query(`UPDATE harvest_run SET status = 'succeeded', finished_at = $2 WHERE run_id = $1`, [state.currentRunId, NOW.toISOString()]);
+    await t.db.query(`UPDATE harvest_run SET status = 'succeeded', finished_at = $2 WHERE run_id = $1`, [state.currentRunId, NOW.toISOString()]);
     expect(await checkCommand({}, io())).toBe(0);
     expect(out).toContain(`Quality checks of harvest run ${state.currentRunId} (status succeeded)`);
     const lines = out.split("\n");
     const header = lines.find((l) => l.startsWith("check"));
     expect(header?.split(/\s{2,}/)).toEqual(["check", "severity", "observed", "threshold", "passed"]);
     expect(lines.find((l) => l.startsWith("volume.series_count"))?.split(/\s{2,}/)).toEqual(["volume.series_count", "error", "0", "|change| <= 0.2", "yes"]);
-    expect(out).toContain("18/18 passed; 0 error failure(s), 0 warning(s)");
-    expect(await prisma.qualityCheckResult.count({ where: { runId: state.currentRunId } })).toBe(18);
+    expect(out).toContain("13/13 passed; 0 error failure(s), 0 warning(s)");
+    expect(await t.prisma.qualityCheckResult.count({ where: { runId: state.currentRunId } })).toBe(13);
   });
 
   it("skips a running run by default and checks the newest finished one", async () => {
@@ -41,21 +33,21 @@ describe("check command", () => {
   });
 
   it("exits 1 on an error failure and lists it; warnings alone exit 0", async () => {
-    await db.query(`UPDATE rating_fact SET score = 12 WHERE run_id = $1 AND series_id = 1 AND source_key = 'imdb'`, [state.currentRunId]);
+    await t.db.query(`UPDATE rating_fact SET score = 12 WHERE run_id = $1 AND series_id = 1 AND source_key = 'imdb'`, [state.currentRunId]);
     expect(await checkCommand({ run: state.currentRunId }, io())).toBe(1);
     expect(out).toMatch(/range\.rating_fact\.score\s+error\s+1\s+= 0\s+NO/);
     expect(out).toContain("range.rating_fact.score (error): 1 facts outside their source's scale: 1/imdb=12");
 
     out = "";
-    await db.query(`UPDATE rating_fact SET score = 8 WHERE run_id = $1 AND series_id = 1 AND source_key = 'imdb'`, [state.currentRunId]);
-    await db.query(`DELETE FROM rating_fact WHERE run_id = $1 AND source_key = 'imdb' AND series_id IN (1, 2, 3)`, [state.currentRunId]);
+    await t.db.query(`UPDATE rating_fact SET score = 8 WHERE run_id = $1 AND series_id = 1 AND source_key = 'imdb'`, [state.currentRunId]);
+    await t.db.query(`DELETE FROM rating_fact WHERE run_id = $1 AND source_key = 'imdb' AND series_id IN (1, 2, 3)`, [state.currentRunId]);
     expect(await checkCommand({ run: state.currentRunId }, io())).toBe(0);
     expect(out).toMatch(/not_null\.imdb_rating\s+warning\s+0\.3\s+<= 0\.1\s+NO/);
     expect(out).toContain("1 warning(s)");
   });
 
   it("applies configured thresholds", async () => {
-    await db.query(`UPDATE series_dim SET imdb_id = NULL WHERE series_id <= 3`);
+    await t.db.query(`UPDATE series_dim SET imdb_id = NULL WHERE series_id <= 3`);
     expect(await checkCommand({ run: state.currentRunId }, io())).toBe(1);
     expect(await checkCommand({ run: state.currentRunId }, { ...io(), thresholds: { nullRatio: { imdb_id: 0.5 } } })).toBe(0);
   });
@@ -64,7 +56,7 @@ describe("check command", () => {
     expect(await checkCommand({ run: 999 }, io())).toBe(1);
     expect(out).toBe("harvest run 999 not found\n");
     out = "";
-    await db.query(`UPDATE harvest_run SET status = 'running'`);
+    await t.db.query(`UPDATE harvest_run SET status = 'running'`);
     expect(await checkCommand({}, io())).toBe(1);
     expect(out).toBe("no finished harvest run to check\n");
   });

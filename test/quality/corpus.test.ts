@@ -4,17 +4,17 @@
  * input is quarantined with its reason, the valid ones load, nothing throws.
  */
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RecordIssue } from "../../src/domain.js";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
-import { Quarantine } from "../../src/quality/quarantine.js";
-import { checkRating, checkSeries, issuesFromZod, nonJsonBodyIssue, primaryReason } from "../../src/quality/rules.js";
+import { Quarantine } from "../../src/load/quarantine.js";
+import { checkRating, checkSeries } from "../../src/quality/rules.js";
+import { issuesFromZod, nonJsonBodyIssue, primaryReason } from "../../src/validation/issues.js";
 import { SecretScrubber } from "../../src/secrets.js";
 import { classifyOmdbAnswer, toOmdbRatings } from "../../src/sources/omdb/omdb.js";
 import { seriesDetailsSchema } from "../../src/sources/tmdb/schemas.js";
 import { toSeriesRecord, toTmdbRating } from "../../src/sources/tmdb/tmdb.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { useTestDatabase } from "../helpers/db.js";
 import { CORPUS_GENRES, loadCorpus, type CorpusEntry } from "./corpus.js";
 
 const knownGenreIds = new Set(CORPUS_GENRES.map((g) => g.id));
@@ -36,55 +36,55 @@ function admit(entry: CorpusEntry, q: Quarantine): string[] {
   if (entry.source === "tmdb_series") {
     const key = `tv/${entry.seriesId}`;
     if (!body.ok) {
-      q.drift({ source: "tmdb_series", upstreamKey: key, issues: [body.issue], payload: entry.text });
+      q.drift({ endpoint: "tmdb_series", upstreamKey: key, issues: [body.issue], payload: entry.text });
       return loads;
     }
     const shape = seriesDetailsSchema.safeParse(body.json);
     if (!shape.success) {
-      q.drift({ source: "tmdb_series", upstreamKey: key, issues: issuesFromZod(shape.error), payload: body.json });
+      q.drift({ endpoint: "tmdb_series", upstreamKey: key, issues: issuesFromZod(shape.error), payload: body.json });
       return loads;
     }
     const verdict = checkSeries(toSeriesRecord(shape.data), { knownGenreIds, currentYear });
     if (!verdict.ok) {
-      q.reject({ source: "tmdb_series", upstreamKey: key, reason: primaryReason(verdict.issues), issues: verdict.issues, payload: body.json });
+      q.reject({ endpoint: "tmdb_series", upstreamKey: key, reason: primaryReason(verdict.issues), issues: verdict.issues, payload: body.json });
       return loads;
     }
-    q.flag({ source: "tmdb_series", upstreamKey: key, issues: verdict.flags, payload: body.json });
+    q.flag({ endpoint: "tmdb_series", upstreamKey: key, issues: verdict.flags, payload: body.json });
     loads.push("series");
     const observation = toTmdbRating(shape.data);
     if (observation) {
       const rating = checkRating(observation);
       if (rating.ok) {
-        q.flag({ source: "tmdb_series", upstreamKey: key, issues: rating.flags, payload: body.json });
+        q.flag({ endpoint: "tmdb_series", upstreamKey: key, issues: rating.flags, payload: body.json });
         loads.push("tmdb");
       } else {
-        q.reject({ source: "tmdb_series", upstreamKey: key, reason: primaryReason(rating.issues), issues: rating.issues, payload: body.json });
+        q.reject({ endpoint: "tmdb_series", upstreamKey: key, reason: primaryReason(rating.issues), issues: rating.issues, payload: body.json });
       }
     }
     return loads;
   }
   const key = entry.imdbId;
   if (!body.ok) {
-    q.drift({ source: "omdb", upstreamKey: key, issues: [body.issue], payload: entry.text });
+    q.drift({ endpoint: "omdb", upstreamKey: key, issues: [body.issue], payload: entry.text });
     return loads;
   }
   const answer = classifyOmdbAnswer(200, body.json);
   if (answer.kind === "invalid") {
-    q.drift({ source: "omdb", upstreamKey: key, issues: answer.issues, payload: body.json });
+    q.drift({ endpoint: "omdb", upstreamKey: key, issues: answer.issues, payload: body.json });
     return loads;
   }
   if (answer.kind !== "found") throw new Error(`corpus entry ${entry.file} is not a title answer: ${answer.kind}`);
   const mapped = toOmdbRatings(entry.seriesId, answer.title);
   if (mapped.issues.length > 0) {
-    q.reject({ source: "omdb", upstreamKey: key, reason: primaryReason(mapped.issues), issues: mapped.issues, payload: body.json });
+    q.reject({ endpoint: "omdb", upstreamKey: key, reason: primaryReason(mapped.issues), issues: mapped.issues, payload: body.json });
   }
   for (const observation of mapped.observations) {
     const rating = checkRating(observation);
     if (rating.ok) {
-      q.flag({ source: "omdb", upstreamKey: key, issues: rating.flags, payload: body.json });
+      q.flag({ endpoint: "omdb", upstreamKey: key, issues: rating.flags, payload: body.json });
       loads.push(observation.source);
     } else {
-      q.reject({ source: "omdb", upstreamKey: key, reason: primaryReason(rating.issues), issues: rating.issues, payload: body.json });
+      q.reject({ endpoint: "omdb", upstreamKey: key, reason: primaryReason(rating.issues), issues: rating.issues, payload: body.json });
     }
   }
   return loads;
@@ -93,22 +93,15 @@ function admit(entry: CorpusEntry, q: Quarantine): string[] {
 const corpus = loadCorpus();
 
 describe("bad-input corpus", () => {
-  let db: TestDatabase;
-  let prisma: PrismaClient;
+  const t = useTestDatabase();
   let runId: number;
   const loaded = new Map<string, string[]>();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = createPrisma(db.url);
-    runId = (await prisma.harvestRun.create({ data: { trigger: "test" } })).id;
-    const q = new Quarantine({ prisma, runId, scrubber: new SecretScrubber([]), metrics: new HarvesterMetrics(), logger: pino({ level: "silent" }) });
+    runId = (await t.prisma.harvestRun.create({ data: { trigger: "test" } })).id;
+    const q = new Quarantine({ prisma: t.prisma, runId, scrubber: new SecretScrubber([]), metrics: new HarvesterMetrics(), logger: pino({ level: "silent" }) });
     for (const entry of corpus) loaded.set(entry.file, admit(entry, q));
     await q.flush();
-  });
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await db.drop();
   });
 
   it("holds at least 40 bad inputs of every required kind", () => {
@@ -122,7 +115,7 @@ describe("bad-input corpus", () => {
 
   it.each(corpus.map((e) => [e.file, e] as const))("%s", async (_file, entry) => {
     const key = entry.source === "omdb" ? entry.imdbId : `tv/${entry.seriesId}`;
-    const rows = await prisma.quarantineRecord.findMany({ where: { runId, source: entry.source, upstreamKey: key } });
+    const rows = await t.prisma.quarantineRecord.findMany({ where: { runId, source: entry.source, upstreamKey: key } });
     if (entry.reason === null) {
       expect(rows).toEqual([]);
     } else {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { RatingObservation, SeriesRecord } from "../../src/domain.js";
-import {
-  checkRating,
-  checkSeries,
-  isValidCalendarDate,
-  issuesFromZod,
-  nonJsonBodyIssue,
-  parseUpstreamNumber,
-  primaryReason,
-  scoreCountFlags,
-} from "../../src/quality/rules.js";
+import { checkRating, checkSeries } from "../../src/quality/rules.js";
+import { isValidCalendarDate, issuesFromZod, nonJsonBodyIssue, primaryReason } from "../../src/validation/issues.js";
+import { parseUpstreamNumber, scoreCountFlags } from "../../src/validation/numbers.js";
 
 const ctx = { knownGenreIds: new Set([18, 35, 9648, 10765]), currentYear: 2026 };
 

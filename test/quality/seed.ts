@@ -66,13 +66,3 @@ export async function addFact(
     [f.runId, f.seriesId, f.source, f.score, f.voteCount ?? null, f.grain ?? "series"],
   );
 }
-
-/** Runs `sql` with foreign keys not enforced (session_replication_role = replica), as a broken loader or manual edit could leave the data. */
-export async function withoutForeignKeys(db: TestDatabase, sql: string, params: unknown[] = []): Promise<void> {
-  await db.query(`SET session_replication_role = replica`);
-  try {
-    await db.query(sql, params);
-  } finally {
-    await db.query(`SET session_replication_role = origin`);
-  }
-}

@@ -7,9 +7,10 @@
  */
 import { z } from "zod";
 import type { RatingObservation, RecordIssue } from "../../domain.js";
-import { issuesFromZod, nonJsonBodyIssue, parseUpstreamNumber, scoreCountFlags } from "../../quality/rules.js";
+import { issuesFromZod, nonJsonBodyIssue } from "../../validation/issues.js";
+import { parseUpstreamNumber, scoreCountFlags } from "../../validation/numbers.js";
 
-/** The lookup of one series: staging key, path and parameters (the API key is added by the client). */
+/** The lookup of one series: answer-store key, path and parameters (the API key is added by the client). */
 export const omdbSeriesRequest = (imdbId: string) => ({
   key: `i=${imdbId}`,
   path: "/",

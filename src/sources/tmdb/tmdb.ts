@@ -6,7 +6,7 @@
  */
 import type { z } from "zod";
 import type { RatingObservation, RecordIssue, SeriesRecord } from "../../domain.js";
-import { issuesFromZod } from "../../quality/rules.js";
+import { issuesFromZod } from "../../validation/issues.js";
 import {
   genreListSchema,
   seriesDetailsSchema,

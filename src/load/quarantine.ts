@@ -18,11 +18,11 @@
  */
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db/prisma.js";
-import type { QuarantineReason, QuarantineSource, RecordIssue } from "../domain.js";
+import type { QuarantineReason, UpstreamEndpoint, RecordIssue } from "../domain.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { HarvesterMetrics } from "../metrics/metrics.js";
 import type { SecretScrubber } from "../secrets.js";
-import { primaryReason } from "./rules.js";
+import { primaryReason } from "../validation/issues.js";
 
 /** The `kind` column of a quarantine row. */
 export type QuarantineKind = "rejected" | "schema_drift" | "flagged";
@@ -43,7 +43,8 @@ export interface QuarantineDeps {
 
 /** A record (or response) handed to the quarantine. */
 export interface QuarantineEntry {
-  source: QuarantineSource;
+  /** The upstream endpoint the record came from (stored in the `source` column). */
+  endpoint: UpstreamEndpoint;
   /** Stable key of the record upstream, without credentials: `tv/1396`, `tt0903747`, `tv/top_rated?page=3`. */
   upstreamKey: string;
   issues: RecordIssue[];
@@ -63,7 +64,7 @@ export interface QuarantineCount {
 }
 
 interface BufferedRow {
-  source: QuarantineSource;
+  source: UpstreamEndpoint;
   upstreamKey: string;
   kind: QuarantineKind;
   reason: QuarantineReason;
@@ -88,7 +89,7 @@ export class Quarantine {
   reject(entry: QuarantineEntry & { reason: QuarantineReason }): void {
     this.add("rejected", entry.reason, entry);
     this.deps.logger.warn(
-      { source: entry.source, upstreamKey: entry.upstreamKey, reason: entry.reason, issues: this.scrubIssues(entry.issues.slice(0, 3)) },
+      { source: entry.endpoint, upstreamKey: entry.upstreamKey, reason: entry.reason, issues: this.scrubIssues(entry.issues.slice(0, 3)) },
       "record quarantined",
     );
   }
@@ -100,7 +101,7 @@ export class Quarantine {
   drift(entry: QuarantineEntry & { reason?: QuarantineReason }): void {
     this.add("schema_drift", entry.reason ?? primaryReason(entry.issues), entry);
     this.deps.logger.warn(
-      { source: entry.source, upstreamKey: entry.upstreamKey, issues: this.scrubIssues(entry.issues.slice(0, 3)) },
+      { source: entry.endpoint, upstreamKey: entry.upstreamKey, issues: this.scrubIssues(entry.issues.slice(0, 3)) },
       "schema drift: response does not match its schema",
     );
   }
@@ -110,7 +111,7 @@ export class Quarantine {
     if (entry.issues.length === 0) return;
     this.add("flagged", primaryReason(entry.issues), entry);
     this.deps.logger.debug(
-      { source: entry.source, upstreamKey: entry.upstreamKey, issues: this.scrubIssues(entry.issues) },
+      { source: entry.endpoint, upstreamKey: entry.upstreamKey, issues: this.scrubIssues(entry.issues) },
       "record flagged",
     );
   }
@@ -131,7 +132,7 @@ export class Quarantine {
     if (this.buffer.length === 0) return;
     const rows = this.buffer;
     const { prisma, runId } = this.deps;
-    const freshKeysBySource = new Map<QuarantineSource, Set<string>>();
+    const freshKeysBySource = new Map<UpstreamEndpoint, Set<string>>();
     for (const row of rows) {
       if (this.written.has(keyOf(row))) continue;
       const keys = freshKeysBySource.get(row.source) ?? new Set<string>();
@@ -179,11 +180,11 @@ export class Quarantine {
   private add(kind: QuarantineKind, reason: QuarantineReason, entry: QuarantineEntry): void {
     const issues = this.scrubIssues(entry.issues);
     const upstreamKey = this.deps.scrubber.scrubText(entry.upstreamKey);
-    const fingerprint = JSON.stringify([entry.source, upstreamKey, kind, reason, issues]);
+    const fingerprint = JSON.stringify([entry.endpoint, upstreamKey, kind, reason, issues]);
     if (this.seen.has(fingerprint)) return;
     this.seen.add(fingerprint);
     this.buffer.push({
-      source: entry.source,
+      source: entry.endpoint,
       upstreamKey,
       kind,
       reason,

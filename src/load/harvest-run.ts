@@ -1,0 +1,139 @@
+/**
+ * `harvest_run`: the one module that writes a run's row — start or resume, the stage reached, the
+ * heartbeat, the counts so far, and the end (status, counts, summary, error).
+ */
+import type { PrismaClient } from "../db/prisma.js";
+import type { Prisma } from "../generated/prisma/client.js";
+import type { HarvestRunStatus } from "../generated/prisma/enums.js";
+
+/** Options a run was started with; a resumed run keeps them (`harvest_run.options`). */
+export interface RunOptions {
+  maxPages: number | null;
+  omdb: boolean;
+  scrape: boolean;
+}
+
+/** Statuses a run can be resumed from (`harvest --resume`). */
+export const RESUMABLE_STATUSES: readonly HarvestRunStatus[] = ["running", "failed", "interrupted"];
+
+/** The run's row as the pipeline needs it. */
+export interface StartedRun {
+  runId: number;
+  startedAt: Date;
+  resumed: boolean;
+  options: RunOptions;
+}
+
+/** Thrown by {@link resumeRunRow} when there is no run to resume. */
+export class NothingToResumeError extends Error {
+  constructor() {
+    super("nothing to resume: no interrupted or failed harvest run since the last completed one");
+    this.name = "NothingToResumeError";
+  }
+}
+
+/** Creates the row of a new run (`status = running`). */
+export async function startRunRow(prisma: PrismaClient, input: { trigger: string; options: RunOptions; at: Date }): Promise<StartedRun> {
+  const run = await prisma.harvestRun.create({
+    data: { trigger: input.trigger, options: { ...input.options }, startedAt: input.at, heartbeatAt: input.at },
+  });
+  return { runId: run.id, startedAt: run.startedAt, resumed: false, options: input.options };
+}
+
+/**
+ * Takes over the latest run that is running (its process died), failed or interrupted, when no run
+ * completed after it; sets it running again and counts the resume. `defaults` fill options the row lacks.
+ * @throws {NothingToResumeError} when there is no such run
+ */
+export async function resumeRunRow(prisma: PrismaClient, input: { defaults: RunOptions; at: Date }): Promise<StartedRun> {
+  const candidate = await prisma.harvestRun.findFirst({ where: { status: { in: [...RESUMABLE_STATUSES] } }, orderBy: { id: "desc" } });
+  const newerDone = candidate
+    ? await prisma.harvestRun.findFirst({ where: { id: { gt: candidate.id }, status: { in: ["succeeded", "failed_quality"] } } })
+    : null;
+  if (!candidate || newerDone) throw new NothingToResumeError();
+  const options = { ...input.defaults };
+  const saved = candidate.options;
+  if (saved && typeof saved === "object" && !Array.isArray(saved)) {
+    if (typeof saved.maxPages === "number") options.maxPages = saved.maxPages;
+    if (typeof saved.omdb === "boolean") options.omdb = saved.omdb;
+    if (typeof saved.scrape === "boolean") options.scrape = saved.scrape;
+  }
+  await prisma.harvestRun.update({
+    where: { id: candidate.id },
+    data: { status: "running", error: null, finishedAt: null, heartbeatAt: input.at, resumeCount: { increment: 1 } },
+  });
+  return { runId: candidate.id, startedAt: candidate.startedAt, resumed: true, options };
+}
+
+/** What the end of a run records. `summary` is the JSON summary (see src/pipeline/run-state.ts). */
+export interface RunEnd {
+  status: HarvestRunStatus;
+  at: Date;
+  seriesLoaded: number;
+  factsWritten: number;
+  quarantined: number;
+  summary: unknown;
+  error: string | null;
+}
+
+/** Writes of one run's row. Create with {@link runRow}. */
+export interface RunRow {
+  readonly runId: number;
+  /** Records the stage the run entered (and a heartbeat). */
+  enterStage(stage: string): Promise<void>;
+  /** Records counts known so far. */
+  recordCounts(counts: { seriesListed?: number; seriesLoaded?: number }): Promise<void>;
+  /** Starts a heartbeat every `intervalMs` (errors ignored: a missed beat is harmless); returns its stop. */
+  startHeartbeat(intervalMs: number): () => void;
+  /**
+   * Records the end of the run; the stage becomes `done` unless the run failed or was interrupted (then the
+   * stage reached stays, for diagnosis).
+   */
+  finish(end: RunEnd): Promise<void>;
+}
+
+/** The writer of `runId`'s row; `now` is the clock of heartbeats. */
+export function runRow(prisma: PrismaClient, runId: number, now: () => Date): RunRow {
+  const where = { id: runId };
+  return {
+    runId,
+    async enterStage(stage) {
+      await prisma.harvestRun.update({ where, data: { stage, heartbeatAt: now() } });
+    },
+    async recordCounts(counts) {
+      await prisma.harvestRun.update({ where, data: counts });
+    },
+    startHeartbeat(intervalMs) {
+      const timer = setInterval(() => {
+        prisma.harvestRun.update({ where, data: { heartbeatAt: now() } }).catch(() => undefined);
+      }, intervalMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+    async finish(end) {
+      await prisma.harvestRun.update({
+        where,
+        data: {
+          status: end.status,
+          finishedAt: end.at,
+          stage: end.status === "failed" || end.status === "interrupted" ? undefined : "done",
+          seriesLoaded: end.seriesLoaded,
+          factsWritten: end.factsWritten,
+          quarantined: end.quarantined,
+          summary: toJsonValue(end.summary),
+          error: end.error,
+        },
+      });
+    },
+  };
+}
+
+/** The summary as Prisma JSON: a JSON round trip drops undefined fields (what the column can hold). */
+function toJsonValue(value: unknown): Prisma.InputJsonValue {
+  const json: unknown = JSON.parse(JSON.stringify(value ?? {}));
+  return isJsonValue(json) ? json : {};
+}
+
+function isJsonValue(value: unknown): value is Prisma.InputJsonValue {
+  return value !== null && value !== undefined;
+}

@@ -1,0 +1,96 @@
+/**
+ * Stage "enrich from the sites": Rotten Tomatoes and Metacritic scores through the enrichers
+ * (src/enrichers), after OMDb; their scores take precedence over OMDb's copies of the same rating source.
+ * The enrichers (cheerio parsers, the browser fallback) are loaded only when the stage runs.
+ */
+import type { Config } from "../../config.js";
+import type { PrismaClient } from "../../db/prisma.js";
+import type { RatingObservation, SeriesRecord } from "../../domain.js";
+import type { PageFetchResult } from "../../enrichers/fetch-page.js";
+import type { PageCache, ScrapeStageDeps } from "../../enrichers/stage.js";
+import type { UpstreamClient } from "../../http/client.js";
+import type { HarvesterMetrics } from "../../metrics/metrics.js";
+import type { AnswerStore } from "../answer-store.js";
+import type { SitesStageSummary } from "../run-state.js";
+import type { FactWriter, StageBase } from "./deps.js";
+
+/** Dependencies of {@link enrichFromSites}. */
+export interface EnrichSitesDeps extends StageBase {
+  prisma: PrismaClient;
+  runId: number;
+  clients: { wikidata: UpstreamClient; rottentomatoes: UpstreamClient; metacritic: UpstreamClient };
+  answers: AnswerStore;
+  facts: FactWriter;
+  metrics: HarvesterMetrics;
+  now: () => Date;
+  config: Config["scrape"];
+  /** The browser fallback; omitted: the enrichers' default (Chromium when found). Tests inject their own. */
+  browser?: ScrapeStageDeps["browser"];
+}
+
+/** Input: the loaded series, whether the stage is on, and OMDb's critics' scores to write where the sites have none. */
+export interface EnrichSitesInput {
+  series: readonly SeriesRecord[];
+  enabled: boolean;
+  omdbCriticScores: readonly RatingObservation[];
+}
+
+/** The page results of a scrape, kept in the run's answer store (upstream = site, key = `page:<path>`). */
+export function answerStorePageCache(answers: AnswerStore): PageCache {
+  return {
+    get(site, path) {
+      const kept = answers.get(site, `page:${path}`);
+      return kept && isPageFetchResult(kept.payload) ? kept.payload : undefined;
+    },
+    async put(site, path, result) {
+      await answers.put(site, `page:${path}`, "status" in result ? result.status : 0, result);
+    },
+  };
+}
+
+/** Narrows a kept payload to a page result (it was written by {@link answerStorePageCache}). */
+function isPageFetchResult(value: unknown): value is PageFetchResult {
+  if (value === null || typeof value !== "object" || !("kind" in value) || !("url" in value)) return false;
+  return value.kind === "page" ? "parse" in value && typeof value.parse === "object" : ["gone", "blocked", "disallowed"].includes(String(value.kind));
+}
+
+/**
+ * Scrapes the sites for `series` (when enabled) and writes their facts together with OMDb's critics' scores
+ * for the series × rating sources the sites did not give. Returns the stage's summary.
+ * @throws only on database errors (upstream failures are counted per series)
+ */
+export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesInput): Promise<SitesStageSummary> {
+  if (!input.enabled) {
+    await deps.facts.write(input.omdbCriticScores);
+    return { status: "disabled" };
+  }
+  const { runScrapeStage } = await import("../../enrichers/stage.js");
+  // The enrichments bar restarts for the sites: one step per series and site.
+  deps.progress.start("enrichments", input.series.length * 2);
+  const result = await runScrapeStage(
+    {
+      prisma: deps.prisma,
+      runId: deps.runId,
+      clients: deps.clients,
+      config: deps.config,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      now: deps.now,
+      pageCache: answerStorePageCache(deps.answers),
+      onSeriesDone: () => deps.progress.tick("enrichments"),
+      ...(deps.browser !== undefined ? { browser: deps.browser } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    },
+    input.series.map((s) => ({ id: s.id, title: s.title, originalTitle: s.originalTitle, firstAirDate: s.firstAirDate, wikidataId: s.wikidataId })),
+  );
+  const { observations, ...rest } = result;
+  // The star schema's grain is the series: a season page's score (an override can point at one) is not a
+  // score of the series, so it is not loaded.
+  const seriesGrain = observations.filter((o) => o.grain === "series");
+  if (seriesGrain.length < observations.length) {
+    deps.logger.warn({ skipped: observations.length - seriesGrain.length }, "season-grain scores are not loaded as series scores");
+  }
+  const scraped = new Set(seriesGrain.map((o) => `${o.seriesId}:${o.source}`));
+  await deps.facts.write([...seriesGrain, ...input.omdbCriticScores.filter((o) => !scraped.has(`${o.seriesId}:${o.source}`))]);
+  return { ...rest, status: "done" };
+}

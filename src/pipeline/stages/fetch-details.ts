@@ -1,0 +1,119 @@
+/**
+ * Stage "fetch details": `/tv/{id}?append_to_response=external_ids` for each listed series (TMDB:
+ * https://developer.themoviedb.org/reference/tv-series-details), shape-checked, mapped to series records
+ * and checked by the boundary rules; TMDB's own rating comes along. A bounded window of series is in
+ * flight, so memory follows the window, not the catalogue.
+ */
+import { forEachBounded } from "../../concurrency.js";
+import type { RatingObservation, RecordIssue, SeriesRecord } from "../../domain.js";
+import { RateLimitedError, UpstreamHttpError, errorMessage } from "../../errors.js";
+import type { UpstreamClient } from "../../http/client.js";
+import { checkSeries } from "../../quality/rules.js";
+import { parseSeriesDetails, seriesDetailsRequest, toSeriesRecord, toTmdbRating } from "../../sources/tmdb/tmdb.js";
+import { nonJsonBodyIssue, primaryReason } from "../../validation/issues.js";
+import type { AnswerStore } from "../answer-store.js";
+import type { QuarantineSink, StageBase } from "./deps.js";
+import { validRatings } from "./ratings.js";
+
+/** Share of failed series detail requests above which the run is failed rather than continued. */
+export const MAX_DETAIL_FAILURE_RATIO = 0.05;
+
+/** Dependencies of {@link fetchDetails}. `concurrency`: series in flight at once. */
+export interface FetchDetailsDeps extends StageBase {
+  tmdb: UpstreamClient;
+  answers: AnswerStore;
+  quarantine: QuarantineSink;
+  now: () => Date;
+  concurrency: number;
+}
+
+/** Input of {@link fetchDetails}: the listed series ids and TMDB's genre ids for this run. */
+export interface FetchDetailsInput {
+  seriesIds: readonly number[];
+  knownGenreIds: ReadonlySet<number>;
+}
+
+/** The series that passed their checks (in listing order) and their valid TMDB ratings. */
+export interface FetchedDetails {
+  series: SeriesRecord[];
+  tmdbRatings: RatingObservation[];
+}
+
+/**
+ * Fetches and checks every series' details. A 404 (listed, then gone) is skipped; a body of the wrong shape
+ * is schema drift; a record failing its rules is rejected; a failed request (after its retries) is rejected
+ * as `upstream_error`, and the stage goes on.
+ * @throws RateLimitedError, or UpstreamHttpError 401/403 (credentials): nothing else can succeed
+ * @throws Error when more than 5% of the requests (at least 10) failed
+ */
+export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsInput): Promise<FetchedDetails> {
+  const { quarantine, progress, logger } = deps;
+  progress.start("series", input.seriesIds.length);
+  const currentYear = deps.now().getUTCFullYear();
+  const maxFailures = Math.max(10, Math.ceil(input.seriesIds.length * MAX_DETAIL_FAILURE_RATIO));
+  let failures = 0;
+  const series: (SeriesRecord | undefined)[] = [];
+  const tmdbRatings: RatingObservation[] = [];
+
+  const fetchOne = async (index: number): Promise<void> => {
+    const id = input.seriesIds[index];
+    if (id === undefined) return;
+    const req = seriesDetailsRequest(id);
+    let answer;
+    try {
+      answer = await deps.answers.fetch(deps.tmdb, req.key, req.path, req.params, { acceptStatus: (s) => s === 404 });
+    } catch (error) {
+      if (error instanceof RateLimitedError || (error instanceof UpstreamHttpError && (error.status === 401 || error.status === 403))) throw error;
+      failures += 1;
+      quarantine.reject({
+        endpoint: "tmdb_series",
+        upstreamKey: req.key,
+        reason: "upstream_error",
+        issues: [{ path: "", message: errorMessage(error), reason: "upstream_error" }],
+        payload: null,
+      });
+      if (failures > maxFailures)
+        throw new Error(`too many TMDB detail requests failed (${failures}); last: ${errorMessage(error)}`, { cause: error });
+      return;
+    } finally {
+      progress.tick("series");
+    }
+    if (answer.status === 404) {
+      logger.info({ seriesId: id }, "series listed but its details are gone (404); skipped");
+      return;
+    }
+    if (answer.json === undefined) {
+      const issues: RecordIssue[] = [nonJsonBodyIssue(answer.text)];
+      quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, issues, payload: answer.text });
+      return;
+    }
+    const parsed = parseSeriesDetails(answer.json);
+    if (!parsed.ok) {
+      quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, issues: parsed.issues, payload: answer.json });
+      return;
+    }
+    const verdict = checkSeries(toSeriesRecord(parsed.value), { knownGenreIds: input.knownGenreIds, currentYear });
+    if (!verdict.ok) {
+      quarantine.reject({
+        endpoint: "tmdb_series",
+        upstreamKey: req.key,
+        reason: primaryReason(verdict.issues),
+        issues: verdict.issues,
+        payload: answer.json,
+      });
+      return;
+    }
+    quarantine.flag({ endpoint: "tmdb_series", upstreamKey: req.key, issues: verdict.flags, payload: answer.json });
+    const rating = toTmdbRating(parsed.value);
+    if (rating) tmdbRatings.push(...validRatings(quarantine, [rating], { endpoint: "tmdb_series", upstreamKey: req.key, payload: answer.json }));
+    series[index] = verdict.value;
+  };
+
+  await forEachBounded(indices(input.seriesIds.length), deps.concurrency, fetchOne, deps.signal);
+  return { series: series.filter((s): s is SeriesRecord => s !== undefined), tmdbRatings };
+}
+
+/** 0, 1, …, n-1, lazily. */
+function* indices(n: number): Generator<number> {
+  for (let i = 0; i < n; i += 1) yield i;
+}
