@@ -322,7 +322,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
             quarantine.drift({ source: "tmdb_series", upstreamKey: req.key, issues: parsed.issues, payload: answer.json });
             return null;
           }
-          const verdict = checkSeries(toSeriesRecord(parsed.value), { knownGenreIds, currentYear });
+          const verdict = checkSeries(toSeriesRecord(parsed.value, { watchRegions: app.config.tmdb.watchRegions }), { knownGenreIds, currentYear });
           if (!verdict.ok) {
             quarantine.reject({
               source: "tmdb_series",
