@@ -215,8 +215,8 @@ describe("platforms, seasons, profile, features", () => {
   });
 
   it("series_profile: one row per series with ids, image and page URLs, creators, content ratings, keywords, seasons", async () => {
-    const [{ n, distinct }] = await h.db.query<{ n: number; distinct: number }>(`SELECT count(*)::int AS n, count(DISTINCT series_id)::int AS distinct FROM analytics.series_profile`);
-    expect({ n, distinct }).toEqual({ n: SERIES.length, distinct: SERIES.length });
+    const [counts] = await h.db.query<{ n: number; distinct: number }>(`SELECT count(*)::int AS n, count(DISTINCT series_id)::int AS distinct FROM analytics.series_profile`);
+    expect(counts).toEqual({ n: SERIES.length, distinct: SERIES.length });
     const [bb] = await h.db.query(
       `SELECT tmdb_id, imdb_id, tvdb_id, poster_url, backdrop_url, tmdb_url, imdb_url, creators, content_ratings, keywords, platforms,
               seasons_listed, number_of_seasons, imdb_rating::float8, imdb_votes, imdb_rated_at IS NOT NULL AS dated
@@ -262,7 +262,7 @@ describe("platforms, seasons, profile, features", () => {
     expect(f).toMatchObject({ score_imdb: "95.00", genre_crime: 1, genre_drama: 1, genre_comedy: 0, platform_netflix: 1, platform_max: 0, language: "en", country: "US", is_finished: 1 });
     expect(Number(f.log_votes_imdb)).toBeCloseTo(Math.log(1 + 2212015), 3);
     expect(Number(f.age_years)).toBeGreaterThan(18);
-    const [{ n }] = await h.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM analytics.series_features`);
-    expect(n).toBe(SERIES.length);
+    const [features] = await h.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM analytics.series_features`);
+    expect(features?.n).toBe(SERIES.length);
   });
 });
