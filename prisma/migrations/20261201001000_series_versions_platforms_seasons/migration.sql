@@ -122,7 +122,7 @@ CREATE INDEX "series_platform_platform_id_idx" ON "series_platform"("platform_id
 CREATE INDEX "season_rating_fact_run_id_idx" ON "season_rating_fact"("run_id");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "season_rating_fact_series_id_season_number_source_key_run_id_key" ON "season_rating_fact"("series_id", "season_number", "source_key", "run_id");
+CREATE UNIQUE INDEX "season_rating_fact_series_id_season_number_source_key_run_i_key" ON "season_rating_fact"("series_id", "season_number", "source_key", "run_id");
 
 -- AddForeignKey
 ALTER TABLE "series_version" ADD CONSTRAINT "series_version_series_id_fkey" FOREIGN KEY ("series_id") REFERENCES "series_dim"("series_id") ON DELETE CASCADE ON UPDATE CASCADE;
