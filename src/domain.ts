@@ -136,6 +136,21 @@ export interface RatingObservation {
   method: string;
 }
 
+/**
+ * A rating of one season (a site's season page, e.g. `/tv/<slug>/s05`): like {@link RatingObservation} at season
+ * grain, for `season_rating_fact`. The season must be one the same run loaded from the details' `seasons[]`.
+ */
+export interface SeasonRatingObservation {
+  seriesId: number;
+  seasonNumber: number;
+  source: RatingSourceKey;
+  score: number;
+  voteCount: number | null;
+  voteCountIsLowerBound: boolean;
+  /** The scraper strategy that matched. */
+  method: string;
+}
+
 /** Why a record was quarantined; a small closed set, used as a metric label. */
 export type QuarantineReason =
   | "invalid_json"

@@ -10,7 +10,7 @@
  * Bulk statements pass a whole batch as one JSON parameter (`jsonb_to_recordset`), one round trip per batch.
  */
 import type { PrismaClient } from "../db/prisma.js";
-import type { GenreRecord, PlatformRecord, RatingObservation, SeriesRecord } from "../domain.js";
+import type { GenreRecord, PlatformRecord, RatingObservation, SeasonRatingObservation, SeriesRecord } from "../domain.js";
 
 /** Rows written, per table. */
 export type RowCounts = Record<string, number>;
@@ -216,6 +216,25 @@ export async function insertRatingFacts(prisma: PrismaClient, runId: number, obs
       ON CONFLICT (series_id, source_key, run_id) DO NOTHING`;
   }
   return { rating_fact: inserted };
+}
+
+/**
+ * Inserts season-grain rating facts for `runId` into `season_rating_fact`; one already present for the same series ×
+ * season × source × run is kept. Observations of a season the run did not load (no `season_dim` row) are skipped
+ * rather than failing the batch. Returns the rows inserted.
+ */
+export async function insertSeasonRatingFacts(prisma: PrismaClient, runId: number, observations: readonly SeasonRatingObservation[]): Promise<RowCounts> {
+  let inserted = 0;
+  for (const batch of chunks(observations, 5000)) {
+    const rows = batch.map((o) => ({ s: o.seriesId, n: o.seasonNumber, k: o.source, v: o.score, c: o.voteCount, lb: o.voteCountIsLowerBound, m: o.method }));
+    inserted += await prisma.$executeRaw`
+      INSERT INTO season_rating_fact (run_id, series_id, season_number, source_key, score, vote_count, vote_count_is_lower_bound, method)
+      SELECT ${runId}, x.s, x.n, x.k, x.v, x.c, x.lb, x.m
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s int, n int, k text, v numeric, c int, lb boolean, m text)
+      WHERE EXISTS (SELECT 1 FROM season_dim d WHERE d.run_id = ${runId} AND d.series_id = x.s AND d.season_number = x.n)
+      ON CONFLICT (series_id, season_number, source_key, run_id) DO NOTHING`;
+  }
+  return { season_rating_fact: inserted };
 }
 
 /** Adds row counts into `into`. */
