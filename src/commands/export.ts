@@ -100,7 +100,7 @@ export async function exportCommand(opts: ExportOptions, io: ExportIo): Promise<
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     await client.query("SET LOCAL TIME ZONE 'UTC'");
     const { rows: runs } = await client.query<{ run_id: number; finished_at: string }>(
-      `SELECT run_id, to_json(finished_at)#>>'{}' AS finished_at FROM harvest_run WHERE status = 'succeeded' ORDER BY finished_at DESC, run_id DESC LIMIT 1`,
+      `SELECT run_id, to_json(finished_at)#>>'{}' AS finished_at FROM harvest_run WHERE status = 'succeeded' ORDER BY finished_at DESC NULLS LAST, run_id DESC LIMIT 1`,
     );
     const run = runs[0];
     if (!run) {

@@ -68,7 +68,7 @@ CREATE VIEW "published_series_version" AS
 SELECT DISTINCT ON (v.series_id) v.*, r.finished_at AS harvested_at
 FROM series_version v
 JOIN harvest_run r ON r.run_id = v.run_id AND r.status = 'succeeded'
-ORDER BY v.series_id, r.finished_at DESC, v.run_id DESC;
+ORDER BY v.series_id, r.finished_at DESC NULLS LAST, v.run_id DESC;
 
 -- Every version of a series that a succeeded run loaded: effective from that run's end until the next one's
 -- (null: the current version). Titles, status, dates, genres, networks over time.
@@ -130,7 +130,7 @@ WITH f AS (
 )
 SELECT run_id, harvested_at, series_id, title, source, score_normalized, vote_count, vote_count_is_lower_bound, min_votes, prior_mean,
        weighted_score,
-       rank() OVER (PARTITION BY run_id, source ORDER BY weighted_score DESC, vote_count DESC NULLS LAST, series_id) AS rank_in_run,
+       rank() OVER (PARTITION BY run_id, source ORDER BY weighted_score DESC NULLS LAST, vote_count DESC NULLS LAST, series_id) AS rank_in_run,
        count(*) OVER (PARTITION BY run_id, source)::int AS series_ranked
 FROM w;
 
@@ -141,7 +141,7 @@ WITH l AS (
   SELECT DISTINCT ON (h.series_id, h.source) h.series_id, h.source, h.source_name, h.score, h.score_normalized, h.vote_count,
          h.vote_count_is_lower_bound, h.run_id, h.harvested_at
   FROM analytics.rating_history h
-  ORDER BY h.series_id, h.source, h.harvested_at DESC, h.run_id DESC
+  ORDER BY h.series_id, h.source, h.harvested_at DESC NULLS LAST, h.run_id DESC
 ), p AS (
   SELECT l.*, analytics.weighting_min_votes(l.source) AS min_votes, round(avg(l.score_normalized) OVER (PARTITION BY l.source), 2) AS prior_mean FROM l
 ), w AS (
@@ -149,7 +149,7 @@ WITH l AS (
 )
 SELECT series_id, source, score, vote_count, vote_count_is_lower_bound, run_id, harvested_at, source_name, score_normalized,
        min_votes, prior_mean, weighted_score,
-       rank() OVER (PARTITION BY source ORDER BY weighted_score DESC, vote_count DESC NULLS LAST, series_id) AS weighted_rank
+       rank() OVER (PARTITION BY source ORDER BY weighted_score DESC NULLS LAST, vote_count DESC NULLS LAST, series_id) AS weighted_rank
 FROM w;
 
 -- One row per series × genre (the published version's genres).
