@@ -10,6 +10,7 @@
  *   scrape --site rottentomatoes|metacritic (--url U | --file F)   parse one ratings page, print JSON
  *   serve                                                          scheduled harvests + /metrics, /healthz
  *   db create-reader                                               read-only role for Tableau
+ *   export --format parquet|csv --out DIR                          every analytics view to files (DuckDB)
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
@@ -144,6 +145,16 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .action(async () => {
       const { createReaderCommand } = await import("./commands/db.js");
       await withApp((app) => createReaderCommand({ stdout: io.stdout, databaseUrl: app.databaseUrl, reader: app.config.reader }), { migrate: true });
+    });
+
+  program
+    .command("export")
+    .description("write every analytics view (the state of the latest succeeded run) to DIR as Parquet or CSV files, with a manifest")
+    .addOption(new Option("--format <format>", "file format").choices(["parquet", "csv"]).default("parquet"))
+    .requiredOption("--out <dir>", "output directory (created when missing)")
+    .action(async (opts: { format: "parquet" | "csv"; out: string }) => {
+      const { exportCommand } = await import("./commands/export.js");
+      await withApp(async (app) => exportCommand(opts, { stdout: io.stdout, databaseUrl: app.databaseUrl }));
     });
 
   try {

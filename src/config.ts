@@ -111,6 +111,18 @@ const logLevel = optionalString.pipe(
   z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().transform((v) => v ?? "info"),
 );
 
+/** `US,GB`: ISO 3166-1 alpha-2 regions, upper-cased, each once; default `US`. */
+const watchRegions = optionalString.transform((v, ctx) => {
+  if (v === undefined) return ["US"];
+  const regions = [...new Set(v.split(",").map((r) => r.trim().toUpperCase()).filter(Boolean))];
+  const bad = regions.filter((r) => !/^[A-Z]{2}$/.test(r));
+  if (regions.length === 0 || bad.length > 0) {
+    ctx.addIssue({ code: "custom", message: `must be a comma list of two-letter region codes (ISO 3166-1), got "${v}"` });
+    return z.NEVER;
+  }
+  return regions;
+});
+
 /** Environment variables, their defaults and meaning. Keep `.env.example` in step with this. */
 const envSchema = z.object({
   /** TMDB v3 API key, sent as the `api_key` query parameter. One of this or TMDB_ACCESS_TOKEN. */
@@ -129,6 +141,8 @@ const envSchema = z.object({
   TMDB_REQUESTS_PER_SECOND: positiveNumber(40),
   /** TMDB requests in flight at once (default 20). */
   TMDB_MAX_CONCURRENT: positiveInt(20),
+  /** Regions whose streaming availability (TMDB watch/providers) is kept, a comma list (default US). */
+  TMDB_WATCH_REGIONS: watchRegions,
   /** OMDb requests per UTC day across all runs (default 1000, the free tier). */
   OMDB_DAILY_BUDGET: nonNegativeInt(1000),
   /** OMDb requests per second (default 10). */
@@ -271,6 +285,8 @@ export interface Config {
     accessToken: string | undefined;
     requestsPerSecond: number;
     maxConcurrent: number;
+    /** ISO 3166-1 alpha-2 regions whose streaming availability is loaded (`TMDB_WATCH_REGIONS`). */
+    watchRegions: readonly string[];
   };
   omdb: {
     apiUrl: string;
@@ -331,6 +347,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       accessToken: e.TMDB_ACCESS_TOKEN,
       requestsPerSecond: e.TMDB_REQUESTS_PER_SECOND,
       maxConcurrent: e.TMDB_MAX_CONCURRENT,
+      watchRegions: e.TMDB_WATCH_REGIONS,
     },
     omdb: {
       apiUrl: e.OMDB_API_URL,

@@ -46,6 +46,36 @@ export interface NetworkRecord {
   logoPath: string | null;
 }
 
+/** A streaming platform (TMDB watch provider; JustWatch data). `id` is TMDB's provider id, the same in every region. */
+export interface PlatformRecord {
+  id: number;
+  name: string;
+  logoPath: string | null;
+}
+
+/** How a platform offers a series: by subscription, free, free with ads, to rent or to buy (TMDB's offer types). */
+export type OfferType = "flatrate" | "free" | "ads" | "rent" | "buy";
+
+/** A series on a platform in a region, with one offer type. */
+export interface AvailabilityRecord {
+  platform: PlatformRecord;
+  /** ISO 3166-1 alpha-2 region. */
+  region: string;
+  offerType: OfferType;
+  /** TMDB's display order within the region (lower first), or null. */
+  displayPriority: number | null;
+}
+
+/** A season from the details' `seasons[]` (season 0 is "Specials"). `airDate` is `YYYY-MM-DD` or null. */
+export interface SeasonRecord {
+  seasonNumber: number;
+  /** TMDB season id. */
+  tmdbSeasonId: number | null;
+  name: string | null;
+  airDate: string | null;
+  episodeCount: number | null;
+}
+
 /**
  * A series as the loader writes it into `series_dim` and its bridges. Dates are `YYYY-MM-DD` strings
  * (calendar dates, no time zone); `releaseYear` is the year of `firstAirDate`.
@@ -73,10 +103,21 @@ export interface SeriesRecord {
   /** Wikidata item id (`Q…`), or null. */
   wikidataId: string | null;
   popularity: number | null;
+  /** TMDB image paths (`/abc.jpg`), relative to TMDB's image base URL and a size. */
   posterPath: string | null;
+  backdropPath: string | null;
   genres: GenreRecord[];
-  /** In TMDB's order; the first is the primary network. */
+  /** Original broadcasters, in TMDB's order; the first is the primary network. */
   networks: NetworkRecord[];
+  /** Names of the series' creators (`created_by[]`), in TMDB's order. */
+  creators: string[];
+  /** Keyword names, in TMDB's order. */
+  keywords: string[];
+  /** Content rating (age classification) per region, e.g. `{region: "US", rating: "TV-MA"}`; one per region. */
+  contentRatings: { region: string; rating: string }[];
+  /** Streaming availability in the configured watch regions (`TMDB_WATCH_REGIONS`). */
+  availability: AvailabilityRecord[];
+  seasons: SeasonRecord[];
 }
 
 /**
@@ -92,6 +133,21 @@ export interface RatingObservation {
   /** `series` (the whole show's score) or `season`. */
   grain: "series" | "season";
   /** `api` for TMDB/OMDb; the scraper strategy that matched for the sites. */
+  method: string;
+}
+
+/**
+ * A rating of one season (a site's season page, e.g. `/tv/<slug>/s05`): like {@link RatingObservation} at season
+ * grain, for `season_rating_fact`. The season must be one the same run loaded from the details' `seasons[]`.
+ */
+export interface SeasonRatingObservation {
+  seriesId: number;
+  seasonNumber: number;
+  source: RatingSourceKey;
+  score: number;
+  voteCount: number | null;
+  voteCountIsLowerBound: boolean;
+  /** The scraper strategy that matched. */
   method: string;
 }
 

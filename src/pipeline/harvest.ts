@@ -152,7 +152,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
 
     const details = await stage("details", () =>
       fetchDetails(
-        { ...base, tmdb, answers: store, quarantine, now: app.now, concurrency: tmdbWindow },
+        { ...base, tmdb, answers: store, quarantine, now: app.now, concurrency: tmdbWindow, watchRegions: app.config.tmdb.watchRegions },
         { seriesIds: listing.seriesIds, knownGenreIds: genres.knownGenreIds },
       ),
     );

@@ -1,12 +1,13 @@
 /**
  * Builds replay routes in the exact shapes of the real APIs from {@link SeriesSeed}s:
- * TMDB v3 (`/3/genre/tv/list`, `/3/tv/top_rated`, `/3/tv/{id}?append_to_response=external_ids`) and OMDb
+ * TMDB v3 (`/3/genre/tv/list`, `/3/tv/top_rated`, `/3/tv/{id}?append_to_response=external_ids,watch/providers,…`) and OMDb
  * (`/?i=tt…&type=series`). Ratings-site and Wikidata routes come from `./sites.ts`.
  *
  * Shapes follow the real recordings in ../shared/fixtures (e.g. TMDB `/tv/1418` with external_ids, OMDb
  * series answers); the content is the project's own.
  */
 import { NETWORKS, TV_GENRES, type SeriesSeed } from "../demo/catalogue.js";
+import { DETAILS_APPENDS } from "../sources/tmdb/tmdb.js";
 import type { ReplayResponse, ReplayRoute } from "./server.js";
 
 /** Results per `/tv/top_rated` page, as TMDB pages them. */
@@ -47,12 +48,71 @@ export function tmdbListEntry(seed: SeriesSeed): Record<string, unknown> {
   return { ...sharedFields(seed), genre_ids: seed.genreIds };
 }
 
-/** TMDB `/tv/{id}?append_to_response=external_ids` body for a seed. */
+/** Demo watch providers (TMDB provider ids and names): id → [name, logo path]. */
+const PROVIDERS: Record<number, [string, string]> = {
+  8: ["Netflix", "/pbpMk2JmcoNnQwx5JGpXngfoWtp.jpg"],
+  9: ["Amazon Prime Video", "/dQeAar5H991VYporEjUspolDarG.jpg"],
+  337: ["Disney Plus", "/97yvRBw1GzX7fXprcF80er19ot.jpg"],
+  350: ["Apple TV+", "/2E03IAZsX4ZaUqM7tXlctEPMGWS.jpg"],
+  15: ["Hulu", "/bxBlRPEPpMVDc4jMhSrTf2339DW.jpg"],
+  1899: ["Max", "/fksCUZ9QDWZMUwL2LgMtLckROUN.jpg"],
+  531: ["Paramount Plus", "/h5DcR0J2EESLitnhR8xLG1QymTE.jpg"],
+  386: ["Peacock Premium", "/2aGrp1xw3qhwCYvNGAJZPdjfeeX.jpg"],
+  283: ["Crunchyroll", "/fzN5Jok5Ig1eJ7gyNGoMhnLSCfh.jpg"],
+  73: ["Tubi TV", "/zLYr8UdeRyg1UD2ZHn2NtNKbWpH.jpg"],
+  300: ["Pluto TV", "/dB8G41Q6tSL5NBisrIeqByfepBc.jpg"],
+  10: ["Amazon Video", "/seGSXajazLMCKGB5hnRCidtjay1.jpg"],
+  2: ["Apple TV", "/9ghgSC0MA082EL6HLCW3GalykFD.jpg"],
+};
+
+/** The subscription platform of a seed in the US, from its primary network (illustrative, not JustWatch's data). */
+function subscriptionPlatform(seed: SeriesSeed): number {
+  const byNetwork: Record<number, number> = { 49: 1899, 213: 8, 1024: 9, 2739: 337, 2552: 350, 453: 15, 88: 15, 2: 15, 16: 531, 67: 531, 6: 386, 1112: 283, 614: 283, 57: 283, 174: 8 };
+  return byNetwork[seed.networkIds[0] ?? 0] ?? (seed.tmdbId % 2 === 0 ? 8 : 9);
+}
+
+/** A `watch/providers` offer entry. */
+const offer = (id: number, priority: number) => ({ logo_path: PROVIDERS[id]?.[1] ?? null, provider_id: id, provider_name: PROVIDERS[id]?.[0] ?? `Provider ${id}`, display_priority: priority });
+
+/**
+ * TMDB `watch/providers` for a seed: a subscription in the US (and in GB for every other seed), Amazon Video and
+ * Apple TV to buy, and for some seeds a free (Pluto TV) or ad-supported (Tubi) offer. A region without offers is absent.
+ */
+export function tmdbWatchProviders(seed: SeriesSeed): Record<string, unknown> {
+  const platform = subscriptionPlatform(seed);
+  const link = (region: string) => `https://www.themoviedb.org/tv/${seed.tmdbId}/watch?locale=${region}`;
+  const us: Record<string, unknown> = { link: link("US"), flatrate: [offer(platform, 1)], buy: [offer(2, 4), offer(10, 6)] };
+  if (seed.tmdbId % 5 === 0) us.ads = [offer(73, 12)];
+  if (seed.tmdbId % 7 === 0) us.free = [offer(300, 15)];
+  const results: Record<string, unknown> = { US: us };
+  if (seed.tmdbId % 2 === 1) results.GB = { link: link("GB"), flatrate: [offer(platform, 2)], rent: [offer(10, 5)] };
+  return { results };
+}
+
+/** TMDB `content_ratings` for a seed (US and GB classifications by genre; illustrative). */
+export function tmdbContentRatings(seed: SeriesSeed): Record<string, unknown> {
+  const family = seed.genreIds.some((g) => [16, 10751, 10762].includes(g));
+  const mature = seed.genreIds.some((g) => [80, 18, 10768].includes(g));
+  const [us, gb] = family ? ["TV-Y7", "PG"] : mature ? ["TV-MA", "15"] : ["TV-14", "12"];
+  return { results: [{ descriptors: [], iso_3166_1: "US", rating: us }, { descriptors: [], iso_3166_1: "GB", rating: gb }] };
+}
+
+/** TMDB `keywords` (TV shape: `results`) for a seed: its genres' names and its first origin country, lower case. */
+export function tmdbKeywords(seed: SeriesSeed): Record<string, unknown> {
+  const genreName = new Map(TV_GENRES.map((g) => [g.id, g.name]));
+  const names = [...seed.genreIds.map((id) => (genreName.get(id) ?? `genre ${id}`).toLowerCase()), `set in ${(seed.countries[0] ?? "us").toLowerCase()}`];
+  return { results: names.map((name, i) => ({ name, id: 900000 + seed.tmdbId * 10 + i })) };
+}
+
+/** TMDB `/tv/{id}?append_to_response=external_ids,watch/providers,content_ratings,keywords` body for a seed. */
 export function tmdbDetails(seed: SeriesSeed): Record<string, unknown> {
   const genreName = new Map(TV_GENRES.map((g) => [g.id, g.name]));
+  const firstYear = Number(seed.firstAirDate.slice(0, 4));
   return {
     ...sharedFields(seed),
-    created_by: [],
+    created_by: [
+      { id: 800000 + seed.tmdbId, credit_id: `demo${seed.tmdbId.toString(36)}`, name: `Showrunner of ${seed.title}`, original_name: `Showrunner of ${seed.title}`, gender: 0, profile_path: null },
+    ],
     episode_run_time: [45],
     genres: seed.genreIds.map((id) => ({ id, name: genreName.get(id) ?? `Genre ${id}` })),
     homepage: "",
@@ -72,7 +132,7 @@ export function tmdbDetails(seed: SeriesSeed): Record<string, unknown> {
     production_companies: [],
     production_countries: seed.countries.map((c) => ({ iso_3166_1: c, name: c })),
     seasons: Array.from({ length: seed.seasons }, (_, i) => ({
-      air_date: null,
+      air_date: Number.isFinite(firstYear) ? `${firstYear + i}${seed.firstAirDate.slice(4)}` : null,
       episode_count: Math.max(1, Math.round(seed.episodes / seed.seasons)),
       id: seed.tmdbId * 100 + i + 1,
       name: `Season ${i + 1}`,
@@ -96,6 +156,9 @@ export function tmdbDetails(seed: SeriesSeed): Record<string, unknown> {
       instagram_id: null,
       twitter_id: null,
     },
+    "watch/providers": tmdbWatchProviders(seed),
+    content_ratings: tmdbContentRatings(seed),
+    keywords: tmdbKeywords(seed),
   };
 }
 
@@ -134,7 +197,7 @@ export function omdbAnswer(seed: SeriesSeed): Record<string, unknown> {
 export const tmdbKey = {
   genres: () => "/3/genre/tv/list",
   page: (page: number) => `/3/tv/top_rated?page=${page}`,
-  details: (id: number) => `/3/tv/${id}?append_to_response=external_ids`,
+  details: (id: number) => `/3/tv/${id}?${new URLSearchParams({ append_to_response: DETAILS_APPENDS.join(",") }).toString()}`,
 };
 
 /** Route key of an OMDb lookup. */

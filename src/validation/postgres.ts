@@ -289,6 +289,30 @@ export function toPostgresSeries(record: SeriesRecord): PostgresSafe<SeriesRecor
     posterPath: c.nullableText(record.posterPath, "url", "posterPath"),
     genres: record.genres.map((g, i) => ({ id: c.int(g.id, "int4", `genres.${i}.id`, "id"), name: c.text(g.name, "name", `genres.${i}.name`) })),
     networks: record.networks.map((n, i) => network(c, n, `networks.${i}`)),
+    backdropPath: c.nullableText(record.backdropPath, "url", "backdropPath"),
+    creators: record.creators.map((name, i) => c.text(name, "name", `creators.${i}`)),
+    keywords: record.keywords.map((name, i) => c.text(name, "name", `keywords.${i}`)),
+    contentRatings: record.contentRatings.map((r, i) => ({
+      region: c.text(r.region, "code", `contentRatings.${i}.region`),
+      rating: c.text(r.rating, "code", `contentRatings.${i}.rating`),
+    })),
+    availability: record.availability.map((a, i) => ({
+      platform: {
+        id: c.int(a.platform.id, "int4", `availability.${i}.platform.id`, "id"),
+        name: c.text(a.platform.name, "name", `availability.${i}.platform.name`),
+        logoPath: c.nullableText(a.platform.logoPath, "url", `availability.${i}.platform.logoPath`),
+      },
+      region: c.text(a.region, "code", `availability.${i}.region`),
+      offerType: a.offerType,
+      displayPriority: c.nullableInt(a.displayPriority, "int4", `availability.${i}.displayPriority`),
+    })),
+    seasons: record.seasons.map((x, i) => ({
+      seasonNumber: c.int(x.seasonNumber, "int4", `seasons.${i}.seasonNumber`),
+      tmdbSeasonId: c.nullableInt(x.tmdbSeasonId, "int4", `seasons.${i}.tmdbSeasonId`, "id"),
+      name: c.nullableText(x.name, "title", `seasons.${i}.name`),
+      airDate: c.nullableText(x.airDate, "code", `seasons.${i}.airDate`),
+      episodeCount: c.nullableInt(x.episodeCount, "int4", `seasons.${i}.episodeCount`),
+    })),
   };
   return c.verdict(value);
 }

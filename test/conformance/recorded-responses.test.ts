@@ -155,11 +155,22 @@ describe.skipIf(!hasSharedFixtures)("the replay data has the shapes of the real 
   const field = (v: unknown, name: string): unknown => (v !== null && typeof v === "object" ? Reflect.get(v, name) : undefined);
   const seed = DEMO_CATALOGUE[0]!;
 
-  it("TMDB details with external_ids: the same fields as a real /tv/{id}?append_to_response=external_ids", () => {
+  it("TMDB details with external_ids: the same fields as a real /tv/{id}?append_to_response=external_ids, plus the other appends", () => {
     const real = readFixture("tmdb/subliminal__tv-1418-details-append-external_ids-2025-02.json");
     const ours = tmdbDetails(seed);
-    expect(keys(ours)).toEqual(keys(real));
+    expect(keys(ours)).toEqual([...keys(real), "content_ratings", "keywords", "watch/providers"].sort());
     expect(keys(ours.external_ids)).toEqual(keys(field(real, "external_ids")));
+  });
+
+  it("TMDB appended watch/providers, content_ratings and keywords: the shapes of a real append-all answer", () => {
+    const real = readFixture("tmdb/ceg__tv-1399-details-append-all-EDITED.json");
+    const ours = tmdbDetails(seed);
+    const first = (v: unknown, ...path: (string | number)[]): unknown => path.reduce<unknown>((acc, k) => field(acc, String(k)), v);
+    expect(keys(first(ours, "watch/providers", "results", "US"))).toEqual(expect.arrayContaining(["link", "flatrate"]));
+    expect(keys(first(ours, "watch/providers", "results", "US", "flatrate", 0))).toEqual(keys(first(real, "watch/providers", "results", "AE", "flatrate", 0)));
+    expect(keys(first(ours, "content_ratings", "results", 0))).toEqual(keys(first(real, "content_ratings", "results", 0)));
+    expect(keys(first(ours, "keywords", "results", 0))).toEqual(keys(first(real, "keywords", "results", 0)));
+    expect(keys(first(ours, "seasons", 0))).toEqual(keys(first(real, "seasons", 0)));
   });
 
   it("TMDB top_rated entries: the fields of a real page (adult as in current answers)", () => {

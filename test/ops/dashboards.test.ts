@@ -7,7 +7,11 @@
  *   - every PromQL query of every dashboard panel returns data;
  *   - every alert rule evaluates without error;
  *   - every SQL panel query runs on the harvested database (Content and Data-quality panels as the
- *     read-only reader role, Database-health panels as the harvester's role) and returns rows.
+ *     read-only reader role, Database-health panels as the harvester's role) and returns rows; template variables
+ *     are substituted as Grafana does, both with every variable on "All" and with the values of one real series;
+ *     variable and annotation queries run too.
+ * The 429s come from the replay's routes (the first answer of a few details routes), not from a token bucket
+ * racing the machine's load, so the "429s and retries" panel has data on a loaded machine too.
  */
 import { readdirSync, readFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -41,16 +45,38 @@ interface Panel {
   datasource: { type: string; uid: string };
   targets: Target[];
 }
+interface Variable {
+  name: string;
+  type: string;
+  query?: string;
+  multi?: boolean;
+  includeAll?: boolean;
+  allValue?: string;
+  datasource?: { type: string; uid: string };
+}
+interface Annotation {
+  name: string;
+  datasource?: { type: string; uid: string };
+  target?: Target;
+}
 interface Dashboard {
   uid: string;
   title: string;
   panels: Panel[];
+  templating: { list: Variable[] };
+  annotations: { list: Annotation[] };
 }
 
 const dashboards: Dashboard[] = readdirSync(path.join(root, "grafana/dashboards"))
   .filter((f) => f.endsWith(".json"))
   .map((f) => JSON.parse(readFileSync(path.join(root, "grafana/dashboards", f), "utf8")) as Dashboard);
-const targets = dashboards.flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ dashboard: d.title, panel: p.title, ...t }))));
+const targets = [
+  ...dashboards.flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ dashboard: d.title, panel: p.title, ...t })))),
+  ...dashboards.flatMap((d) => d.annotations.list.flatMap((a) => (a.target ? [{ dashboard: d.title, panel: `annotation ${a.name}`, ...a.target }] : []))),
+];
+const variables = dashboards.flatMap((d) => d.templating.list.map((v) => ({ dashboard: d.title, ...v })));
+const contentDashboard = dashboards.find((d) => d.uid === "tvh-content")!;
+const CONTENT_VARIABLES = ["genre", "platform", "network", "region", "first_air_year"];
 const promTargets = targets.filter((t) => t.datasource.type === "prometheus");
 const sqlTargets = targets.filter((t) => t.datasource.type === "grafana-postgresql-datasource");
 
@@ -62,6 +88,29 @@ function expandPromQL(expr: string): string {
 /** Grafana's PostgreSQL macros used by the dashboards, expanded as Grafana does for a wide time range. */
 function expandSql(query: string): string {
   return query.replace(/\$__timeFilter\(([^)]+)\)/g, "$1 BETWEEN '2000-01-01T00:00:00Z' AND '2100-01-01T00:00:00Z'");
+}
+
+/** Values chosen for the template variables: a list, or "all" (Grafana's All option). */
+type Selection = Record<string, string[] | "all">;
+
+/**
+ * Substitutes template variables as Grafana does: `${v:sqlstring}` → `'a','b'` (quotes doubled), `$v`/`${v}` → the
+ * raw values; "All" with a custom all value → that value unformatted (Grafana skips formatting for it).
+ * @throws when a variable of the query has no value (a typo in a panel would otherwise pass unnoticed).
+ */
+function substituteVariables(query: string, selection: Selection, defined: readonly Variable[]): string {
+  return query.replace(/\$\{(\w+)(?::(\w+))?\}|\$(\w+)/g, (match, braced: string | undefined, format: string | undefined, bare: string | undefined) => {
+    const name = braced ?? bare!;
+    if (name.startsWith("__")) return match;
+    const variable = defined.find((v) => v.name === name);
+    const value = selection[name];
+    if (!variable || value === undefined) throw new Error(`no value for template variable ${name} in: ${query.slice(0, 80)}`);
+    if (value === "all") {
+      if (variable.allValue === undefined) throw new Error(`variable ${name} has no custom all value`);
+      return variable.allValue;
+    }
+    return format === "sqlstring" ? value.map((v) => `'${v.replaceAll("'", "''")}'`).join(",") : value.join(",");
+  });
 }
 
 describe("dashboard files", () => {
@@ -78,6 +127,44 @@ describe("dashboard files", () => {
     }
     expect(promTargets.length).toBeGreaterThan(20);
     expect(sqlTargets.length).toBeGreaterThan(10);
+  });
+
+  it("Content: every panel query uses every template variable, and harvest runs are annotations", () => {
+    expect(contentDashboard.templating.list.map((v) => v.name).sort()).toEqual([...CONTENT_VARIABLES].sort());
+    for (const panel of contentDashboard.panels) {
+      for (const target of panel.targets) {
+        for (const name of CONTENT_VARIABLES) expect(target.rawSql, `${panel.title}: $${name}`).toMatch(new RegExp(`\\$\\{${name}(:\\w+)?\\}`));
+      }
+    }
+    expect(contentDashboard.annotations.list.map((a) => a.target?.rawSql ?? "")).toEqual([expect.stringContaining("analytics.harvest_runs")]);
+  });
+
+  it("Content: every score on the one scale (analytics.normalized_score or a view's normalized column), no scaling by hand", () => {
+    for (const panel of contentDashboard.panels) {
+      for (const target of panel.targets) {
+        const sql = target.rawSql!;
+        expect(sql, panel.title).not.toMatch(/\*\s*10\b|\/\s*10\b|\*\s*100\b/);
+        // A raw score column is only read through the one normalization (availability counts read none).
+        const rest = sql.replace(/analytics\.normalized_score\('\w+', (\w+\.)?\w+\)/g, "").replace(/(\w+\.)?\w+ IS (NOT )?NULL/g, "");
+        expect(rest, `${panel.title}: a raw score outside normalized_score`).not.toMatch(/\b(imdb_rating|tmdb_score|tomatoes_critic|tomatoes_audience|metacritic|metauser)\b(?!_)/);
+      }
+    }
+  });
+
+  it("Content: every panel has a unit and rounding", () => {
+    for (const panel of contentDashboard.panels as (Panel & { fieldConfig: { defaults: { unit?: string; decimals?: number } } })[]) {
+      expect(panel.fieldConfig.defaults.unit, panel.title).toEqual(expect.any(String));
+      expect(panel.fieldConfig.defaults.decimals, panel.title).toEqual(expect.any(Number));
+    }
+  });
+
+  it("substitutes variables as Grafana does", () => {
+    const defined: Variable[] = [{ name: "genre", type: "query", allValue: "'__all'" }, { name: "region", type: "query" }];
+    expect(substituteVariables("g IN (${genre:sqlstring}) AND r = ${region:sqlstring} AND $__timeFilter(x)", { genre: ["Sci-Fi & Fantasy", "Kid's"], region: ["US"] }, defined)).toBe(
+      "g IN ('Sci-Fi & Fantasy','Kid''s') AND r = 'US' AND $__timeFilter(x)",
+    );
+    expect(substituteVariables("'__all' IN (${genre:sqlstring})", { genre: "all", region: ["US"] }, defined)).toBe("'__all' IN ('__all')");
+    expect(() => substituteVariables("${genr:sqlstring}", { genre: "all" }, defined)).toThrow(/genr/);
   });
 });
 
@@ -112,7 +199,12 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
     // (the last series of the catalogue; the impossible rating above is the first one's)
     const detailsKey = [...dataset.tmdb.keys()].filter((k) => /\/tv\/\d+\?/.test(k)).at(-1)!;
     dataset.tmdb.set(detailsKey, { body: { id: "not a number", seasons: "many" } });
-    upstreams = await startReplayUpstreams(dataset, { tmdbRateLimit: { perSecond: 50, burst: 5 } });
+    // Three series answer 429 (Retry-After 1 s) to their first details request: the replay decides, not the load.
+    for (const key of [...dataset.tmdb.keys()].filter((k) => /\/tv\/\d+\?/.test(k) && k !== detailsKey).slice(0, 3)) {
+      const route = dataset.tmdb.get(key)!;
+      dataset.tmdb.set(key, [{ status: 429, body: { status_code: 25, status_message: "Your request count is over the allowed limit." }, headers: { "Retry-After": "1" } }, ...(Array.isArray(route) ? route : [route])]);
+    }
+    upstreams = await startReplayUpstreams(dataset);
     const config = loadConfig({
       DATABASE_URL: db.url,
       ...upstreams.env,
@@ -212,20 +304,59 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
     for (const rule of rules) expect(rule.health, `${rule.name}: ${rule.lastError ?? ""}`).toBe("ok");
   });
 
-  it.each(sqlTargets.map((t) => [`${t.dashboard} / ${t.refId} ${t.rawSql!.slice(0, 60).replace(/\s+/g, " ")}`, t] as const))("SQL returns rows: %s", async (_name, target) => {
+  /** Runs `sql` as the datasource's role (the reader for tvh-analytics) and returns its rows. */
+  async function query(uid: string, sql: string): Promise<Record<string, unknown>[]> {
     const url = new URL(db.url);
-    if (target.datasource.uid === "tvh-analytics") {
+    if (uid === "tvh-analytics") {
       url.username = READER.roleName;
       url.password = READER.password;
     }
     const client = new pg.Client({ connectionString: url.toString() });
     await client.connect();
     try {
-      const result = await client.query(expandSql(target.rawSql!));
-      expect(result.rows.length).toBeGreaterThan(0);
+      return (await client.query(sql)).rows;
     } finally {
       await client.end();
     }
+  }
+
+  /** Every variable on All (the region on the first one the harvest has), and the values of one real series. */
+  async function selections(): Promise<Record<"all" | "one series", Selection>> {
+    const [series] = await db.query<{ genre: string; network: string; platform: string; region: string; year: string }>(
+      `SELECT g.genre, n.network, p.platform, p.region, f.release_year::text AS year
+       FROM analytics.series_profile f
+       JOIN analytics.series_genres g ON g.series_id = f.series_id
+       JOIN analytics.series_networks n ON n.series_id = f.series_id AND n.is_primary
+       JOIN analytics.series_platforms p ON p.series_id = f.series_id AND p.offer_type = 'flatrate'
+       WHERE f.release_year IS NOT NULL AND f.imdb_rating IS NOT NULL
+       ORDER BY f.series_id, g.genre, p.region DESC LIMIT 1`,
+    );
+    if (!series) throw new Error("no series with a genre, network, platform and year");
+    return {
+      all: { genre: "all", platform: "all", network: "all", region: [series.region], first_air_year: "all" },
+      "one series": { genre: [series.genre], platform: [series.platform], network: [series.network], region: [series.region], first_air_year: [series.year] },
+    };
+  }
+
+  const definedIn = (dashboard: string) => dashboards.find((d) => d.title === dashboard)!.templating.list;
+
+  it.each(
+    sqlTargets.flatMap((t) =>
+      (/\$\{?\w/.test(t.rawSql!.replaceAll("$__", "")) ? (["all", "one series"] as const) : (["no variables"] as const)).map(
+        (which) => [`${t.dashboard} / ${t.panel} [${which}] ${t.rawSql!.slice(0, 40).replace(/\s+/g, " ")}`, t, which] as const,
+      ),
+    ),
+  )("SQL returns rows: %s", async (_name, target, which) => {
+    const sql = which === "no variables" ? target.rawSql! : substituteVariables(target.rawSql!, (await selections())[which], definedIn(target.dashboard));
+    const rows = await query(target.datasource.uid, expandSql(sql));
+    expect(rows.length).toBeGreaterThan(0);
+  });
+
+  it.each(variables.map((v) => [`${v.dashboard} / $${v.name}`, v] as const))("variable query returns values: %s", async (_name, variable) => {
+    const all = await selections();
+    const sql = substituteVariables(variable.query!, all.all, definedIn(variable.dashboard));
+    const rows = await query(variable.datasource!.uid, sql);
+    expect(rows.length).toBeGreaterThan(0);
   });
 });
 

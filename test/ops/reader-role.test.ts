@@ -37,6 +37,8 @@ beforeAll(async () => {
   // A succeeded run with one series and one fact, so the views return rows.
   await db.query(`INSERT INTO harvest_run (run_id, status, finished_at) VALUES (1, 'succeeded', now())`);
   await db.query(`INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES (1396, 'Breaking Bad', 'Breaking Bad', 1, 1)`);
+  // The views show the version the succeeded run loaded.
+  await db.query(`INSERT INTO series_version (series_id, run_id, title, original_title, creators, keywords) VALUES (1396, 1, 'Breaking Bad', 'Breaking Bad', '{}', '{}')`);
   await db.query(`INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count) VALUES (1, 1396, 'imdb', 9.5, 2000000)`);
   await createReaderCommand({ stdout: (s) => (output += s), databaseUrl: db.url, reader: { roleName: ROLE, password: PASSWORD } });
 });
@@ -64,6 +66,15 @@ describe("db create-reader", () => {
     }
     const rows = (await asReader(`SELECT title, imdb_rating FROM analytics.series_ratings`)) as { title: string; imdb_rating: string }[];
     expect(rows).toEqual([{ title: "Breaking Bad", imdb_rating: "9.50" }]);
+  });
+
+  it("reads the platform, season, profile and feature views and calls the one normalization, but not their tables", async () => {
+    const views = ["series_profile", "series_features", "series_platforms", "platform_history", "top_rated_by_platform", "seasons", "season_rating_history", "series_history", "weighted_ratings", "series_content_ratings"];
+    for (const view of views) await expect(asReader(`SELECT * FROM analytics.${view} LIMIT 1`), view).resolves.toBeDefined();
+    expect(await asReader(`SELECT analytics.normalized_score('imdb', 9.5)::float8 AS s`)).toEqual([{ s: 95 }]);
+    for (const table of ["series_version", "series_genre_version", "series_network_version", "platform_dim", "series_platform", "series_content_rating", "season_dim", "season_rating_fact", "published_series_version"]) {
+      expect(await code(asReader(`SELECT * FROM public."${table}" LIMIT 1`)), table).toBe("42501");
+    }
   });
 
   it("cannot read the raw, quarantine or operational tables, nor the public views", async () => {

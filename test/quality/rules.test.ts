@@ -29,6 +29,12 @@ function series(overrides: Partial<SeriesRecord> = {}): SeriesRecord {
     posterPath: "/p.jpg",
     genres: [{ id: 18, name: "Drama" }],
     networks: [{ id: 174, name: "AMC", originCountry: "US", logoPath: null }],
+    backdropPath: null,
+    creators: [],
+    keywords: [],
+    contentRatings: [],
+    availability: [],
+    seasons: [],
     ...overrides,
   };
 }

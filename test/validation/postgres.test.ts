@@ -34,6 +34,12 @@ const series = (overrides: Partial<SeriesRecord> = {}): SeriesRecord => ({
   posterPath: "/ggFHVNu6YYI5L9pCfOacjizRGt.jpg",
   genres: [{ id: 18, name: "Drama" }],
   networks: [{ id: 174, name: "AMC", originCountry: "US", logoPath: "/pmvRmATOCaDykE6JrVoeYxlFHw3.png" }],
+  backdropPath: "/tsRy63Mu5cu8etL1X7ZLyf7UP1M.jpg",
+  creators: ["Vince Gilligan"],
+  keywords: ["drug dealer"],
+  contentRatings: [{ region: "US", rating: "TV-MA" }],
+  availability: [{ platform: { id: 8, name: "Netflix", logoPath: "/pbpMk2JmcoNnQwx5JGpXngfoWtp.jpg" }, region: "US", offerType: "flatrate", displayPriority: 1 }],
+  seasons: [{ seasonNumber: 1, tmdbSeasonId: 3572, name: "Season 1", airDate: "2008-01-20", episodeCount: 7 }],
   ...overrides,
 });
 

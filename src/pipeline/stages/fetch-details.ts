@@ -25,6 +25,8 @@ export interface FetchDetailsDeps extends StageBase {
   quarantine: QuarantineSink;
   now: () => Date;
   concurrency: number;
+  /** ISO 3166-1 regions whose streaming availability is kept (TMDB_WATCH_REGIONS). */
+  watchRegions: readonly string[];
 }
 
 /** Input of {@link fetchDetails}: the listed series ids and TMDB's genre ids for this run. */
@@ -92,7 +94,7 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
       quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, issues: parsed.issues, payload: answer.json });
       return;
     }
-    const verdict = checkSeries(toSeriesRecord(parsed.value), { knownGenreIds: input.knownGenreIds, currentYear });
+    const verdict = checkSeries(toSeriesRecord(parsed.value, { watchRegions: deps.watchRegions }), { knownGenreIds: input.knownGenreIds, currentYear });
     if (!verdict.ok) {
       quarantine.reject({
         endpoint: "tmdb_series",

@@ -55,7 +55,60 @@ export const externalIdsSchema = z.object({
   wikidata_id: optionalText,
 });
 
-/** `GET /tv/{id}?append_to_response=external_ids`. */
+/** One offer of `watch/providers`: `{provider_id, provider_name, logo_path, display_priority}`. */
+export const watchProviderSchema = z.object({
+  provider_id: z.number().int(),
+  provider_name: z.string(),
+  logo_path: optionalText,
+  display_priority: z.number().int().nullish().transform((v) => v ?? null),
+});
+
+/** The offer types of a `watch/providers` region, in the order they are stored. */
+export const OFFER_TYPES = ["flatrate", "free", "ads", "rent", "buy"] as const;
+
+/**
+ * `watch/providers` as appended (JustWatch data): `{results: {<ISO 3166-1 region>: {link?, flatrate?, free?, ads?, rent?,
+ * buy?}}}`; a region with no offer is absent, an absent offer type means none.
+ */
+export const watchProvidersSchema = z.object({
+  results: z
+    .record(
+      z.string(),
+      z.object({
+        link: optionalText,
+        flatrate: z.array(watchProviderSchema).default([]),
+        free: z.array(watchProviderSchema).default([]),
+        ads: z.array(watchProviderSchema).default([]),
+        rent: z.array(watchProviderSchema).default([]),
+        buy: z.array(watchProviderSchema).default([]),
+      }),
+    )
+    .default({}),
+});
+
+/** `content_ratings` as appended: `{results: [{iso_3166_1, rating, descriptors?}]}`. */
+export const contentRatingsSchema = z.object({
+  results: z.array(z.object({ iso_3166_1: z.string(), rating: z.string() })).default([]),
+});
+
+/** `keywords` as appended for TV: `{results: [{id, name}]}` (movies use `keywords` instead of `results`). */
+export const keywordsSchema = z.object({
+  results: z.array(z.object({ id: z.number().int(), name: z.string() })).default([]),
+});
+
+/** `seasons[]` entry of `/tv/{id}`; season 0 is "Specials". */
+export const seasonSchema = z.object({
+  id: z.number().int().nullish().transform((v) => v ?? null),
+  season_number: z.number().int(),
+  name: optionalText,
+  air_date: optionalText,
+  episode_count: z.number().int().nullish().transform((v) => v ?? null),
+});
+
+/** `created_by[]` entry of `/tv/{id}`. */
+export const creatorSchema = z.object({ id: z.number().int().optional(), name: z.string() });
+
+/** `GET /tv/{id}?append_to_response=external_ids,watch/providers,content_ratings,keywords`. */
 export const seriesDetailsSchema = z.object({
   id: z.number().int(),
   name: z.string(),
@@ -73,9 +126,15 @@ export const seriesDetailsSchema = z.object({
   overview: optionalText,
   popularity: z.number().nullish().transform((v) => v ?? null),
   poster_path: optionalText,
+  backdrop_path: optionalText,
   vote_average: z.number(),
   vote_count: z.number(),
+  created_by: z.array(creatorSchema).default([]),
+  seasons: z.array(seasonSchema).default([]),
   external_ids: externalIdsSchema.optional(),
+  "watch/providers": watchProvidersSchema.optional(),
+  content_ratings: contentRatingsSchema.optional(),
+  keywords: keywordsSchema.optional(),
 });
 export type TmdbSeriesDetails = z.infer<typeof seriesDetailsSchema>;
 

@@ -70,7 +70,7 @@ describe("fetchDetails", () => {
     const client = tmdb();
     const { answers } = memoryAnswers();
     const quarantine = recordingQuarantine();
-    const out = await fetchDetails({ ...quiet, tmdb: client, answers, quarantine, now, concurrency: 3 }, { seriesIds: ids, knownGenreIds: genreIds });
+    const out = await fetchDetails({ ...quiet, tmdb: client, answers, quarantine, now, concurrency: 3, watchRegions: ["US"] }, { seriesIds: ids, knownGenreIds: genreIds });
     const skipped = new Set([seeds[1]!.tmdbId, seeds[2]!.tmdbId, seeds[3]!.tmdbId]);
     expect(out.series.map((s) => s.id)).toEqual(ids.filter((id) => !skipped.has(id)));
     expect(out.tmdbRatings.map((r) => r.seriesId).sort()).toEqual(out.series.map((s) => s.id).sort());
@@ -81,7 +81,7 @@ describe("fetchDetails", () => {
   it("keeps at most `concurrency` series in flight", async () => {
     const client = tmdb(5);
     await fetchDetails(
-      { ...quiet, tmdb: client, answers: memoryAnswers().answers, quarantine: recordingQuarantine(), now, concurrency: 3 },
+      { ...quiet, tmdb: client, answers: memoryAnswers().answers, quarantine: recordingQuarantine(), now, concurrency: 3, watchRegions: ["US"] },
       { seriesIds: ids, knownGenreIds: genreIds },
     );
     expect(client.requests).toHaveLength(ids.length);
@@ -101,7 +101,7 @@ describe("fetchDetails", () => {
     };
     const { answers, written } = memoryAnswers();
     const out = await fetchDetails(
-      { ...quiet, tmdb: client, answers, quarantine: recordingQuarantine(), now, concurrency: 2, signal: controller.signal },
+      { ...quiet, tmdb: client, answers, quarantine: recordingQuarantine(), now, concurrency: 2, watchRegions: ["US"], signal: controller.signal },
       { seriesIds: ids, knownGenreIds: genreIds },
     );
     expect(base.requests).toHaveLength(5);
