@@ -9,8 +9,11 @@
  *   is taken before any further request is released: bottleneck's reservoir drops to 0, and a request that
  *   bottleneck had already released but not yet sent goes back to the queue instead of to the wire. When
  *   the pause ends, one request probes the upstream; when it is answered with anything but 429, requests
- *   resume at `rampStartFraction` of the rate and step up to the full rate within `rampMs`. A storm of 429s
- *   is one pause: counted (stats `throttled`, `pauses`; metrics), logged once, and it does not use up
+ *   resume at `rampStartFraction` of the rate and step up to the full rate within `rampMs`. A 429 that comes
+ *   soon (`settleMs`) after the rate was raised shows that the upstream tolerates less than that: the rate's
+ *   ceiling drops to 80 % of the rate at that moment, and creeps back up by 10 % every `creepMs` without a
+ *   429, up to `requestsPerSecond` (so a limit set too high costs a few pauses, not one every second). An
+ *   isolated 429 leaves the ceiling alone. A storm of 429s is one pause: counted (stats `throttled`, `pauses`; metrics), logged once, and it does not use up
  *   retries. Only a request that has met nothing but 429s for `rateLimitDeadlineMs` (15 minutes by
  *   default) fails, with {@link RateLimitedError}.
  * - 5xx, timeouts, connection errors, and 2xx bodies refused by the request's `checkBody`: retried up to
@@ -78,6 +81,10 @@ export interface RateControlOptions {
   /** Time from the resumed rate to the full rate, ms (default 1500), in `rampSteps` equal steps (default 6). */
   rampMs?: number;
   rampSteps?: number;
+  /** A 429 within this time (ms) of a raise of the rate lowers the rate's ceiling (default 5000). */
+  settleMs?: number;
+  /** The lowered ceiling rises by 10 % after every this many ms without a 429 (default 5000). */
+  creepMs?: number;
 }
 
 /** Counters of one client, for the run summary. */
@@ -195,7 +202,15 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const deadlineMs = options.retry.rateLimitDeadlineMs ?? DEFAULT_RATE_LIMIT_DEADLINE_MS;
   const scrubber = new SecretScrubber(credentialValues(options.auth));
   /** Spacing (ms) between requests at a share `fraction` of the rate. */
-  const spacingAt = (fraction: number) => Math.ceil(1000 / (options.requestsPerSecond * fraction));
+  const settleMs = options.rateControl?.settleMs ?? 5000;
+  const creepMs = options.rateControl?.creepMs ?? 5000;
+  /** The highest rate (requests/s) requests resume to: `requestsPerSecond` until the upstream shows it is too much. */
+  let ceiling = options.requestsPerSecond;
+  const minimumCeiling = options.requestsPerSecond * 0.05;
+  /** When the rate was last raised (ms, `now()`): the ramp's start, its steps, a creep step. */
+  let raisedAt = Number.NEGATIVE_INFINITY;
+  /** Spacing (ms) between requests at a share `fraction` of the ceiling. */
+  const spacingAt = (fraction: number) => Math.ceil(1000 / (ceiling * fraction));
 
   let minTime = spacingAt(1);
   const limiter = new Bottleneck({ maxConcurrent: options.maxConcurrent, minTime });
@@ -236,10 +251,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   /** A 429 arrived: stop releasing requests at once and (re)arm the end of the pause. */
   function pauseFor(seconds: number, redactedUrl: string): void {
     if (phase === "open" || phase === "ramping") {
+      if (now() - raisedAt < settleMs) ceiling = Math.max(minimumCeiling, (1000 / minTime) * 0.8);
       stats.pauses += 1;
       pauseStartedAt = now();
       metrics?.httpRateLimitPauses.inc({ upstream: name });
-      logger?.warn({ upstream: name, url: redactedUrl, retryAfterSeconds: seconds }, "rate limited (429): upstream paused; requests resume after Retry-After");
+      logger?.warn({ upstream: name, url: redactedUrl, retryAfterSeconds: seconds, resumeRequestsPerSecond: Math.round(ceiling * 100) / 100 }, "rate limited (429): upstream paused; requests resume after Retry-After");
     }
     phase = "paused";
     pausedUntil = Math.max(pausedUntil, now() + seconds * 1000);
@@ -266,12 +282,23 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   function rampTo(step: number): void {
     if (phase !== "ramping") return;
     const fraction = rampStartFraction + ((1 - rampStartFraction) * step) / rampSteps;
+    raisedAt = now();
     setSpacing(fraction, step === 0 ? null : undefined);
     if (step >= rampSteps || fraction >= 1) {
       phase = "open";
+      if (ceiling < options.requestsPerSecond) schedule(creepMs, creep);
       return;
     }
     schedule(rampMs / rampSteps, () => rampTo(step + 1));
+  }
+
+  /** No 429 for `creepMs` under a lowered ceiling: raise it by 10 %, up to `requestsPerSecond`. */
+  function creep(): void {
+    if (phase !== "open") return;
+    ceiling = Math.min(options.requestsPerSecond, ceiling * 1.1);
+    raisedAt = now();
+    setSpacing(1, undefined);
+    if (ceiling < options.requestsPerSecond) schedule(creepMs, creep);
   }
 
   /**

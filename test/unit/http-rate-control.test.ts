@@ -2,7 +2,8 @@
  * The rate controller of the HTTP client against a token-bucket replay (100 requests/s, bursts of 10, 429 with
  * Retry-After when empty, 50 ms latency): one forced 429 pauses the upstream at once, nothing is released
  * during the pause, one probe goes first, and the run costs at most a few extra 429s and 1.1 × the clean
- * wall time. The clean and the faulted run go side by side, so a loaded machine slows both alike.
+ * wall time. The clean and the faulted run go side by side, so a loaded machine slows both alike. And a
+ * configured rate above what the upstream tolerates is learned from the 429s that follow a raise.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createUpstreamClient } from "../../src/http/client.js";
@@ -56,5 +57,28 @@ describe("rate control against a token bucket", () => {
     expect(after[0]! - at429).toBeGreaterThanOrEqual(950);
     // The probe goes alone: the others wait for its answer.
     expect(after[1]! - after[0]!).toBeGreaterThanOrEqual(LATENCY_MS - 10);
+  });
+});
+
+describe("rate control when the configured rate is more than the upstream tolerates", () => {
+  /** 200 requests at a configured 250/s to a bucket of 50/s (bursts of 5). */
+  async function overLimit(rateControl: { settleMs?: number }) {
+    const routes = new Map<string, ReplayRoute>(Array.from({ length: 200 }, (_, n) => [`/item?n=${n}`, { body: { n } }]));
+    const server = await startReplayServer({ name: "bucket", routes, latencyMs: 20, rateLimit: { perSecond: 50, burst: 5 } });
+    servers.push(server);
+    const client = createUpstreamClient({ name: "omdb", baseUrl: server.url, timeoutMs: 10_000, requestsPerSecond: 250, maxConcurrent: 20, retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 }, rateControl });
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 200 }, (_, n) => client.get("/item", { n })));
+    const wallMs = performance.now() - started;
+    await client.stop();
+    return { wallMs, stats: client.stats() };
+  }
+
+  it("learns a lower ceiling after a 429 that follows a raise, instead of pausing every second", { timeout: 120_000 }, async () => {
+    // With the ceiling fixed at the configured rate (settleMs 0) the same run takes about 22 pauses, one a
+    // second, and 25 s; learning it takes about 4 and 9 s (the bound is 4 s).
+    const { stats } = await overLimit({});
+    expect(stats).toMatchObject({ requests: 200 + stats.throttled, failures: 0 });
+    expect(stats.pauses).toBeLessThanOrEqual(6);
   });
 });
