@@ -157,8 +157,8 @@ const envSchema = z.object({
   HTTP_BACKOFF_BASE_MS: positiveInt(500),
   /** Backoff cap, milliseconds (default 30000). */
   HTTP_BACKOFF_MAX_MS: positiveInt(30_000),
-  /** How many 429 answers one request may wait out before it fails (default 10). */
-  HTTP_MAX_RATE_LIMIT_WAITS: positiveInt(10),
+  /** Seconds one request may meet nothing but 429s before it fails (default 900); a storm only pauses the upstream. */
+  HTTP_RATE_LIMIT_DEADLINE_SECONDS: positiveNumber(900),
   /** Rotten Tomatoes base URL (default https://www.rottentomatoes.com). */
   ROTTEN_TOMATOES_URL: httpUrl("https://www.rottentomatoes.com"),
   /** Metacritic base URL (default https://www.metacritic.com). */
@@ -300,7 +300,7 @@ export interface Config {
     maxRetries: number;
     backoffBaseMs: number;
     backoffMaxMs: number;
-    maxRateLimitWaits: number;
+    rateLimitDeadlineMs: number;
   };
   scrape: {
     rottenTomatoesUrl: string;
@@ -361,7 +361,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxRetries: e.HTTP_MAX_RETRIES,
       backoffBaseMs: e.HTTP_BACKOFF_BASE_MS,
       backoffMaxMs: e.HTTP_BACKOFF_MAX_MS,
-      maxRateLimitWaits: e.HTTP_MAX_RATE_LIMIT_WAITS,
+      rateLimitDeadlineMs: e.HTTP_RATE_LIMIT_DEADLINE_SECONDS * 1000,
     },
     scrape: {
       rottenTomatoesUrl: e.ROTTEN_TOMATOES_URL,

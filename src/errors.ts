@@ -50,12 +50,40 @@ export class UpstreamHttpError extends UpstreamError {
   readonly code: string | undefined;
 }
 
-/** The upstream kept answering 429 after the allowed number of waits. `retryAfterSeconds` is the last hint. */
+/**
+ * The upstream kept answering 429 to one request for longer than the client's rate-limit deadline
+ * (`rateLimitDeadlineMs`, 15 minutes by default). Ordinary 429s never end in this error: they pause the
+ * upstream and the request is sent again. `retryAfterSeconds` is the last hint.
+ */
 export class RateLimitedError extends UpstreamError {
   override readonly name = "RateLimitedError";
   readonly retryable = false;
   constructor(upstream: string, url: string, readonly retryAfterSeconds: number) {
     super(`${upstream} kept answering 429 Too Many Requests for ${url}`, upstream, url);
+  }
+}
+
+/** Why a 2xx body was refused by a request's `checkBody` (a closed set: it is a metric label). */
+export type BadBodyReason = "empty_body" | "not_json" | "invalid_json" | "schema_mismatch";
+
+/**
+ * A 2xx (or accepted) answer whose body failed the request's `checkBody` after every retry: truncated or
+ * malformed JSON, an HTML page, an empty body, or JSON of the wrong shape. Retryable like a 5xx (the next
+ * answer is often good); thrown only after the client's retries are used up. `body` is the start of the
+ * answer (at most 500 characters) with the client's credentials scrubbed, for the quarantine record.
+ */
+export class UpstreamBadBodyError extends UpstreamError {
+  override readonly name = "UpstreamBadBodyError";
+  readonly retryable = true;
+  constructor(
+    upstream: string,
+    url: string,
+    readonly status: number,
+    readonly reason: BadBodyReason,
+    readonly detail: string,
+    readonly body: string,
+  ) {
+    super(`${upstream} HTTP ${status} for ${url} has a bad body (${reason}): ${detail}`, upstream, url);
   }
 }
 

@@ -83,7 +83,7 @@ export async function scrapeCommand(
     timeoutMs: config.http.timeoutMs,
     requestsPerSecond: config.scrape.requestsPerSecond,
     maxConcurrent: 1,
-    retry: { maxRetries: Math.min(config.http.maxRetries, 2), backoffBaseMs: config.http.backoffBaseMs, backoffMaxMs: config.http.backoffMaxMs, maxRateLimitWaits: 3 },
+    retry: { maxRetries: Math.min(config.http.maxRetries, 2), backoffBaseMs: config.http.backoffBaseMs, backoffMaxMs: config.http.backoffMaxMs },
     userAgent: config.scrape.userAgent,
   });
   const chromium = findChromium(config.scrape.chromiumExecutablePath);

@@ -36,6 +36,8 @@ export class HarvesterMetrics {
   readonly httpRetries: Counter<"upstream">;
   readonly httpThrottled: Counter<"upstream">;
   readonly rateLimiterWait: Counter<"upstream">;
+  readonly httpRateLimitPauses: Counter<"upstream">;
+  readonly httpBadBody: Counter<"upstream" | "reason">;
   readonly omdbBudgetRemaining: Gauge;
 
   // Data quality
@@ -89,6 +91,8 @@ export class HarvesterMetrics {
     this.httpRetries = new Counter({ name: `${p}http_retries_total`, help: "Requests retried after a 5xx, timeout or connection error, per upstream.", labelNames: ["upstream"], registers: [registry] });
     this.httpThrottled = new Counter({ name: `${p}http_throttled_total`, help: "429 Too Many Requests answers, per upstream.", labelNames: ["upstream"], registers: [registry] });
     this.rateLimiterWait = new Counter({ name: `${p}rate_limiter_wait_seconds_total`, help: "Seconds requests spent waiting for the rate limiter or a Retry-After, per upstream.", labelNames: ["upstream"], registers: [registry] });
+    this.httpRateLimitPauses = new Counter({ name: `${p}http_rate_limit_pauses_total`, help: "Pauses of an upstream after a 429 (one per storm, however many 429s it holds), per upstream.", labelNames: ["upstream"], registers: [registry] });
+    this.httpBadBody = new Counter({ name: `${p}http_bad_body_total`, help: "2xx answers whose body failed its check (empty_body, not_json, invalid_json, schema_mismatch), per upstream and reason; each is retried.", labelNames: ["upstream", "reason"], registers: [registry] });
     this.omdbBudgetRemaining = new Gauge({ name: `${p}omdb_budget_remaining`, help: "OMDb requests left in today's (UTC) budget.", registers: [registry] });
 
     this.quarantined = new Counter({ name: `${p}quarantined_records_total`, help: "Records quarantined (not loaded), per source and reason.", labelNames: ["source", "reason"], registers: [registry] });

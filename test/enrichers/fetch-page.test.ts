@@ -19,7 +19,7 @@ function clientFor(server: ReplayServer, metrics?: HarvesterMetrics): UpstreamCl
     timeoutMs: 5000,
     requestsPerSecond: 100,
     maxConcurrent: 2,
-    retry: { maxRetries: 1, backoffBaseMs: 10, backoffMaxMs: 50, maxRateLimitWaits: 3 },
+    retry: { maxRetries: 1, backoffBaseMs: 10, backoffMaxMs: 50 },
     userAgent: UA,
     metrics,
   });
@@ -84,7 +84,7 @@ describe("fetchRatingsPage", () => {
     // Our product token has its own group, which replaces the * group for us.
     expect(await fetchRatingsPage(deps(client, null), "/tv/not_for_us")).toMatchObject({ kind: "disallowed" });
     expect(server.count("/tv/private_show") + server.count("/tv/not_for_us")).toBe(before);
-    const other = createUpstreamClient({ name: "rottentomatoes", baseUrl: server.url, timeoutMs: 5000, requestsPerSecond: 100, maxConcurrent: 1, retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10, maxRateLimitWaits: 1 }, userAgent: "other-bot/2.0" });
+    const other = createUpstreamClient({ name: "rottentomatoes", baseUrl: server.url, timeoutMs: 5000, requestsPerSecond: 100, maxConcurrent: 1, retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 }, userAgent: "other-bot/2.0" });
     const otherDeps = { ...deps(other, null), robots: createRobotsGate(other, "other-bot/2.0") };
     expect(await fetchRatingsPage(otherDeps, "/tv/private_show")).toMatchObject({ kind: "disallowed" });
     expect(server.count("/tv/private_show")).toBe(0);

@@ -62,7 +62,7 @@ describe("runScrapeStage against local replays and a real database", () => {
       WIKIDATA_API_URL: `${servers.wikidata?.url}/w/api.php`,
     });
     const client = (name: UpstreamName, baseUrl: string) =>
-      createUpstreamClient({ name, baseUrl, timeoutMs: 5000, requestsPerSecond: 200, maxConcurrent: 4, retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10, maxRateLimitWaits: 2 }, userAgent: config.scrape.userAgent, metrics });
+      createUpstreamClient({ name, baseUrl, timeoutMs: 5000, requestsPerSecond: 200, maxConcurrent: 4, retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 }, userAgent: config.scrape.userAgent, metrics });
     runId += 1;
     return {
       prisma: fixture.prisma,

@@ -210,7 +210,6 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
       ...upstreams.env,
       HTTP_BACKOFF_BASE_MS: "20",
       HTTP_BACKOFF_MAX_MS: "200",
-      HTTP_MAX_RATE_LIMIT_WAITS: "50",
       SCRAPE_REQUESTS_PER_SECOND: "200",
       TMDB_REQUESTS_PER_SECOND: "500",
       OMDB_REQUESTS_PER_SECOND: "500",

@@ -1,9 +1,13 @@
 /**
  * The per-upstream HTTP client against a local replay server: Retry-After is honoured without using up a
- * retry, 5xx are retried with backoff, other 4xx are not, credentials never leave the client in errors.
+ * retry, 5xx and refused bodies are retried with backoff, other 4xx are not, credentials never leave the
+ * client in errors. (The rate controller against a token bucket: http-rate-control.test.ts.)
  */
+import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { RateLimitedError, UpstreamHttpError } from "../../src/errors.js";
+import { z } from "zod";
+import { RateLimitedError, UpstreamBadBodyError, UpstreamHttpError } from "../../src/errors.js";
+import { jsonBodyCheck } from "../../src/http/body-check.js";
 import { createUpstreamClient, type UpstreamClientOptions } from "../../src/http/client.js";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
 import { startReplayServer, type ReplayRoute, type ReplayServer } from "../../src/replay/server.js";
@@ -29,7 +33,7 @@ function client(server: ReplayServer, over: Partial<UpstreamClientOptions> = {})
       timeoutMs: 2000,
       requestsPerSecond: 1000,
       maxConcurrent: 10,
-      retry: { maxRetries: 3, backoffBaseMs: 50, backoffMaxMs: 200, maxRateLimitWaits: 3 },
+      retry: { maxRetries: 3, backoffBaseMs: 50, backoffMaxMs: 200 },
       auth: { params: { api_key: "secret-key-123" } },
       metrics,
       ...over,
@@ -40,7 +44,7 @@ function client(server: ReplayServer, over: Partial<UpstreamClientOptions> = {})
 describe("UpstreamClient", () => {
   it("waits for Retry-After on 429 and then succeeds, without using up a retry", async () => {
     const server = await serve({ "/x": [{ status: 429, body: {}, headers: { "Retry-After": "1" } }, { body: { ok: true } }] });
-    const { client: c, metrics } = client(server, { retry: { maxRetries: 0, backoffBaseMs: 50, backoffMaxMs: 50, maxRateLimitWaits: 3 } });
+    const { client: c, metrics } = client(server, { retry: { maxRetries: 0, backoffBaseMs: 50, backoffMaxMs: 50 } });
     const response = await c.get("/x");
     expect(JSON.parse(response.text)).toEqual({ ok: true });
     const [first, second] = server.requests;
@@ -55,11 +59,28 @@ describe("UpstreamClient", () => {
     expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(950);
   });
 
-  it("gives up after too many 429s with RateLimitedError", async () => {
-    const server = await serve({ "/x": { status: 429, body: {}, headers: { "Retry-After": "0" } } });
-    const { client: c } = client(server, { retry: { maxRetries: 3, backoffBaseMs: 10, backoffMaxMs: 10, maxRateLimitWaits: 1 } });
-    await expect(c.get("/x")).rejects.toBeInstanceOf(RateLimitedError);
-    expect(server.count("/x")).toBe(2);
+  it("waits out a long storm of 429s without failing the request: one pause, logged once", async () => {
+    const storm = Array.from({ length: 3 }, () => ({ status: 429, body: {}, headers: { "Retry-After": "0" } }));
+    const server = await serve({ "/x": [...storm, { body: { ok: true } }] });
+    const lines: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void lines.push(line) });
+    const { client: c, metrics } = client(server, { logger, retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 } });
+    const response = await c.get("/x");
+    expect(JSON.parse(response.text)).toEqual({ ok: true });
+    expect(server.requests.map((r) => r.status)).toEqual([429, 429, 429, 200]);
+    expect(c.stats()).toMatchObject({ requests: 4, retries: 0, throttled: 3, failures: 0, pauses: 1 });
+    expect(lines.filter((l) => l.includes("rate limited"))).toHaveLength(1);
+    expect((await metrics.registry.getSingleMetric("tv_harvester_http_rate_limit_pauses_total")?.get())?.values[0]?.value).toBe(1);
+  });
+
+  it("fails a request with RateLimitedError only after its rate-limit deadline", async () => {
+    const server = await serve({ "/x": { status: 429, body: {}, headers: { "Retry-After": "1" } } });
+    const { client: c } = client(server, { retry: { maxRetries: 3, backoffBaseMs: 10, backoffMaxMs: 10, rateLimitDeadlineMs: 1500 } });
+    const error = await c.get("/x").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(String((error as Error).message)).not.toContain("secret-key-123");
+    // 429 at 0 s, 1 s, 2 s: the third is past the deadline of 1.5 s.
+    expect(server.count("/x")).toBe(3);
   });
 
   it("retries 500, 500 then gets 200, with backoff", async () => {
@@ -91,12 +112,12 @@ describe("UpstreamClient", () => {
 
   it("retries timeouts and connection errors, then fails with a retryable error", async () => {
     const server = await serve({ "/slow": { body: {}, delayMs: 500 } });
-    const { client: c } = client(server, { timeoutMs: 100, retry: { maxRetries: 2, backoffBaseMs: 10, backoffMaxMs: 10, maxRateLimitWaits: 1 } });
+    const { client: c } = client(server, { timeoutMs: 100, retry: { maxRetries: 2, backoffBaseMs: 10, backoffMaxMs: 10 } });
     const error = await c.get("/slow").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamHttpError);
     expect((error as UpstreamHttpError).status).toBe(0);
     expect(server.count("/slow")).toBe(3);
-    const closed = createUpstreamClient({ name: "omdb", baseUrl: "http://127.0.0.1:9", timeoutMs: 500, requestsPerSecond: 100, maxConcurrent: 1, retry: { maxRetries: 1, backoffBaseMs: 10, backoffMaxMs: 10, maxRateLimitWaits: 1 } });
+    const closed = createUpstreamClient({ name: "omdb", baseUrl: "http://127.0.0.1:9", timeoutMs: 500, requestsPerSecond: 100, maxConcurrent: 1, retry: { maxRetries: 1, backoffBaseMs: 10, backoffMaxMs: 10 } });
     await expect(closed.get("/")).rejects.toMatchObject({ status: 0, retryable: true });
     expect(closed.stats()).toMatchObject({ requests: 2, retries: 1 });
   });
@@ -121,6 +142,42 @@ describe("UpstreamClient", () => {
     await Promise.all(Array.from({ length: 11 }, () => c.get("/z")));
     const times = server.requests.map((r) => r.at);
     expect(times[10]! - times[0]!).toBeGreaterThanOrEqual(450);
+  });
+});
+
+describe("UpstreamClient body checks", () => {
+  const check = jsonBodyCheck(z.object({ genres: z.array(z.object({ id: z.number(), name: z.string() })) }));
+
+  it("retries a truncated JSON body once, then returns the good answer", async () => {
+    const good = { genres: [{ id: 18, name: "Drama" }] };
+    const server = await serve({ "/genre": [{ body: '{"genres":[{"id":18,"na' }, { body: good }] });
+    const { client: c, metrics } = client(server);
+    const response = await c.get("/genre", {}, { checkBody: check });
+    expect(JSON.parse(response.text)).toEqual(good);
+    expect(server.count("/genre")).toBe(2);
+    expect(c.stats()).toMatchObject({ requests: 2, retries: 1, badBodies: 1, failures: 0 });
+    const counted = (await metrics.registry.getSingleMetric("tv_harvester_http_bad_body_total")?.get())?.values;
+    expect(counted).toEqual([expect.objectContaining({ value: 1, labels: { upstream: "tmdb", reason: "invalid_json" } })]);
+  });
+
+  it("throws UpstreamBadBodyError with its reason after maxRetries retries of an HTML 200, the key scrubbed", async () => {
+    const server = await serve({ "/genre": { body: "<html><body>Maintenance. You asked for /genre?api_key=secret-key-123</body></html>" } });
+    const { client: c } = client(server);
+    const error = await c.get("/genre", {}, { checkBody: check }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamBadBodyError);
+    const bad = error as UpstreamBadBodyError;
+    expect(bad).toMatchObject({ reason: "not_json", status: 200, url: expect.stringContaining("api_key=[REDACTED]") });
+    expect(bad.body).toContain("Maintenance");
+    expect(`${bad.message} ${bad.body} ${bad.detail}`).not.toContain("secret-key-123");
+    expect(server.count("/genre")).toBe(1 + 3);
+    expect(c.stats()).toMatchObject({ requests: 4, retries: 3, badBodies: 4, failures: 1 });
+  });
+
+  it("classifies empty bodies and JSON of the wrong shape", async () => {
+    const server = await serve({ "/empty": { body: "" }, "/shape": { body: { genres: "many" } } });
+    const { client: c } = client(server, { retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 } });
+    await expect(c.get("/empty", {}, { checkBody: check })).rejects.toMatchObject({ reason: "empty_body" });
+    await expect(c.get("/shape", {}, { checkBody: check })).rejects.toMatchObject({ reason: "schema_mismatch", detail: expect.stringContaining("genres") });
   });
 });
 

@@ -51,7 +51,7 @@ export function fakeClient(name: UpstreamName, answer: (path: string, params: Qu
       const query = new URLSearchParams(Object.entries(params ?? {}).map(([k, v]) => [k, String(v)])).toString();
       return `fake://${name}${path}${query ? `?${query}` : ""}`;
     },
-    stats: () => ({ requests: client.requests.length, retries: 0, throttled: 0, failures: 0 }),
+    stats: () => ({ requests: client.requests.length, retries: 0, throttled: 0, failures: 0, pauses: 0, pausedSeconds: 0, badBodies: 0 }),
     stop: async () => undefined,
   };
   return client;
