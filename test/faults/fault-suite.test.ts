@@ -7,6 +7,7 @@
  * Only cases today's runHarvest survives are here; the pipeline-wide cases of issue 10 (bad 2xx answers
  * retried, one hostile record never failing a run, …) come with the refactored pipeline.
  */
+import { DETAILS_APPENDS } from "../../src/sources/tmdb/tmdb.js";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
@@ -117,7 +118,7 @@ describe("fault suite (today's pipeline)", () => {
   });
 
   const [first, second, third] = SERIES;
-  const details = (id: number) => ({ path: `/3/tv/${id}`, query: { append_to_response: "external_ids" } });
+  const details = (id: number) => ({ path: `/3/tv/${id}`, query: { append_to_response: DETAILS_APPENDS.join(",") } });
 
   it("429 with Retry-After 0 on a listing page, once", async () => {
     await expectLikeClean(
