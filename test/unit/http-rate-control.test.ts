@@ -44,7 +44,11 @@ async function run(forcedAt?: number) {
 describe("rate control against a token bucket", () => {
   it("one forced 429 costs at most a few extra 429s and at most 1.1 × the clean wall time", { timeout: 120_000 }, async () => {
     const [clean, forced] = await Promise.all([run(), run(REQUESTS / 2)]);
-    expect(forced.stats).toMatchObject({ requests: REQUESTS + forced.throttled, failures: 0, pauses: 1 });
+    expect(forced.stats).toMatchObject({ requests: REQUESTS + forced.throttled, failures: 0 });
+    // One pause for the forced 429; any other is one the clean run met too (a loaded machine can deschedule the
+    // replay long enough for evenly spaced requests to arrive as a burst).
+    expect(forced.stats.pauses).toBeGreaterThanOrEqual(1);
+    expect(forced.stats.pauses - 1).toBeLessThanOrEqual(clean.stats.pauses);
     // The forced 429 itself, plus at most three beyond what the clean run met.
     expect(forced.throttled - 1).toBeLessThanOrEqual(clean.throttled + 3);
     expect(forced.wallMs).toBeLessThanOrEqual(1.1 * clean.wallMs);
