@@ -448,7 +448,10 @@ export function buildSiteRoutes(
       });
       for (const season of seasons) {
         const body = options.layoutChanged
-          ? renderRottenTomatoesPage({ pageId: `${pageId}/s${String(season.seasonNumber).padStart(2, "0")}`, title: seed.title, year, criticsScore: season.critics, criticsCount: season.criticsCount, audienceScore: season.audience, audienceCount: season.audienceCount, layout: "layout-changed" })
+          ? renderRottenTomatoesPage({
+              pageId: rottenTomatoesSeasonPath(pageId, season.seasonNumber).slice(1), title: seed.title, year, layout: "layout-changed",
+              criticsScore: season.critics, criticsCount: season.criticsCount, audienceScore: season.audience, audienceCount: season.audienceCount,
+            })
           : renderRottenTomatoesSeasonPage({ pageId, title: seed.title }, season);
         rottentomatoes.set(rottenTomatoesSeasonPath(pageId, season.seasonNumber), { body });
       }
@@ -465,7 +468,10 @@ export function buildSiteRoutes(
       });
       for (const season of seasons) {
         const body = options.layoutChanged
-          ? renderMetacriticPage({ pageId: `${pageId}/season-${season.seasonNumber}`, title: seed.title, year, metascore: season.critics, criticReviews: season.criticsCount, userScore: season.audience, userRatings: season.audienceCount, layout: "layout-changed" })
+          ? renderMetacriticPage({
+              pageId: `${pageId}/season-${season.seasonNumber}`, title: seed.title, year, layout: "layout-changed",
+              metascore: season.critics, criticReviews: season.criticsCount, userScore: season.audience, userRatings: season.audienceCount,
+            })
           : renderMetacriticSeasonPage({ pageId, title: seed.title }, season);
         metacritic.set(metacriticSeasonPath(pageId, season.seasonNumber), { body });
       }
