@@ -167,6 +167,8 @@ const envSchema = z.object({
   WIKIDATA_API_URL: httpUrl("https://www.wikidata.org/w/api.php"),
   /** Requests per second to each ratings site (default 1). */
   SCRAPE_REQUESTS_PER_SECOND: positiveNumber(1),
+  /** Season pages fetched per series and site: season 1 and the latest aired ones (default 4; 0 = no season pages). */
+  SCRAPE_SEASON_PAGES_PER_SERIES: nonNegativeInt(4),
   /** User-Agent sent to the ratings sites and Wikidata. */
   SCRAPER_USER_AGENT: optionalString.transform(
     (v) => v ?? "tv-harvester/0.1 (TV ratings research harvester; +https://github.com/tv-harvester/tv-harvester)",
@@ -307,6 +309,8 @@ export interface Config {
     metacriticUrl: string;
     wikidataApiUrl: string;
     requestsPerSecond: number;
+    /** Season pages per series and site (season 1 and the latest aired; 0 = none). */
+    seasonPagesPerSeries: number;
     userAgent: string;
     chromiumExecutablePath: string | undefined;
   };
@@ -368,6 +372,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       metacriticUrl: e.METACRITIC_URL,
       wikidataApiUrl: e.WIKIDATA_API_URL,
       requestsPerSecond: e.SCRAPE_REQUESTS_PER_SECOND,
+      seasonPagesPerSeries: e.SCRAPE_SEASON_PAGES_PER_SERIES,
       userAgent: e.SCRAPER_USER_AGENT,
       chromiumExecutablePath: e.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH,
     },

@@ -12,6 +12,17 @@ export interface SiteScoresSeed {
   criticsCount: number | null;
   audience: number | null;
   audienceCount: number | null;
+  /** Season pages of the series on the site (the series page links them); absent: none. */
+  seasons?: SeasonScoresSeed[];
+}
+
+/** One season page's scores: critics 0–100, audience on the site's scale (RT 0–100, Metacritic 0–10); null: none yet. */
+export interface SeasonScoresSeed {
+  seasonNumber: number;
+  critics: number | null;
+  criticsCount: number | null;
+  audience: number | null;
+  audienceCount: number | null;
 }
 
 /** One series of the replay dataset, in our own field names. */
@@ -181,10 +192,28 @@ const SITES: Record<number, { rt?: [string, number | null, number | null, number
   42009: { rt: ["black_mirror", 83, 350, 83, 25000] },
 };
 
-function siteSeed(entry: [string, number | null, number | null, number | null, number | null] | undefined): SiteScoresSeed | null {
+/** Season pages for a few series (season, critics, count, audience, count), so that the demo shows season scores.
+ * Breaking Bad and Game of Thrones have more seasons than the default cap of season pages fetched per series. */
+const SEASONS: Record<number, { rt?: [number, number | null, number | null, number | null, number | null][]; mc?: [number, number | null, number | null, number | null, number | null][] }> = {
+  1396: {
+    rt: [[1, 86, 42, 93, 25000], [2, 97, 38, 95, 10000], [3, 100, 44, 96, 10000], [4, 100, 52, 97, 10000], [5, 97, 100, 94, 50000]],
+    mc: [[1, 74, 16, 8.7, 1900], [2, 84, 12, 9.0, 1100], [3, 89, 10, 9.2, 1200], [4, 96, 17, 9.4, 2600], [5, 99, 27, 9.6, 9800]],
+  },
+  1399: {
+    rt: [[1, 91, 104, 96, 25000], [2, 96, 58, 96, 10000], [3, 97, 72, 95, 10000], [4, 97, 84, 97, 10000], [5, 93, 104, 90, 10000], [6, 94, 117, 85, 10000], [7, 93, 166, 81, 10000], [8, 55, 220, 30, 25000]],
+  },
+  95396: {
+    rt: [[1, 97, 133, 89, 2500], [2, 96, 170, null, null]],
+    mc: [[1, 83, 40, 8.6, 2100], [2, 85, 39, null, null]],
+  },
+};
+
+function siteSeed(entry: [string, number | null, number | null, number | null, number | null] | undefined, seasons?: [number, number | null, number | null, number | null, number | null][]): SiteScoresSeed | null {
   if (!entry) return null;
   const [slug, critics, criticsCount, audience, audienceCount] = entry;
-  return { slug, critics, criticsCount, audience, audienceCount };
+  const seed: SiteScoresSeed = { slug, critics, criticsCount, audience, audienceCount };
+  if (seasons) seed.seasons = seasons.map(([seasonNumber, c, cc, a, ac]) => ({ seasonNumber, critics: c, criticsCount: cc, audience: a, audienceCount: ac }));
+  return seed;
 }
 
 /** The 50 demo series, in TMDB top-rated order (best first). */
@@ -209,7 +238,7 @@ export const DEMO_CATALOGUE: SeriesSeed[] = ROWS.map((r) => {
     tmdbVoteCount: tmdbCount,
     imdb: imdbRating === null && imdbVotes === null ? null : { rating: imdbRating, votes: imdbVotes },
     overview,
-    rottenTomatoes: siteSeed(SITES[tmdbId]?.rt),
-    metacritic: siteSeed(SITES[tmdbId]?.mc),
+    rottenTomatoes: siteSeed(SITES[tmdbId]?.rt, SEASONS[tmdbId]?.rt),
+    metacritic: siteSeed(SITES[tmdbId]?.mc, SEASONS[tmdbId]?.mc),
   };
 });

@@ -10,7 +10,8 @@ import type { HarvesterMetrics } from "../metrics/metrics.js";
 import type { PageRenderer } from "./browser.js";
 import type { RobotsGate } from "./robots.js";
 import type { SiteProfile } from "./site-profiles.js";
-import type { PageParse } from "./types.js";
+import { parseSeasonLinks, parseSeasonNumber } from "./seasons.js";
+import type { PageParse, SeasonLink } from "./types.js";
 
 /**
  * What fetching a page gave:
@@ -20,9 +21,12 @@ import type { PageParse } from "./types.js";
  * - `disallowed`: robots.txt disallows the path for our User-Agent; nothing was requested.
  * - `error`: transport failure, 5xx after retries, repeated 429, or a browser failure.
  * `via` says whether the HTML came from the HTTP client or the browser; `url` is absolute.
+ * A `page` of series grain carries the season pages it links (`seasonLinks`), one of season grain the season its
+ * URL names (`seasonNumber`), so that results kept without their HTML (`harvest --resume`) still say so; both
+ * are absent in results kept by an earlier version.
  */
 export type PageFetchResult =
-  | { kind: "page"; url: string; status: number; via: "http" | "browser"; html: string; parse: PageParse }
+  | { kind: "page"; url: string; status: number; via: "http" | "browser"; html: string; parse: PageParse; seasonLinks?: SeasonLink[]; seasonNumber?: number | null }
   | { kind: "gone"; url: string; status: number }
   | { kind: "blocked"; url: string; status: number; detail: string }
   | { kind: "disallowed"; url: string }
@@ -45,10 +49,19 @@ const PAGE_STATUSES = new Set([401, 403, 404, 410, 451]);
 const CHALLENGE_STATUSES = new Set([202, 401, 403, 451]);
 
 /**
- * Fetches and parses the page at `path` (relative to the site's base URL).
+ * Fetches and parses the page at `path` (relative to the site's base URL), with the season links of a series page
+ * and the season number of a season page.
  * Never throws for upstream trouble: failures are returned as `error` / `blocked` results.
  */
 export async function fetchRatingsPage(deps: PageFetchDeps, path: string): Promise<PageFetchResult> {
+  const result = await fetchAndParse(deps, path);
+  if (result.kind !== "page") return result;
+  if (result.parse.grain === "series") return { ...result, seasonLinks: parseSeasonLinks(deps.profile.site, result.html) };
+  if (result.parse.grain === "season") return { ...result, seasonNumber: parseSeasonNumber(deps.profile.site, result.html) };
+  return result;
+}
+
+async function fetchAndParse(deps: PageFetchDeps, path: string): Promise<PageFetchResult> {
   const { client, profile, renderer } = deps;
   const url = client.describe(path);
   if (!(await deps.robots.isAllowed(path))) return { kind: "disallowed", url };

@@ -12,13 +12,17 @@
 import type { SiteProfile } from "./site-profiles.js";
 import type { PageParse, RatingSite } from "./types.js";
 
-/** A series to find pages for. `firstAirDate` is `YYYY-MM-DD`; `wikidataId` a `Q…` id. */
+/**
+ * A series to find pages for. `firstAirDate` is `YYYY-MM-DD`; `wikidataId` a `Q…` id; `seasons` the seasons the
+ * run loaded from the details (season pages are fetched only for those that have aired; omitted: every linked one).
+ */
 export interface ScrapeTarget {
   id: number;
   title: string;
   originalTitle: string;
   firstAirDate: string | null;
   wikidataId: string | null;
+  seasons?: readonly { seasonNumber: number; airDate: string | null }[];
 }
 
 /** How a page was found: the `rating_page.method` column. */

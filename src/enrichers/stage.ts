@@ -1,8 +1,9 @@
 /**
  * The ratings-site stage of a harvest run (after OMDb): for each series and site, find the page
  * (override → cached → Wikidata → verified slug), fetch it politely, parse it, and return the scores as
- * rating observations. Writes `rating_page`, `scrape_event` and `enrichment_state`; the caller writes the
- * observations as facts.
+ * rating observations; then fetch the season pages it links (at most `SCRAPE_SEASON_PAGES_PER_SERIES`: season 1
+ * and the latest aired, src/enrichers/seasons.ts) and return their scores as season-grain observations, apart.
+ * Writes `rating_page`, `scrape_event` and `enrichment_state`; the caller writes the observations as facts.
  *
  * A page that exists but that no strategy understands is a layout change: a `scrape_event`, a metric, and
  * no observation, so the series keeps its last known scores.
@@ -12,7 +13,7 @@ import { forEachBounded } from "../concurrency.js";
 import type { Config } from "../config.js";
 import { recordEnrichmentStates } from "../load/enrichment-state.js";
 import type { PrismaClient } from "../db/prisma.js";
-import type { RatingObservation } from "../domain.js";
+import type { RatingObservation, SeasonRatingObservation } from "../domain.js";
 import { SchemaMismatchError, errorMessage } from "../errors.js";
 import type { UpstreamClient } from "../http/client.js";
 import type { HarvesterMetrics } from "../metrics/metrics.js";
@@ -22,6 +23,7 @@ import { loadKnownPages, upsertRatingPage } from "../load/rating-pages.js";
 import { insertScrapeEvent } from "../load/scrape-events.js";
 import { type ScrapeTarget, confirmsSeries, pagePath, slugCandidates } from "./resolve.js";
 import { createRobotsGate } from "./robots.js";
+import { chooseSeasonPages, toSeasonObservations } from "./seasons.js";
 import { SITE_PROFILES, type SiteProfile } from "./site-profiles.js";
 import { type PageParse, RATING_SITES, type RatingSite } from "./types.js";
 import { type WikidataPageIds, fetchWikidataPageIds } from "./wikidata.js";
@@ -91,13 +93,23 @@ export interface SiteScrapeCounts {
   errors: number;
   /** Observations produced (scores read). */
   observations: number;
+  /** Season pages asked for (fetched, or kept from an earlier attempt of the run); their requests are in `pagesFetched`. */
+  seasonPages: number;
+  /** Season pages on which a strategy matched. */
+  seasonPagesParsed: number;
+  /** Season pages refused: not a season page (a redirect to the series page), or another season's. */
+  seasonPagesRejected: number;
+  /** Season-grain observations produced. */
+  seasonObservations: number;
   /** Parsed pages per matched strategy. */
   strategies: Record<string, number>;
 }
 
-/** Result of the stage: the observations to load, and counts per site and in total. */
+/** Result of the stage: the series-grain and the season-grain observations to load, and counts per site and in total. */
 export interface ScrapeStageResult {
   observations: RatingObservation[];
+  /** Scores of season pages, for `season_rating_fact` (never series-grain facts). */
+  seasonObservations: SeasonRatingObservation[];
   totals: Omit<SiteScrapeCounts, "strategies">;
   bySite: Record<RatingSite, SiteScrapeCounts>;
   /** Wikidata items asked for and batches that failed. */
@@ -105,7 +117,10 @@ export interface ScrapeStageResult {
 }
 
 function emptyCounts(): SiteScrapeCounts {
-  return { series: 0, pagesFetched: 0, pagesParsed: 0, layoutChanges: 0, browserFallbacks: 0, noPage: 0, slugsRejected: 0, blocked: 0, errors: 0, observations: 0, strategies: {} };
+  return {
+    series: 0, pagesFetched: 0, pagesParsed: 0, layoutChanges: 0, browserFallbacks: 0, noPage: 0, slugsRejected: 0, blocked: 0, errors: 0, observations: 0,
+    seasonPages: 0, seasonPagesParsed: 0, seasonPagesRejected: 0, seasonObservations: 0, strategies: {},
+  };
 }
 
 /** Maps a parsed page's readings to observations (scores that are null, e.g. "tbd", give none; a movie page gives none). */
@@ -170,6 +185,8 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
       });
 
   const observations: RatingObservation[] = [];
+  const seasonObservations: SeasonRatingObservation[] = [];
+  const today = now.toISOString().slice(0, 10);
   const bySite = { rottentomatoes: emptyCounts(), metacritic: emptyCounts() } satisfies Record<RatingSite, SiteScrapeCounts>;
 
   try {
@@ -235,6 +252,52 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
           observations.push(...found);
           counts.observations += found.length;
           await setState(target.id, "found", found.length === 0 ? "page found; no score yet (tbd)" : `${found.length} score(s) via ${strategy}`);
+          if (parse.grain === "series") await scrapeSeasons(target, result);
+        }
+
+        /**
+         * Fetches the chosen season pages a series page links, one after the other (the site's limiter spaces
+         * them). A season page's trouble is logged and counted; it changes neither the series' enrichment state
+         * nor its page.
+         */
+        async function scrapeSeasons(target: ScrapeTarget, seriesPage: Extract<PageFetchResult, { kind: "page" }>): Promise<void> {
+          for (const link of chooseSeasonPages(seriesPage.seasonLinks ?? [], deps.config.seasonPagesPerSeries, today, target.seasons)) {
+            if (deps.signal?.aborted) return;
+            counts.seasonPages += 1;
+            const result = await fetchPage(target.id, link.path);
+            if (result.kind !== "page") {
+              if (result.kind === "error") counts.errors += 1;
+              if (result.kind === "blocked" || result.kind === "disallowed") counts.blocked += 1;
+              outcome(result.kind === "gone" ? "no_page" : result.kind);
+              if (result.kind === "blocked") await scrapeEvent(target.id, "blocked", result.url, result.detail);
+              logger.info({ site, seriesId: target.id, season: link.seasonNumber, url: result.url, kind: result.kind }, "season page not read");
+              continue;
+            }
+            const { parse } = result;
+            const otherSeason = result.seasonNumber !== undefined && result.seasonNumber !== null && result.seasonNumber !== link.seasonNumber;
+            if (parse.grain !== "season" || otherSeason) {
+              counts.seasonPagesRejected += 1;
+              outcome("rejected");
+              logger.info({ site, seriesId: target.id, season: link.seasonNumber, url: result.url, grain: parse.grain, pageSeason: result.seasonNumber }, "season link led to another page; not read");
+              continue;
+            }
+            if (!parse.hasScores) {
+              counts.layoutChanges += 1;
+              metrics.scraperLayoutChanges.inc({ site });
+              outcome("layout_change");
+              await scrapeEvent(target.id, "layout_change", result.url, `season ${link.seasonNumber} page, HTTP ${result.status} via ${result.via}; no parsing strategy matched`);
+              continue;
+            }
+            const strategy = parse.strategy ?? "unknown";
+            counts.seasonPagesParsed += 1;
+            counts.strategies[strategy] = (counts.strategies[strategy] ?? 0) + 1;
+            metrics.scraperStrategy.inc({ site, strategy });
+            outcome("parsed");
+            const { observations: found, rejected } = toSeasonObservations(target.id, link.seasonNumber, profile, parse);
+            if (rejected > 0) logger.warn({ site, seriesId: target.id, season: link.seasonNumber, url: result.url, rejected }, "season scores outside their scale; not loaded");
+            seasonObservations.push(...found);
+            counts.seasonObservations += found.length;
+          }
         }
 
         /** Handles a result that is neither a page nor a 404: blocked, disallowed, error. Returns true if handled. */
@@ -342,8 +405,11 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
   const totals = emptyCounts();
   for (const site of sites) {
     const c = bySite[site];
-    for (const key of ["series", "pagesFetched", "pagesParsed", "layoutChanges", "browserFallbacks", "noPage", "slugsRejected", "blocked", "errors", "observations"] as const) totals[key] += c[key];
+    for (const key of [
+      "series", "pagesFetched", "pagesParsed", "layoutChanges", "browserFallbacks", "noPage", "slugsRejected", "blocked", "errors", "observations",
+      "seasonPages", "seasonPagesParsed", "seasonPagesRejected", "seasonObservations",
+    ] as const) totals[key] += c[key];
   }
   const { strategies: _ignored, ...totalCounts } = totals;
-  return { observations, totals: totalCounts, bySite, wikidata: { items: new Set(needWikidata.map((s) => s.wikidataId)).size, failedBatches } };
+  return { observations, seasonObservations, totals: totalCounts, bySite, wikidata: { items: new Set(needWikidata.map((s) => s.wikidataId)).size, failedBatches } };
 }

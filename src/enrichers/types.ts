@@ -52,6 +52,15 @@ export interface PageParse {
   hasScores: boolean;
 }
 
+/**
+ * A season page linked from a series page: `/tv/<slug>/s01` (Rotten Tomatoes) or `/tv/<slug>/season-1/`
+ * (Metacritic), as a request path relative to the site's base URL. Season 0 ("Specials") is never one.
+ */
+export interface SeasonLink {
+  seasonNumber: number;
+  path: string;
+}
+
 /** A reading for a slot no strategy found. */
 export function missingReading(): ScoreReading {
   return { score: null, count: null, countIsLowerBound: false, strategy: null, nullReason: "missing" };

@@ -1,12 +1,14 @@
 /**
- * The read-only database role for Tableau (and other BI tools): it can read the views of the `analytics`
- * schema, including views that later migrations create, and nothing else.
+ * The read-only database role for Tableau, Grafana and other BI tools: it can read the views of the `analytics`
+ * schema (the analysts' views) and of the `monitoring` schema (operational figures for Grafana's Database health
+ * board), including views that later migrations create, and nothing else.
  *
  * How (PostgreSQL docs, "Privileges" and ALTER DEFAULT PRIVILEGES):
  *  - the role logs in, is not a superuser, cannot create databases or roles, and does not inherit;
- *  - CONNECT on the database, USAGE on schema analytics, SELECT on every relation in it;
- *  - ALTER DEFAULT PRIVILEGES FOR ROLE <the migrating role> IN SCHEMA analytics GRANT SELECT ON TABLES, so
- *    views created by later migrations (applied by the harvester as that role) are readable at once;
+ *  - CONNECT on the database, USAGE on schemas analytics and monitoring, SELECT on every relation in them, and
+ *    EXECUTE on monitoring's functions (its row-count view calls one; PUBLIC may not);
+ *  - ALTER DEFAULT PRIVILEGES FOR ROLE <the migrating role> IN SCHEMA analytics, monitoring GRANT SELECT ON
+ *    TABLES, so views created by later migrations (applied by the harvester as that role) are readable at once;
  *  - nothing on the raw tables: views run with their owner's rights, so the role reads the star schema only
  *    through the views; any privilege it was given on schema public is revoked;
  *  - `default_transaction_read_only` on, as a second line for a tool that tries to write.
@@ -18,8 +20,14 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import pg from "pg";
 
-/** The schema the role may read. */
+/** The analysts' schema the role may read (Tableau, Grafana's Content and Data quality boards, `export`). */
 export const ANALYTICS_SCHEMA = "analytics";
+
+/** The operational schema the role may read (Grafana's Database health board); kept out of Tableau's analytics list. */
+export const MONITORING_SCHEMA = "monitoring";
+
+/** Every schema the role may read. */
+export const READER_SCHEMAS = [ANALYTICS_SCHEMA, MONITORING_SCHEMA] as const;
 
 /** What {@link ensureReaderRole} did. */
 export interface ReaderRoleResult {
@@ -30,6 +38,8 @@ export interface ReaderRoleResult {
   defaultPrivilegesFor: string;
   /** Relations of schema analytics readable now. */
   views: string[];
+  /** Relations of schema monitoring readable now. */
+  monitoringViews: string[];
   /** Problems left that this command does not fix, e.g. PUBLIC may still create tables in schema public (PostgreSQL < 15). */
   warnings: string[];
 }
@@ -77,18 +87,29 @@ export async function ensureReaderRole(databaseUrl: string, roleName: string, pa
     await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);
     await client.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${role}`);
     await client.query(`REVOKE CREATE ON SCHEMA public FROM ${role}`);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${ANALYTICS_SCHEMA}`);
-    await client.query(`REVOKE ALL ON SCHEMA ${ANALYTICS_SCHEMA} FROM ${role}`);
-    await client.query(`GRANT USAGE ON SCHEMA ${ANALYTICS_SCHEMA} TO ${role}`);
-    await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA ${ANALYTICS_SCHEMA} FROM ${role}`);
-    await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${ANALYTICS_SCHEMA} TO ${role}`);
-    await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${pg.escapeIdentifier(me)} IN SCHEMA ${ANALYTICS_SCHEMA} GRANT SELECT ON TABLES TO ${role}`);
-    const { rows: views } = await client.query<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND c.relkind IN ('v', 'm', 'r', 'p', 'f') AND has_table_privilege($2, c.oid, 'SELECT')
-        ORDER BY 1`,
-      [ANALYTICS_SCHEMA, roleName],
-    );
+    for (const schema of READER_SCHEMAS) {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await client.query(`REVOKE ALL ON SCHEMA ${schema} FROM ${role}`);
+      await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+      await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA ${schema} FROM ${role}`);
+      await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${role}`);
+      await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${pg.escapeIdentifier(me)} IN SCHEMA ${schema} GRANT SELECT ON TABLES TO ${role}`);
+    }
+    // monitoring.table_row_counts calls a SECURITY DEFINER function that PUBLIC may not execute; a view's caller
+    // needs EXECUTE on the functions it calls (PostgreSQL's CREATE VIEW documentation).
+    await client.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${MONITORING_SCHEMA} TO ${role}`);
+    await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${pg.escapeIdentifier(me)} IN SCHEMA ${MONITORING_SCHEMA} GRANT EXECUTE ON FUNCTIONS TO ${role}`);
+    const readable = async (schema: string) =>
+      (
+        await client.query<{ name: string }>(
+          `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relkind IN ('v', 'm', 'r', 'p', 'f') AND has_table_privilege($2, c.oid, 'SELECT')
+            ORDER BY 1`,
+          [schema, roleName],
+        )
+      ).rows.map((v) => v.name);
+    const views = await readable(ANALYTICS_SCHEMA);
+    const monitoringViews = await readable(MONITORING_SCHEMA);
     const warnings: string[] = [];
     const { rows: creates } = await client.query<{ can: boolean }>("SELECT has_schema_privilege($1, 'public', 'CREATE') AS can", [roleName]);
     if (creates[0]?.can) {
@@ -97,7 +118,7 @@ export async function ensureReaderRole(databaseUrl: string, roleName: string, pa
       );
     }
     await client.query("COMMIT");
-    return { role: roleName, created, database, defaultPrivilegesFor: me, views: views.map((v) => v.name), warnings };
+    return { role: roleName, created, database, defaultPrivilegesFor: me, views, monitoringViews, warnings };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;

@@ -26,7 +26,7 @@ export interface OmdbStageSummary {
 }
 
 /** The ratings-site stage's part of the summary. */
-export type SitesStageSummary = (Omit<ScrapeStageResult, "observations"> & { status: "done" }) | { status: "disabled" };
+export type SitesStageSummary = (Omit<ScrapeStageResult, "observations" | "seasonObservations"> & { status: "done" }) | { status: "disabled" };
 
 /** One expectation's result in the summary. */
 export interface QualitySummaryRow {

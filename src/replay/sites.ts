@@ -37,6 +37,17 @@ export interface RottenTomatoesPageInput {
   audienceScore: number | null;
   audienceCount: number | null;
   layout: RottenTomatoesLayout;
+  /** Season numbers whose pages (`/tv/<slug>/s01`) the series page links, as the site's season list does. */
+  seasons?: readonly number[];
+}
+
+/** One season page's scores (either site): critics 0–100; audience 0–100 (Rotten Tomatoes) or 0–10 (Metacritic); null: none yet. */
+export interface SeasonPageInput {
+  seasonNumber: number;
+  critics: number | null;
+  criticsCount: number | null;
+  audience: number | null;
+  audienceCount: number | null;
 }
 
 /** Metacritic layouts: `2023` (JSON-LD Metascore + data-testid markup), `old` (2017 `metascore_w`), `layout-changed`. */
@@ -53,6 +64,8 @@ export interface MetacriticPageInput {
   userScore: number | null;
   userRatings: number | null;
   layout: MetacriticLayout;
+  /** Season numbers whose pages (`/tv/<slug>/season-1/`) the series page links. */
+  seasons?: readonly number[];
 }
 
 /** An item in a Wikidata answer: its Rotten Tomatoes (P1258) and Metacritic (P1712) ids, optionally a deprecated one too. */
@@ -88,8 +101,29 @@ export function bandedRatingCount(count: number): string {
 
 const pct = (score: number | null) => (score === null ? "- -" : `${score}%`);
 
-/** Renders a Rotten Tomatoes series page in the given layout. */
+/** The request path of a Rotten Tomatoes season page: `tv/breaking_bad`, 5 → `/tv/breaking_bad/s05`. */
+export function rottenTomatoesSeasonPath(pageId: string, seasonNumber: number): string {
+  return `${rottenTomatoesPath(pageId)}/s${String(seasonNumber).padStart(2, "0")}`;
+}
+
+/** The request path of a Metacritic season page: `tv/breaking-bad`, 5 → `/tv/breaking-bad/season-5/`. */
+export function metacriticSeasonPath(pageId: string, seasonNumber: number): string {
+  return `${metacriticPath(pageId)}season-${seasonNumber}/`;
+}
+
+/** The season list of a series page: one link per season page, inserted before `</body>`. */
+function withSeasonList(html: string, paths: readonly string[]): string {
+  if (paths.length === 0) return html;
+  const links = paths.map((p) => `<a href="${p}">Season ${Number(/(\d+)\/?$/.exec(p)?.[1])}</a>`).join("");
+  return html.replace("</body>", `<section class="seasons" data-qa="season-list">${links}</section></body>`);
+}
+
+/** Renders a Rotten Tomatoes series page in the given layout, with its season list when `seasons` is given. */
 export function renderRottenTomatoesPage(input: RottenTomatoesPageInput): string {
+  return withSeasonList(renderRottenTomatoesSeriesBody(input), (input.seasons ?? []).map((n) => rottenTomatoesSeasonPath(input.pageId, n)));
+}
+
+function renderRottenTomatoesSeriesBody(input: RottenTomatoesPageInput): string {
   const path = rottenTomatoesPath(input.pageId);
   const canonical = `https://www.rottentomatoes.com${path}`;
   const title = escapeHtml(input.title);
@@ -159,8 +193,74 @@ export function renderRottenTomatoesPage(input: RottenTomatoesPageInput): string
   }
 }
 
-/** Renders a Metacritic series page in the given layout. */
+/**
+ * Renders a Rotten Tomatoes season page (`/tv/<slug>/s05`) in the current layout: JSON-LD `TVSeason` with the
+ * Tomatometer, the scorecard JSON with both scores, canonical URL of the season.
+ */
+export function renderRottenTomatoesSeasonPage(series: { pageId: string; title: string }, season: SeasonPageInput): string {
+  const path = rottenTomatoesSeasonPath(series.pageId, season.seasonNumber);
+  const canonical = `https://www.rottentomatoes.com${path}`;
+  const title = escapeHtml(`${series.title}: Season ${season.seasonNumber}`);
+  const audience = season.audienceCount === null ? null : bandedRatingCount(season.audienceCount);
+  const jsonLd = {
+    "@context": "http://schema.org",
+    "@type": "TVSeason",
+    name: `Season ${season.seasonNumber}`,
+    url: canonical,
+    seasonNumber: season.seasonNumber,
+    partOfSeries: { "@type": "TVSeries", name: series.title, url: `https://www.rottentomatoes.com${rottenTomatoesPath(series.pageId)}` },
+    ...(season.critics === null ? {} : { aggregateRating: { "@type": "AggregateRating", name: "Tomatometer", ratingValue: String(season.critics), reviewCount: season.criticsCount ?? 0 } }),
+  };
+  const scorecard = {
+    criticsScore: { score: season.critics === null ? "" : String(season.critics), reviewCount: season.criticsCount, title: "Tomatometer" },
+    audienceScore: { score: season.audience === null ? null : String(season.audience), bandedRatingCount: audience, title: "Popcornmeter" },
+  };
+  return (
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${title} | Rotten Tomatoes</title>` +
+    `<meta property="og:title" content="${title}"><link rel="canonical" href="${canonical}">` +
+    `<script type="application/ld+json">${scriptJson(jsonLd)}</script></head>` +
+    `<body><main id="main-page-content"><rt-text slot="title" context="heading">${title}</rt-text>` +
+    `<script id="media-scorecard-json" data-json="mediaScorecard" type="application/json">${scriptJson(scorecard)}</script></main></body></html>\n`
+  );
+}
+
+/**
+ * Renders a Metacritic season page (`/tv/<slug>/season-5/`) in the 2023+ layout: JSON-LD `TVSeason` with the
+ * Metascore, the user score in the data-testid markup ("tbd" when null), canonical URL of the season.
+ */
+export function renderMetacriticSeasonPage(series: { pageId: string; title: string }, season: SeasonPageInput): string {
+  const path = metacriticSeasonPath(series.pageId, season.seasonNumber);
+  const canonical = `https://www.metacritic.com${path}`;
+  const title = escapeHtml(series.title);
+  const metascore = season.critics === null ? "tbd" : String(season.critics);
+  const userScore = season.audience === null ? "tbd" : season.audience.toFixed(1);
+  const jsonLd = {
+    "@context": "https://schema.org",
+    "@type": "TVSeason",
+    name: `${series.title} - Season ${season.seasonNumber}`,
+    url: canonical,
+    seasonNumber: season.seasonNumber,
+    ...(season.critics === null ? {} : { aggregateRating: { "@type": "AggregateRating", name: "Metascore", ratingValue: season.critics, reviewCount: season.criticsCount ?? 0 } }),
+  };
+  return (
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${title} Season ${season.seasonNumber} Reviews - Metacritic</title>` +
+    `<meta property="og:title" content="${title} Season ${season.seasonNumber}"><link rel="canonical" href="${canonical}">` +
+    `<script type="application/ld+json">${scriptJson(jsonLd)}</script></head>` +
+    `<body><div id="__nuxt"><div data-testid="hero-title"><h1>${title}: Season ${season.seasonNumber}</h1></div>` +
+    `<div data-testid="critic-score-info"><div title="Metascore ${metascore} out of 100"><span data-testid="global-score-value">${metascore}</span></div>` +
+    `<span data-testid="global-score-review-count">Based on ${(season.criticsCount ?? 0).toLocaleString("en-US")} Critic Reviews</span></div>` +
+    `<div data-testid="user-score-info"><div title="User score ${userScore} out of 10"><span data-testid="global-score-value">${userScore}</span></div>` +
+    `<span data-testid="global-score-review-count">Based on ${(season.audienceCount ?? 0).toLocaleString("en-US")} User Ratings</span></div>` +
+    `</div></body></html>\n`
+  );
+}
+
+/** Renders a Metacritic series page in the given layout, with its season list when `seasons` is given. */
 export function renderMetacriticPage(input: MetacriticPageInput): string {
+  return withSeasonList(renderMetacriticSeriesBody(input), (input.seasons ?? []).map((n) => metacriticSeasonPath(input.pageId, n)));
+}
+
+function renderMetacriticSeriesBody(input: MetacriticPageInput): string {
   const path = metacriticPath(input.pageId);
   const canonical = `https://www.metacritic.com${path}`;
   const title = escapeHtml(input.title);
@@ -257,8 +357,18 @@ export interface SiteRoutesSeed {
   lastAirDate: string | null;
   status: string;
   wikidataId: string | null;
-  rottenTomatoes: { slug: string; critics: number | null; criticsCount: number | null; audience: number | null; audienceCount: number | null } | null;
-  metacritic: { slug: string; critics: number | null; criticsCount: number | null; audience: number | null; audienceCount: number | null } | null;
+  rottenTomatoes: SiteScoresRoutesSeed | null;
+  metacritic: SiteScoresRoutesSeed | null;
+}
+
+/** A series' scores on one site, with its season pages' scores when the site has season pages for it. */
+export interface SiteScoresRoutesSeed {
+  slug: string;
+  critics: number | null;
+  criticsCount: number | null;
+  audience: number | null;
+  audienceCount: number | null;
+  seasons?: readonly SeasonPageInput[];
 }
 
 /** Options of {@link buildSiteRoutes}. */
@@ -307,7 +417,8 @@ export class WikidataRoutes extends Map<string, SiteRoute> {
 
 /**
  * Routes of Wikidata, Rotten Tomatoes and Metacritic for a catalogue: each site's robots.txt, a page per
- * series that has scores on the site (layouts rotating as in {@link SiteRoutesOptions}), and Wikidata items
+ * series that has scores on the site (layouts rotating as in {@link SiteRoutesOptions}) linking its season pages,
+ * a page per season the seed gives (current layout; "layout changed" with `layoutChanged`), and Wikidata items
  * linking to those pages for series that have a Wikidata id. Series without one are found by their slug.
  */
 export function buildSiteRoutes(
@@ -328,16 +439,42 @@ export function buildSiteRoutes(
     if (rt) {
       const pageId = `tv/${rt.slug}`;
       const layout = options.layoutChanged ? "layout-changed" : (rtLayouts[i % rtLayouts.length] ?? "scorecard");
+      const seasons = rt.seasons ?? [];
       rottentomatoes.set(rottenTomatoesPath(pageId), {
-        body: renderRottenTomatoesPage({ pageId, title: seed.title, year, endYear, criticsScore: rt.critics, criticsCount: rt.criticsCount, audienceScore: rt.audience, audienceCount: rt.audienceCount, layout }),
+        body: renderRottenTomatoesPage({
+          pageId, title: seed.title, year, endYear, criticsScore: rt.critics, criticsCount: rt.criticsCount, audienceScore: rt.audience, audienceCount: rt.audienceCount, layout,
+          seasons: seasons.map((x) => x.seasonNumber),
+        }),
       });
+      for (const season of seasons) {
+        const body = options.layoutChanged
+          ? renderRottenTomatoesPage({
+              pageId: rottenTomatoesSeasonPath(pageId, season.seasonNumber).slice(1), title: seed.title, year, layout: "layout-changed",
+              criticsScore: season.critics, criticsCount: season.criticsCount, audienceScore: season.audience, audienceCount: season.audienceCount,
+            })
+          : renderRottenTomatoesSeasonPage({ pageId, title: seed.title }, season);
+        rottentomatoes.set(rottenTomatoesSeasonPath(pageId, season.seasonNumber), { body });
+      }
     }
     if (mc) {
       const pageId = `tv/${mc.slug}`;
       const layout = options.layoutChanged ? "layout-changed" : (mcLayouts[i % mcLayouts.length] ?? "2023");
+      const seasons = mc.seasons ?? [];
       metacritic.set(metacriticPath(pageId), {
-        body: renderMetacriticPage({ pageId, title: seed.title, year, metascore: mc.critics, criticReviews: mc.criticsCount, userScore: mc.audience, userRatings: mc.audienceCount, layout }),
+        body: renderMetacriticPage({
+          pageId, title: seed.title, year, metascore: mc.critics, criticReviews: mc.criticsCount, userScore: mc.audience, userRatings: mc.audienceCount, layout,
+          seasons: seasons.map((x) => x.seasonNumber),
+        }),
       });
+      for (const season of seasons) {
+        const body = options.layoutChanged
+          ? renderMetacriticPage({
+              pageId: `${pageId}/season-${season.seasonNumber}`, title: seed.title, year, layout: "layout-changed",
+              metascore: season.critics, criticReviews: season.criticsCount, userScore: season.audience, userRatings: season.audienceCount,
+            })
+          : renderMetacriticSeasonPage({ pageId, title: seed.title }, season);
+        metacritic.set(metacriticSeasonPath(pageId, season.seasonNumber), { body });
+      }
     }
     if (seed.wikidataId) {
       items.push({ id: seed.wikidataId, rottenTomatoesId: rt ? `tv/${rt.slug}` : null, metacriticId: mc ? `tv/${mc.slug}` : null });

@@ -77,6 +77,34 @@ describe("db create-reader", () => {
     }
   });
 
+  it("reads every monitoring view (Grafana's Database health board), with the figures of the tables it cannot read", async () => {
+    const views = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.views WHERE table_schema = 'monitoring' ORDER BY 1`);
+    expect(views.map((v) => v.table_name)).toEqual(["enrichment_by_source", "harvest_runs", "latest_run_per_source", "rating_coverage", "series_key_nulls", "table_row_counts", "table_sizes"]);
+    for (const { table_name } of views) {
+      await expect(asReader(`SELECT * FROM monitoring.${table_name} LIMIT 5`), table_name).resolves.toBeDefined();
+    }
+    expect(output).toContain("views of schema monitoring");
+    // Exact counts of every table of schema public, those a later migration adds included.
+    const counts = (await asReader(`SELECT table_name, row_count::int AS n FROM monitoring.table_row_counts`)) as { table_name: string; n: number }[];
+    const tables = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`);
+    expect(counts.map((c) => c.table_name).sort()).toEqual(tables.map((t) => t.table_name));
+    expect(counts.find((c) => c.table_name === "rating_fact")?.n).toBe(1);
+    expect(await asReader(`SELECT run_id, status FROM monitoring.harvest_runs`)).toEqual([{ run_id: 1, status: "succeeded" }]);
+    expect(await asReader(`SELECT source, series_with_rating::int AS n FROM monitoring.rating_coverage WHERE source = 'imdb'`)).toEqual([{ source: "imdb", n: 1 }]);
+    // The row-count function reads every table as its owner: only through the view's columns, never directly by PUBLIC.
+    const [acl] = await db.query<{ publicMay: boolean }>(
+      `SELECT bool_or(a.grantee = 0 AND a.privilege_type = 'EXECUTE') AS "publicMay"
+       FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE p.oid = 'monitoring.table_row_counts()'::regprocedure`,
+    );
+    expect(acl?.publicMay).toBe(false);
+  });
+
+  it("cannot write through the monitoring views, nor create in schema monitoring", async () => {
+    for (const sql of [`DELETE FROM monitoring.harvest_runs`, `UPDATE monitoring.harvest_runs SET error = 'x'`, `CREATE VIEW monitoring.mine AS SELECT 1 AS x`]) {
+      expect(await code(asReader(sql, PASSWORD, [READ_WRITE])), sql).toBe("42501");
+    }
+  });
+
   it("cannot read the raw, quarantine or operational tables, nor the public views", async () => {
     const tables = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
     const names = tables.map((t) => t.table_name);

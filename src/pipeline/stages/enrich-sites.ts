@@ -5,6 +5,7 @@
  */
 import type { Config } from "../../config.js";
 import type { PrismaClient } from "../../db/prisma.js";
+import { insertSeasonRatingFacts } from "../../load/loader.js";
 import type { RatingObservation, SeriesRecord } from "../../domain.js";
 import type { PageFetchResult } from "../../enrichers/fetch-page.js";
 import type { PageCache, ScrapeStageDeps } from "../../enrichers/stage.js";
@@ -81,9 +82,9 @@ export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesI
       ...(deps.browser !== undefined ? { browser: deps.browser } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
     },
-    input.series.map((s) => ({ id: s.id, title: s.title, originalTitle: s.originalTitle, firstAirDate: s.firstAirDate, wikidataId: s.wikidataId })),
+    input.series.map((s) => ({ id: s.id, title: s.title, originalTitle: s.originalTitle, firstAirDate: s.firstAirDate, wikidataId: s.wikidataId, seasons: s.seasons })),
   );
-  const { observations, ...rest } = result;
+  const { observations, seasonObservations, ...rest } = result;
   // The star schema's grain is the series: a season page's score (an override can point at one) is not a
   // score of the series, so it is not loaded.
   const seriesGrain = observations.filter((o) => o.grain === "series");
@@ -92,5 +93,7 @@ export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesI
   }
   const scraped = new Set(seriesGrain.map((o) => `${o.seriesId}:${o.source}`));
   await deps.facts.write([...seriesGrain, ...input.omdbCriticScores.filter((o) => !scraped.has(`${o.seriesId}:${o.source}`))]);
+  // Season pages' scores go to the season grain only (season_rating_fact, analytics.season_rating_history).
+  await insertSeasonRatingFacts(deps.prisma, deps.runId, seasonObservations);
   return { ...rest, status: "done" };
 }
