@@ -48,7 +48,15 @@ export type Fault =
   /** The upstream's JSON answer passed through `transform` (e.g. a number made a string); status kept. */
   | { kind: "wrong_types"; transform: (json: unknown) => unknown }
   /** OMDb's error shape `{"Response":"False","Error":error}` with `status` (default 200; OMDb sends 401 for some). */
-  | { kind: "omdb_error"; error: string; status?: number };
+  | { kind: "omdb_error"; error: string; status?: number }
+  /**
+   * The upstream's answer for another path (same query), passed through `transform`: how a test makes an
+   * upstream know a series under an id it does not have (`/3/tv/3000000000` answered from `/3/tv/1396` with
+   * the id rewritten), consistently with a listing rewritten by `wrong_types`.
+   */
+  | { kind: "rewritten"; path: string; transform: (json: unknown) => unknown }
+  /** The upstream's answer with `header` added (its value the request URL as received, credentials included). */
+  | { kind: "echo_header"; header: string };
 
 /** The kind of a {@link Fault}. */
 export type FaultKind = Fault["kind"];
@@ -242,7 +250,8 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
       if (value === undefined || name === "host" || DROPPED_HEADERS.has(name)) continue;
       headers[name] = Array.isArray(value) ? value.join(", ") : value;
     }
-    const upstream = await fetch(`${target}${req.url ?? "/"}`, {
+    const forwarded = fault?.kind === "rewritten" ? `${fault.path}${url.search}` : (req.url ?? "/");
+    const upstream = await fetch(`${target}${forwarded}`, {
       method,
       headers,
       body: method === "GET" || method === "HEAD" ? undefined : new Uint8Array(requestBody),
@@ -268,6 +277,9 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
         const text = body.toString("utf8");
         return send(upstream.status, upstreamHeaders, text.includes(":") ? text.replace(":", ";") : `{${text}`);
       }
+      case "echo_header":
+        return send(upstream.status, { ...upstreamHeaders, [fault.header]: req.url ?? "" }, body);
+      case "rewritten":
       case "wrong_types": {
         let parsed: unknown;
         try {
