@@ -5,7 +5,7 @@
  *
  * (Named "answers", not "stage": a stage is a step of the pipeline, src/pipeline/stages/.)
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type { PrismaClient } from "../db/prisma.js";
 import type { QuarantineReason, RecordIssue } from "../domain.js";
 import { UpstreamBadBodyError } from "../errors.js";
@@ -232,9 +232,25 @@ export function describeRefusedBody(text: string, schema: z.ZodType): { reason: 
     const issue = nonJsonBodyIssue(text);
     return { reason: issue.reason, issues: [issue], payload: text.slice(0, MAX_REFUSED_TEXT) };
   }
-  const result = schema.safeParse(value);
-  const issues = result.success ? [{ path: "", message: "body refused by its check", reason: "schema_mismatch" as const }] : issuesFromZod(result.error);
+  const issues = schemaIssues(schema, value) ?? [{ path: "", message: "body refused by its check", reason: "schema_mismatch" as const }];
   return { reason: primaryReason(issues), issues, payload: value };
+}
+
+/**
+ * The issues of `value` against `schema`, or null when it matches. For a union (OMDb's title-or-error), the
+ * issues of the option it comes closest to (fewest issues), so a title without `imdbID` is `missing_field`
+ * rather than "matches no option".
+ */
+function schemaIssues(schema: z.ZodType, value: unknown): RecordIssue[] | null {
+  const options: readonly z.core.$ZodType[] = schema instanceof z.ZodUnion ? schema.options : [schema];
+  let best: RecordIssue[] | null = null;
+  for (const option of options) {
+    const result = z.safeParse(option, value);
+    if (result.success) return null;
+    const issues = issuesFromZod(result.error);
+    if (best === null || issues.length < best.length) best = issues;
+  }
+  return best;
 }
 
 function mapKey(upstream: string, key: string): string {
