@@ -17,6 +17,7 @@ import {
   topRatedRequest,
 } from "../../sources/tmdb/tmdb.js";
 import { primaryReason } from "../../validation/issues.js";
+import { toPostgresGenre } from "../../validation/postgres.js";
 import type { QuarantineReason, RecordIssue } from "../../domain.js";
 import { RefusedAnswerError, type AnswerStore, type FetchedAnswer } from "../answer-store.js";
 import type { QuarantineSink, StageBase } from "./deps.js";
@@ -39,8 +40,15 @@ export async function listGenres(deps: ListGenresDeps): Promise<{ knownGenreIds:
   const req = genreListRequest();
   const parsed = await fetchRefusable(deps.answers.fetch(deps.tmdb, req.key, req.path, req.params, { schema: genreListSchema }), parseGenreList);
   if (parsed.ok) {
-    const rowsWritten = await upsertGenres(deps.prisma, parsed.value.genres);
-    return { knownGenreIds: new Set(parsed.value.genres.map((g) => g.id)), rowsWritten };
+    // Column types too (an id beyond int4 would fail the upsert): such a genre is rejected alone.
+    const genres = parsed.value.genres.flatMap((genre, i) => {
+      const safe = toPostgresGenre(genre, `genres.${i}`);
+      if (safe.ok) return [safe.value];
+      deps.quarantine.reject({ endpoint: "tmdb_genres", upstreamKey: `${req.key}#${i}`, reason: primaryReason(safe.issues), issues: safe.issues, payload: genre });
+      return [];
+    });
+    const rowsWritten = await upsertGenres(deps.prisma, genres);
+    return { knownGenreIds: new Set(genres.map((g) => g.id)), rowsWritten };
   }
   deps.quarantine.drift({ endpoint: "tmdb_genres", upstreamKey: req.key, reason: parsed.reason, issues: parsed.issues, payload: parsed.payload });
   const known = await deps.prisma.genre.findMany({ select: { id: true } });
