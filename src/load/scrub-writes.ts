@@ -43,7 +43,10 @@ function scrubbingQueryable<T extends object>(queryable: T, scrubber: SecretScru
   return passThrough(queryable, {
     queryRaw: (run) => (query: SqlQuery) => run(scrubQueryArgs(query, scrubber)),
     executeRaw: (run) => (query: SqlQuery) => run(scrubQueryArgs(query, scrubber)),
-    startTransaction: (start) => async (...args: unknown[]) => scrubbingResult(await start(...args), scrubber),
+    startTransaction:
+      (start) =>
+      async (...args: unknown[]) =>
+        scrubbingResult(await start(...args), scrubber),
   });
 }
 

@@ -132,7 +132,14 @@ export class AnswerStore {
     const kept = this.answers.get(mapKey(client.name, key));
     if (kept && kept.retained) {
       this.reused += 1;
-      return { status: kept.status, json: kept.payload ?? undefined, text: kept.bodyText, url: client.describe(path, params), reused: true, repairs: [] };
+      return {
+        status: kept.status,
+        json: kept.payload ?? undefined,
+        text: kept.bodyText,
+        url: client.describe(path, params),
+        reused: true,
+        repairs: [],
+      };
     }
     const { schema, shouldKeep, ...requestOptions } = options ?? {};
     let refused: { reason: QuarantineReason; issues: RecordIssue[]; payload: unknown } | undefined;
@@ -206,7 +213,10 @@ export class AnswerStore {
  * The body check of a JSON endpoint with `schema` (see {@link jsonBodyCheck}), applied to 2xx answers only,
  * which also tells `onRefused` how the quarantine should describe the refused body.
  */
-function checkAndDescribe(schema: z.ZodType, onRefused: (refused: { reason: QuarantineReason; issues: RecordIssue[]; payload: unknown }) => void): BodyCheck {
+function checkAndDescribe(
+  schema: z.ZodType,
+  onRefused: (refused: { reason: QuarantineReason; issues: RecordIssue[]; payload: unknown }) => void,
+): BodyCheck {
   const base = jsonBodyCheck(schema);
   return (response) => {
     if (response.status < 200 || response.status >= 300) return { ok: true };
@@ -224,7 +234,8 @@ const MAX_REFUSED_TEXT = 2_000;
  * starts like JSON but does not parse → `invalid_json`; JSON of the wrong shape → the schema's zod issues.
  */
 export function describeRefusedBody(text: string, schema: z.ZodType): { reason: QuarantineReason; issues: RecordIssue[]; payload: unknown } {
-  if (text.trim() === "") return { reason: "empty_body", issues: [{ path: "", message: "empty body where JSON was expected", reason: "empty_body" }], payload: null };
+  if (text.trim() === "")
+    return { reason: "empty_body", issues: [{ path: "", message: "empty body where JSON was expected", reason: "empty_body" }], payload: null };
   let value: unknown;
   try {
     value = JSON.parse(text);

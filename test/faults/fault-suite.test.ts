@@ -86,7 +86,12 @@ async function harvestWithFaults(tmdbRules: FaultRule[], omdbRules: FaultRule[] 
 }
 
 /** Runs `body` with a {@link Harness} whose servers answer by `tmdbRules` / `omdbRules`; everything is closed after. */
-async function withFaults<T>(tmdbRules: FaultRule[], omdbRules: FaultRule[], env: Record<string, string>, body: (h: Harness) => Promise<T>): Promise<T> {
+async function withFaults<T>(
+  tmdbRules: FaultRule[],
+  omdbRules: FaultRule[],
+  env: Record<string, string>,
+  body: (h: Harness) => Promise<T>,
+): Promise<T> {
   const upstreams = await startReplayUpstreams(apiDataset(), { tmdbApiKey: TMDB_KEY, omdbApiKey: OMDB_KEY });
   const tmdb = await startFaultUpstream({ target: upstreams.tmdb.url, rules: tmdbRules });
   const omdb = await startFaultUpstream({ target: upstreams.omdb.url, rules: omdbRules });
@@ -269,10 +274,15 @@ describe("fault suite", () => {
   });
 
   it("listing page 2 as an HTML page with status 200, once: retried, the run ends like the clean run", async () => {
-    await expectLikeClean("listing page 2 HTML-200 once", [{ path: "/3/tv/top_rated", query: { page: "2" }, attempts: [1], fault: { kind: "html_200" } }], [], {
-      tmdb: 1,
-      omdb: 0,
-    });
+    await expectLikeClean(
+      "listing page 2 HTML-200 once",
+      [{ path: "/3/tv/top_rated", query: { page: "2" }, attempts: [1], fault: { kind: "html_200" } }],
+      [],
+      {
+        tmdb: 1,
+        omdb: 0,
+      },
+    );
   });
 
   it("one details answer empty once and another malformed once: retried, the run ends like the clean run", async () => {
@@ -295,7 +305,9 @@ describe("fault suite", () => {
     expect(result.seriesLost).toBe(20);
     expect(result.statusLine).toBe(`Harvest run 1: SUCCEEDED, 20 series lost`);
     expect(result.tables.series).toEqual(clean.tables.series.filter((x) => page1.includes(seriesIdOf(x) ?? -1)));
-    expect(result.tables.quarantine).toEqual([{ source: "tmdb_top_rated", upstream_key: "tv/top_rated?page=2", kind: "schema_drift", reason: "not_json" }]);
+    expect(result.tables.quarantine).toEqual([
+      { source: "tmdb_top_rated", upstream_key: "tv/top_rated?page=2", kind: "schema_drift", reason: "not_json" },
+    ]);
     expect(result.staged.filter((k) => k.includes("top_rated"))).toEqual(["tmdb tv/top_rated?page=1"]);
     // The page was asked 1 + RETRIES times, each refusal counted as a bad body.
     expect(result.requests.tmdb).toBe(1 + 1 + (1 + RETRIES) + 20);
@@ -306,7 +318,9 @@ describe("fault suite", () => {
       const failed = await h.harvest();
       expect(failed.exit).toBe(1);
       expect(failed.status).toBe("failed");
-      expect(failed.tables.quarantine).toEqual([{ source: "tmdb_genres", upstream_key: "genre/tv/list", kind: "schema_drift", reason: "invalid_json" }]);
+      expect(failed.tables.quarantine).toEqual([
+        { source: "tmdb_genres", upstream_key: "genre/tv/list", kind: "schema_drift", reason: "invalid_json" },
+      ]);
       expect(failed.staged).toEqual([]);
       h.tmdb.setRules([]);
       const resumed = await h.harvest({ resume: true });
@@ -338,13 +352,21 @@ describe("fault suite", () => {
   it("a NUL character in a title: removed before staging and loading, the record flagged, the run ends like the clean run", async () => {
     const target = second!;
     const result = await harvestWithFaults([
-      { ...details(target.tmdbId), fault: { kind: "wrong_types", transform: (json) => replaceAt(json, "name", `${target.title.slice(0, 3)}\u0000${target.title.slice(3)}`) } },
+      {
+        ...details(target.tmdbId),
+        fault: { kind: "wrong_types", transform: (json) => replaceAt(json, "name", `${target.title.slice(0, 3)}\u0000${target.title.slice(3)}`) },
+      },
     ]);
-    cases.push({ name: "NUL in a title", survived: result.exit === 0 && JSON.stringify(result.tables.series) === JSON.stringify(clean.tables.series) });
+    cases.push({
+      name: "NUL in a title",
+      survived: result.exit === 0 && JSON.stringify(result.tables.series) === JSON.stringify(clean.tables.series),
+    });
     expect(result.exit).toBe(0);
     expect(result.tables.series).toEqual(clean.tables.series);
     expect(result.tables.facts).toEqual(clean.tables.facts);
-    expect(result.tables.quarantine).toEqual([{ source: "tmdb_series", upstream_key: `tv/${target.tmdbId}`, kind: "flagged", reason: "schema_mismatch" }]);
+    expect(result.tables.quarantine).toEqual([
+      { source: "tmdb_series", upstream_key: `tv/${target.tmdbId}`, kind: "flagged", reason: "schema_mismatch" },
+    ]);
     expect(result.seriesLost).toBe(0);
   });
 
@@ -370,49 +392,61 @@ describe("fault suite", () => {
     expect(result.exit).toBe(0);
     expect(result.seriesLost).toBe(1);
     expect(result.tables.series).toEqual(clean.tables.series.filter((x) => seriesIdOf(x) !== second!.tmdbId));
-    expect(result.tables.quarantine).toEqual([{ source: "tmdb_top_rated", upstream_key: "tv/top_rated?page=1#1", kind: "rejected", reason: "not_a_number" }]);
+    expect(result.tables.quarantine).toEqual([
+      { source: "tmdb_top_rated", upstream_key: "tv/top_rated?page=1#1", kind: "rejected", reason: "not_a_number" },
+    ]);
   });
 
   it("one series answering 429 for ever: quarantined as upstream_error after the rate-limit deadline, the run succeeds and says 1 series lost", async () => {
     const target = third!;
-    const result = await harvestWithFaults(
-      [{ ...details(target.tmdbId), fault: { kind: "rate_limited", retryAfter: "0" } }],
-      [],
-      { HTTP_RATE_LIMIT_DEADLINE_SECONDS: "2" },
-    );
+    const result = await harvestWithFaults([{ ...details(target.tmdbId), fault: { kind: "rate_limited", retryAfter: "0" } }], [], {
+      HTTP_RATE_LIMIT_DEADLINE_SECONDS: "2",
+    });
     cases.push({ name: "429 for ever on one series", survived: result.exit === 0 && result.tables.series.length === 39 });
     expect(result.exit).toBe(0);
     expect(result.seriesLost).toBe(1);
     expect(result.statusLine).toBe("Harvest run 1: SUCCEEDED, 1 series lost");
     expect(result.tables.series).toEqual(clean.tables.series.filter((x) => seriesIdOf(x) !== target.tmdbId));
     expect(result.tables.facts).toEqual(clean.tables.facts.filter((f) => seriesIdOf(f) !== target.tmdbId));
-    expect(result.tables.quarantine).toEqual([{ source: "tmdb_series", upstream_key: `tv/${target.tmdbId}`, kind: "rejected", reason: "upstream_error" }]);
+    expect(result.tables.quarantine).toEqual([
+      { source: "tmdb_series", upstream_key: `tv/${target.tmdbId}`, kind: "rejected", reason: "upstream_error" },
+    ]);
   });
 
   // ---- OMDb's error answers and a 500 echoing the key ----
 
   it("OMDb 500 echoing the request URL with its key, for ever: that series' lookup is an error, the key is stored nowhere", async () => {
     const target = withImdb.find((x) => x.imdb?.rating !== null)!;
-    await withFaults([], [{ path: "/", query: { i: target.imdbId! }, fault: { kind: "server_error", status: 500, echoUrl: true } }], {}, async (h) => {
-      const result = await h.harvest();
-      const details = await h.db.query<{ detail: string | null }>("SELECT detail FROM enrichment_state WHERE series_id = $1 AND source = 'omdb'", [target.tmdbId]);
-      const everything = await h.db.query<{ t: string }>(
-        "SELECT string_agg(x::text, ' ') AS t FROM (SELECT row_to_json(e)::text AS x FROM enrichment_state e UNION ALL SELECT row_to_json(q)::text FROM quarantine q UNION ALL SELECT row_to_json(r)::text FROM harvest_run r UNION ALL SELECT row_to_json(s)::text FROM staged_response s) all_rows",
-      );
-      cases.push({ name: "OMDb 500 echoing the key", survived: result.exit === 0 && !(everything[0]?.t ?? "").includes(OMDB_KEY) });
-      expect(result.exit).toBe(0);
-      expect(result.tables.series).toEqual(clean.tables.series);
-      expect(result.tables.facts).toEqual(clean.tables.facts.filter((f) => !(seriesIdOf(f) === target.tmdbId && sourceOf(f) === "imdb")));
-      expect(result.tables.enrichment).toContainEqual({ series_id: target.tmdbId, source: "omdb", status: "error" });
-      expect(details[0]?.detail).toContain("HTTP 500");
-      expect(details[0]?.detail).not.toContain(OMDB_KEY);
-      expect(everything[0]?.t).not.toContain(OMDB_KEY);
-    });
+    await withFaults(
+      [],
+      [{ path: "/", query: { i: target.imdbId! }, fault: { kind: "server_error", status: 500, echoUrl: true } }],
+      {},
+      async (h) => {
+        const result = await h.harvest();
+        const details = await h.db.query<{ detail: string | null }>("SELECT detail FROM enrichment_state WHERE series_id = $1 AND source = 'omdb'", [
+          target.tmdbId,
+        ]);
+        const everything = await h.db.query<{ t: string }>(
+          "SELECT string_agg(x::text, ' ') AS t FROM (SELECT row_to_json(e)::text AS x FROM enrichment_state e UNION ALL SELECT row_to_json(q)::text FROM quarantine q UNION ALL SELECT row_to_json(r)::text FROM harvest_run r UNION ALL SELECT row_to_json(s)::text FROM staged_response s) all_rows",
+        );
+        cases.push({ name: "OMDb 500 echoing the key", survived: result.exit === 0 && !(everything[0]?.t ?? "").includes(OMDB_KEY) });
+        expect(result.exit).toBe(0);
+        expect(result.tables.series).toEqual(clean.tables.series);
+        expect(result.tables.facts).toEqual(clean.tables.facts.filter((f) => !(seriesIdOf(f) === target.tmdbId && sourceOf(f) === "imdb")));
+        expect(result.tables.enrichment).toContainEqual({ series_id: target.tmdbId, source: "omdb", status: "error" });
+        expect(details[0]?.detail).toContain("HTTP 500");
+        expect(details[0]?.detail).not.toContain(OMDB_KEY);
+        expect(everything[0]?.t).not.toContain(OMDB_KEY);
+      },
+    );
   });
 
   it("OMDb's 'Error getting data.' for one series: not found, no IMDb fact, not retried, the run succeeds", async () => {
     const target = withImdb.find((x) => x.imdb?.rating !== null)!;
-    const result = await harvestWithFaults([], [{ path: "/", query: { i: target.imdbId! }, fault: { kind: "omdb_error", error: OMDB_ERRORS.errorGettingData } }]);
+    const result = await harvestWithFaults(
+      [],
+      [{ path: "/", query: { i: target.imdbId! }, fault: { kind: "omdb_error", error: OMDB_ERRORS.errorGettingData } }],
+    );
     cases.push({ name: "OMDb 'Error getting data.'", survived: result.exit === 0 });
     expect(result.exit).toBe(0);
     expect(result.tables.facts).toEqual(clean.tables.facts.filter((f) => !(seriesIdOf(f) === target.tmdbId && sourceOf(f) === "imdb")));

@@ -28,9 +28,9 @@ describe("a misread scraped score", () => {
     expect(await h.db.query(`SELECT source, upstream_key, kind, reason FROM quarantine WHERE source IN ('rottentomatoes', 'metacritic')`)).toEqual([
       { source: "metacritic", upstream_key: "tv/1396#metacritic_users", kind: "rejected", reason: "out_of_range" },
     ]);
-    expect(await h.db.query(`SELECT source_key, score::float8 FROM rating_fact WHERE series_id = 1396 AND source_key LIKE 'meta%' ORDER BY 1`)).toEqual([
-      { source_key: "metacritic_critics", score: 87 },
-    ]);
+    expect(
+      await h.db.query(`SELECT source_key, score::float8 FROM rating_fact WHERE series_id = 1396 AND source_key LIKE 'meta%' ORDER BY 1`),
+    ).toEqual([{ source_key: "metacritic_critics", score: 87 }]);
     expect(summary.quality.filter((q) => !q.passed && q.severity === "error")).toEqual([]);
   });
 });

@@ -71,7 +71,11 @@ async function harvestWithPlantedSecrets(auth: "key" | "token"): Promise<{ trace
     { ...omdbFor(o3!.imdbId!), fault: { kind: "wrong_types", transform: (json) => replaceAt(json, "Title", `T ${all}`) } },
   ];
   // With a Bearer token, the fault server adds the replay's own key when forwarding (the replay knows keys only).
-  const tmdb = await startFaultUpstream({ target: upstreams.tmdb.url, rules: tmdbRules, ...(auth === "token" ? { targetParams: { api_key: "replay-tmdb-key" } } : {}) });
+  const tmdb = await startFaultUpstream({
+    target: upstreams.tmdb.url,
+    rules: tmdbRules,
+    ...(auth === "token" ? { targetParams: { api_key: "replay-tmdb-key" } } : {}),
+  });
   const omdb = await startFaultUpstream({ target: upstreams.omdb.url, rules: omdbRules });
   const logs: string[] = [];
   const config = loadConfig({

@@ -258,7 +258,11 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
     }
     const forwardUrl = new URL(fault?.kind === "rewritten" ? `${fault.path}${url.search}` : (req.url ?? "/"), "http://fault.invalid");
     for (const [name, value] of Object.entries(options.targetParams ?? {})) forwardUrl.searchParams.set(name, value);
-    const forwarded = options.targetParams ? `${forwardUrl.pathname}${forwardUrl.search}` : fault?.kind === "rewritten" ? `${fault.path}${url.search}` : (req.url ?? "/");
+    const forwarded = options.targetParams
+      ? `${forwardUrl.pathname}${forwardUrl.search}`
+      : fault?.kind === "rewritten"
+        ? `${fault.path}${url.search}`
+        : (req.url ?? "/");
     const upstream = await fetch(`${target}${forwarded}`, {
       method,
       headers,

@@ -59,7 +59,10 @@ describe("AnswerStore.fetch with a schema", () => {
 
   it("does not check an accepted non-2xx answer (a 404 is kept as it is)", async () => {
     const { answers, written } = store();
-    const answer = await answers.fetch(clientAnswering('{"status_code":34}', 404), "tv/2", "/tv/2", undefined, { schema, acceptStatus: (s) => s === 404 });
+    const answer = await answers.fetch(clientAnswering('{"status_code":34}', 404), "tv/2", "/tv/2", undefined, {
+      schema,
+      acceptStatus: (s) => s === 404,
+    });
     expect(answer.status).toBe(404);
     expect(written).toHaveLength(1);
   });

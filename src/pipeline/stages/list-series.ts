@@ -44,7 +44,13 @@ export async function listGenres(deps: ListGenresDeps): Promise<{ knownGenreIds:
     const genres = parsed.value.genres.flatMap((genre, i) => {
       const safe = toPostgresGenre(genre, `genres.${i}`);
       if (safe.ok) return [safe.value];
-      deps.quarantine.reject({ endpoint: "tmdb_genres", upstreamKey: `${req.key}#${i}`, reason: primaryReason(safe.issues), issues: safe.issues, payload: genre });
+      deps.quarantine.reject({
+        endpoint: "tmdb_genres",
+        upstreamKey: `${req.key}#${i}`,
+        reason: primaryReason(safe.issues),
+        issues: safe.issues,
+        payload: genre,
+      });
       return [];
     });
     const rowsWritten = await upsertGenres(deps.prisma, genres);
@@ -85,10 +91,19 @@ export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number
   let rejectedEntries = 0;
   const fetchPage = async (page: number): Promise<{ totalPages: number; results: TmdbTopRatedResult[]; size: number } | null> => {
     const req = topRatedRequest(page);
-    const envelope = await fetchRefusable(deps.answers.fetch(deps.tmdb, req.key, req.path, req.params, { schema: topRatedPageSchema }), parseTopRatedPage);
+    const envelope = await fetchRefusable(
+      deps.answers.fetch(deps.tmdb, req.key, req.path, req.params, { schema: topRatedPageSchema }),
+      parseTopRatedPage,
+    );
     progress.tick("pages");
     if (!envelope.ok) {
-      deps.quarantine.drift({ endpoint: "tmdb_top_rated", upstreamKey: req.key, reason: envelope.reason, issues: envelope.issues, payload: envelope.payload });
+      deps.quarantine.drift({
+        endpoint: "tmdb_top_rated",
+        upstreamKey: req.key,
+        reason: envelope.reason,
+        issues: envelope.issues,
+        payload: envelope.payload,
+      });
       return null;
     }
     const results: TmdbTopRatedResult[] = [];
@@ -129,7 +144,8 @@ export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number
   );
   const seriesIds = dedupeSeriesIds([first.results, ...Array.from(rest, (r) => r ?? [])]);
   const seriesLost = rejectedEntries + pagesLost * first.size;
-  if (pagesLost > 0) deps.logger.warn({ pagesLost, seriesLost }, "listing pages stayed refused after their retries; their series are missing from this run");
+  if (pagesLost > 0)
+    deps.logger.warn({ pagesLost, seriesLost }, "listing pages stayed refused after their retries; their series are missing from this run");
   if (seriesLost > 0) deps.onSeriesLost?.(seriesLost);
   deps.logger.info({ pages: last, totalPages: first.totalPages, series: seriesIds.length }, "series listed");
   return { seriesIds, pages: last, totalPages: first.totalPages };
