@@ -70,6 +70,8 @@ interface CaseResult {
   requests: { tmdb: number; omdb: number };
   /** `upstream request_key` of every staged answer. */
   staged: string[];
+  /** `tv_harvester_http_bad_body_total` by `upstream/reason` (cumulative over the harness's runs). */
+  badBodies: Record<string, number>;
 }
 
 /** A fault harness: fault servers, a fresh database, and a harvest through the CLI's harvest command. */
@@ -127,6 +129,12 @@ async function withFaults<T>(
       tables: await dump(db),
       requests: { tmdb: tmdb.count(), omdb: omdb.count() },
       staged: staged.map((r) => r.k),
+      badBodies: Object.fromEntries(
+        ((await app.metrics.registry.getSingleMetric("tv_harvester_http_bad_body_total")?.get())?.values ?? []).map((v) => [
+          `${String(v.labels["upstream"])}/${String(v.labels["reason"])}`,
+          v.value,
+        ]),
+      ),
     };
   };
   try {
@@ -311,6 +319,7 @@ describe("fault suite", () => {
     expect(result.staged.filter((k) => k.includes("top_rated"))).toEqual(["tmdb tv/top_rated?page=1"]);
     // The page was asked 1 + RETRIES times, each refusal counted as a bad body.
     expect(result.requests.tmdb).toBe(1 + 1 + (1 + RETRIES) + 20);
+    expect(result.badBodies).toEqual({ "tmdb/not_json": 1 + RETRIES });
   });
 
   it("the genre list stays truncated on a new database: the run fails (exit 1) with invalid_json, and --resume asks again and finishes like the clean run", async () => {
