@@ -89,7 +89,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     databaseUrl = embeddedDb.url;
     options.onEmbeddedDatabase?.(databaseUrl);
   }
-  const prisma = createPrisma(databaseUrl);
+  const prisma = createPrisma(databaseUrl, scrubber);
   const clients = createClients(config, { metrics, logger });
   return {
     config,

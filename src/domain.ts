@@ -155,6 +155,7 @@ export interface SeasonRatingObservation {
 export type QuarantineReason =
   | "invalid_json"
   | "not_json"
+  | "empty_body"
   | "schema_mismatch"
   | "out_of_range"
   | "not_a_number"

@@ -43,9 +43,11 @@ export function redactUrl(url: string): string {
 export class SecretScrubber {
   private readonly secrets: string[];
   constructor(secrets: (string | undefined | null)[]) {
-    this.secrets = [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.length >= 4))].sort(
-      (a, b) => b.length - a.length,
-    );
+    const values = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
+    // A secret also travels encoded: percent-encoded in an echoed URL (a password with `@` or `/`), and
+    // JSON-escaped in a jsonb parameter's text (one with `"` or `\`). Each form is replaced.
+    const forms = values.flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]);
+    this.secrets = [...new Set(forms)].sort((a, b) => b.length - a.length);
   }
 
   /** Text with every secret replaced by `[REDACTED]`. */

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { SchemaMismatchError } from "../errors.js";
 import type { UpstreamClient } from "../http/client.js";
+import { jsonBodyCheck } from "../http/body-check.js";
 import type { RatingSite } from "./types.js";
 
 /** Maximum ids per `wbgetentities` call (the API's limit for anonymous clients). */
@@ -47,6 +48,9 @@ const wbgetentitiesSchema = z.looseObject({
 
 /** The API's error object (`{"error":{"code":"no-such-entity","info":"…"}}`). */
 const apiErrorSchema = z.looseObject({ error: z.looseObject({ code: z.string(), info: z.string().optional() }) });
+
+/** The body check of a `wbgetentities` request: entities, or the API's error object. */
+const WIKIDATA_BODY_CHECK = jsonBodyCheck(z.union([wbgetentitiesSchema, apiErrorSchema]));
 
 /** Page ids found on one item: `tv/<slug>` per site, or null. */
 export interface WikidataPageIds {
@@ -120,7 +124,8 @@ export async function fetchWikidataPageIds(
     const batch = unique.slice(i, i + WIKIDATA_BATCH_SIZE);
     const params = { action: "wbgetentities", ids: batch.join("|"), props: "claims", format: "json" };
     try {
-      const response = await client.get("", params);
+      // A refused body (HTML, truncated, wrong shape) is retried like a 5xx before the batch is given up.
+      const response = await client.get("", params, { checkBody: WIKIDATA_BODY_CHECK });
       let body: unknown;
       try {
         body = JSON.parse(response.text);

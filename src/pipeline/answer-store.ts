@@ -5,10 +5,16 @@
  *
  * (Named "answers", not "stage": a stage is a step of the pipeline, src/pipeline/stages/.)
  */
+import { z } from "zod";
 import type { PrismaClient } from "../db/prisma.js";
-import type { QueryParams, RequestOptions, UpstreamClient } from "../http/client.js";
+import type { QuarantineReason, RecordIssue } from "../domain.js";
+import { UpstreamBadBodyError } from "../errors.js";
+import { jsonBodyCheck, type BodyCheck } from "../http/body-check.js";
+import type { HttpResponse, QueryParams, RequestOptions, UpstreamClient } from "../http/client.js";
 import { readStagedResponses, StagedResponseWriter, type StagedResponseRow, type StagedResponseWriterOptions } from "../load/staged-responses.js";
 import type { SecretScrubber } from "../secrets.js";
+import { issuesFromZod, nonJsonBodyIssue, primaryReason } from "../validation/issues.js";
+import { toPostgresJson, toPostgresText } from "../validation/postgres.js";
 
 /** Bodies longer than this are not kept as text (HTML pages are stored as their parse result instead). */
 const MAX_BODY_TEXT = 20_000;
@@ -23,6 +29,32 @@ export interface FetchedAnswer {
   text: string | null;
   url: string;
   reused: boolean;
+  /**
+   * What was changed to make the answer storable (NUL removed, lone surrogates replaced, text cut; see
+   * src/validation/postgres.ts), as flags for the quarantine. `json` is the repaired value: the same value a
+   * resume reads back, so a resumed run sees exactly what the first attempt saw. Empty for re-used answers.
+   */
+  repairs: RecordIssue[];
+}
+
+/**
+ * A 2xx answer refused by its body check on every attempt (truncated, malformed, empty, HTML, or JSON of the
+ * wrong shape). Not kept in the store, so a resume asks again. `reason` and `issues` are what the quarantine
+ * records (`empty_body`, `not_json`, `invalid_json`, or the zod issues of the schema); `payload` is the refused
+ * body (parsed JSON, or its text cut to 2,000 characters).
+ */
+export class RefusedAnswerError extends Error {
+  override readonly name = "RefusedAnswerError";
+  constructor(
+    readonly upstream: string,
+    readonly key: string,
+    readonly reason: QuarantineReason,
+    readonly issues: RecordIssue[],
+    readonly payload: unknown,
+    cause: UpstreamBadBodyError,
+  ) {
+    super(cause.message, { cause });
+  }
 }
 
 interface KeptAnswer {
@@ -37,9 +69,15 @@ interface KeptAnswer {
 }
 
 /** What {@link AnswerStore.fetch} accepts beyond the client's request options. */
-export type FetchAnswerOptions = RequestOptions & {
+export type FetchAnswerOptions = Omit<RequestOptions, "checkBody"> & {
   /** Whether an answer is kept for a resume (default: every answer that reached the caller). */
   shouldKeep?: (status: number, json: unknown) => boolean;
+  /**
+   * The zod schema of the endpoint's 2xx answer. Given, every 2xx body must be JSON matching it: the client
+   * retries a refused body like a 5xx (counted in `tv_harvester_http_bad_body_total`) and after its retries
+   * {@link AnswerStore.fetch} throws {@link RefusedAnswerError}. Accepted non-2xx answers (a 404) are not checked.
+   */
+  schema?: z.ZodType;
 };
 
 /** Where an {@link AnswerStore} writes its answers (the batched `staged_response` writer, or a test's fake). */
@@ -84,16 +122,37 @@ export class AnswerStore {
    * Returns the kept answer for `key`, or fetches `path` with `client`, keeps the answer and returns it.
    * Answers accepted by `options.acceptStatus` (e.g. 404) are kept too, so a resume does not ask again,
    * unless `options.shouldKeep` says otherwise (OMDb's "Request limit reached!" must be asked again later).
-   * @throws whatever the client throws (errors are not kept: a resume retries them), or the database error
-   *   of an earlier batch write
+   * Every answer passes the one validation path before it is kept: secrets removed, then made storable by
+   * `toPostgresJson` / `toPostgresText` (the repairs come back as {@link FetchedAnswer.repairs}).
+   * @throws {RefusedAnswerError} the body failed `options.schema` on every attempt (nothing is kept)
+   * @throws whatever else the client throws (errors are not kept: a resume retries them), or the database
+   *   error of an earlier batch write
    */
   async fetch(client: UpstreamClient, key: string, path: string, params?: QueryParams, options?: FetchAnswerOptions): Promise<FetchedAnswer> {
     const kept = this.answers.get(mapKey(client.name, key));
     if (kept && kept.retained) {
       this.reused += 1;
-      return { status: kept.status, json: kept.payload ?? undefined, text: kept.bodyText, url: client.describe(path, params), reused: true };
+      return {
+        status: kept.status,
+        json: kept.payload ?? undefined,
+        text: kept.bodyText,
+        url: client.describe(path, params),
+        reused: true,
+        repairs: [],
+      };
     }
-    const response = await client.get(path, params, options);
+    const { schema, shouldKeep, ...requestOptions } = options ?? {};
+    let refused: { reason: QuarantineReason; issues: RecordIssue[]; payload: unknown } | undefined;
+    const check = schema === undefined ? undefined : checkAndDescribe(schema, (r) => (refused = r));
+    let response: HttpResponse;
+    try {
+      response = await client.get(path, params, check === undefined ? requestOptions : { ...requestOptions, checkBody: check });
+    } catch (error) {
+      if (error instanceof UpstreamBadBodyError && refused !== undefined) {
+        throw new RefusedAnswerError(client.name, key, refused.reason, refused.issues, this.scrubber.scrubJson(refused.payload), error);
+      }
+      throw error;
+    }
     let json: unknown;
     let text: string | null = null;
     try {
@@ -102,14 +161,22 @@ export class AnswerStore {
       json = undefined;
       text = response.text;
     }
-    const answer: KeptAnswer = {
-      status: response.status,
-      payload: json === undefined ? null : this.scrubber.scrubJson(json),
-      bodyText: text === null ? null : this.scrubber.scrubText(text.slice(0, MAX_BODY_TEXT)),
-      retained: false,
-    };
-    if (options?.shouldKeep?.(answer.status, answer.payload) ?? true) await this.keep(client.name, key, answer);
-    return { status: answer.status, json: answer.payload ?? undefined, text: answer.bodyText, url: response.url, reused: false };
+    const repairs: RecordIssue[] = [];
+    let payload: unknown = null;
+    if (json !== undefined) {
+      const safe = toPostgresJson(this.scrubber.scrubJson(json));
+      repairs.push(...safe.flags);
+      payload = safe.value;
+    }
+    let bodyText: string | null = null;
+    if (text !== null) {
+      const safe = toPostgresText(this.scrubber.scrubText(text.slice(0, MAX_BODY_TEXT)), "payload", "");
+      repairs.push(...safe.flags);
+      bodyText = safe.value;
+    }
+    const answer: KeptAnswer = { status: response.status, payload, bodyText, retained: false };
+    if (shouldKeep?.(answer.status, answer.payload) ?? true) await this.keep(client.name, key, answer);
+    return { status: answer.status, json: answer.payload ?? undefined, text: answer.bodyText, url: response.url, reused: false, repairs };
   }
 
   /**
@@ -117,7 +184,7 @@ export class AnswerStore {
    * it on later calls of {@link AnswerStore.get}.
    */
   async put(upstream: string, key: string, status: number, payload: unknown): Promise<void> {
-    await this.keep(upstream, key, { status, payload: this.scrubber.scrubJson(payload), bodyText: null, retained: true });
+    await this.keep(upstream, key, { status, payload: toPostgresJson(this.scrubber.scrubJson(payload)).value, bodyText: null, retained: true });
   }
 
   /** The kept payload of `key` when it is held in memory (re-read on resume, or put with {@link put}). */
@@ -140,6 +207,61 @@ export class AnswerStore {
     this.answers.set(mapKey(upstream, key), answer.retained ? answer : { status: answer.status, payload: null, bodyText: null, retained: false });
     await this.writer.add({ upstream, requestKey: key, httpStatus: answer.status, payload: answer.payload, bodyText: answer.bodyText });
   }
+}
+
+/**
+ * The body check of a JSON endpoint with `schema` (see {@link jsonBodyCheck}), applied to 2xx answers only,
+ * which also tells `onRefused` how the quarantine should describe the refused body.
+ */
+function checkAndDescribe(
+  schema: z.ZodType,
+  onRefused: (refused: { reason: QuarantineReason; issues: RecordIssue[]; payload: unknown }) => void,
+): BodyCheck {
+  const base = jsonBodyCheck(schema);
+  return (response) => {
+    if (response.status < 200 || response.status >= 300) return { ok: true };
+    const verdict = base(response);
+    if (!verdict.ok) onRefused(describeRefusedBody(response.text, schema));
+    return verdict;
+  };
+}
+
+/** Longest refused body text handed to the quarantine (characters). */
+const MAX_REFUSED_TEXT = 2_000;
+
+/**
+ * How a refused body is recorded: an empty body → `empty_body`; markup or other text → `not_json`; text that
+ * starts like JSON but does not parse → `invalid_json`; JSON of the wrong shape → the schema's zod issues.
+ */
+export function describeRefusedBody(text: string, schema: z.ZodType): { reason: QuarantineReason; issues: RecordIssue[]; payload: unknown } {
+  if (text.trim() === "")
+    return { reason: "empty_body", issues: [{ path: "", message: "empty body where JSON was expected", reason: "empty_body" }], payload: null };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    const issue = nonJsonBodyIssue(text);
+    return { reason: issue.reason, issues: [issue], payload: text.slice(0, MAX_REFUSED_TEXT) };
+  }
+  const issues = schemaIssues(schema, value) ?? [{ path: "", message: "body refused by its check", reason: "schema_mismatch" as const }];
+  return { reason: primaryReason(issues), issues, payload: value };
+}
+
+/**
+ * The issues of `value` against `schema`, or null when it matches. For a union (OMDb's title-or-error), the
+ * issues of the option it comes closest to (fewest issues), so a title without `imdbID` is `missing_field`
+ * rather than "matches no option".
+ */
+function schemaIssues(schema: z.ZodType, value: unknown): RecordIssue[] | null {
+  const options: readonly z.core.$ZodType[] = schema instanceof z.ZodUnion ? schema.options : [schema];
+  let best: RecordIssue[] | null = null;
+  for (const option of options) {
+    const result = z.safeParse(option, value);
+    if (result.success) return null;
+    const issues = issuesFromZod(result.error);
+    if (best === null || issues.length < best.length) best = issues;
+  }
+  return best;
 }
 
 function mapKey(upstream: string, key: string): string {

@@ -137,7 +137,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     const store = await AnswerStore.open(prisma, runId, app.scrubber);
     answers = store;
     const tmdb = app.clients.tmdb;
-    const base = { logger: log, progress, ...(signal ? { signal } : {}) };
+    const base = { logger: log, progress, onSeriesLost: (n: number) => (state.seriesLost += n), ...(signal ? { signal } : {}) };
     const tmdbWindow = windowOf(app.config.tmdb.maxConcurrent);
 
     const genres = await stage("genres", () => listGenres({ ...base, prisma, tmdb, answers: store, quarantine }));
@@ -189,6 +189,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
           runId,
           clients: { wikidata, rottentomatoes, metacritic },
           answers: store,
+          quarantine,
           facts,
           metrics,
           now: app.now,

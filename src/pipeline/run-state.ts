@@ -48,6 +48,13 @@ export interface HarvestSummary {
   pages: number;
   seriesListed: number;
   seriesLoaded: number;
+  /**
+   * Listed series (or listing entries) lost to failures after their retries, each quarantined with its
+   * reason: a listing page that stayed refused (counted as page 1's size), an entry or a record failing its
+   * rules or column types, details that failed (5xx, timeouts, 429 past the deadline, a refused body). The
+   * run goes on without them; 404s (series gone) are not counted.
+   */
+  seriesLost: number;
   /** Rating facts written in this run, per rating source. */
   ratingsBySource: Partial<Record<RatingSourceKey, number>>;
   rowsWritten: RowCounts;
@@ -74,6 +81,7 @@ export interface RunState {
   pages: number;
   seriesListed: number;
   seriesLoaded: number;
+  seriesLost: number;
   ratingsBySource: Partial<Record<RatingSourceKey, number>>;
   rowsWritten: RowCounts;
   reusedAnswers: number;
@@ -91,6 +99,7 @@ export function initialRunState(run: { runId: number; resumed: boolean; startedA
     pages: 0,
     seriesListed: 0,
     seriesLoaded: 0,
+    seriesLost: 0,
     ratingsBySource: {},
     rowsWritten: {},
     reusedAnswers: 0,
@@ -128,6 +137,7 @@ export function toSummary(state: RunState, end: RunEndFacts): HarvestSummary {
     pages: state.pages,
     seriesListed: state.seriesListed,
     seriesLoaded: state.seriesLoaded,
+    seriesLost: state.seriesLost,
     ratingsBySource: state.ratingsBySource,
     rowsWritten: state.rowsWritten,
     quarantine: { rejected: sumKind("rejected"), flagged: sumKind("flagged"), schemaDrift: sumKind("schema_drift"), details: counts },

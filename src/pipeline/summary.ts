@@ -8,12 +8,14 @@ import type { HarvestSummary } from "./run-state.js";
 export function formatSummary(summary: HarvestSummary): string {
   const lines: string[] = [];
   const row = (label: string, value: string | number) => lines.push(`  ${label.padEnd(22)} ${value}`);
-  lines.push(`Harvest run ${summary.runId}: ${summary.status.toUpperCase()}${summary.resumed ? " (resumed)" : ""}`);
+  const lost = summary.seriesLost > 0 ? `, ${summary.seriesLost} series lost` : "";
+  lines.push(`Harvest run ${summary.runId}: ${summary.status.toUpperCase()}${summary.resumed ? " (resumed)" : ""}${lost}`);
   if (summary.error) row("error", summary.error);
   row("duration", `${summary.durationSeconds.toFixed(1)} s`);
   row("pages", summary.pages);
   row("series listed", summary.seriesListed);
   row("series loaded", summary.seriesLoaded);
+  if (summary.seriesLost > 0) row("series lost", `${summary.seriesLost} (quarantined after their retries; see rejects)`);
   const ratings = Object.entries(summary.ratingsBySource);
   row("ratings per source", ratings.length ? ratings.map(([s, n]) => `${s}=${n}`).join(", ") : "none");
   row("rejects", `${summary.quarantine.rejected} rejected, ${summary.quarantine.schemaDrift} schema drift, ${summary.quarantine.flagged} flagged`);

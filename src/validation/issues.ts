@@ -9,6 +9,7 @@ import type { QuarantineReason, RecordIssue } from "../domain.js";
 const QUARANTINE_REASONS: ReadonlySet<string> = new Set<QuarantineReason>([
   "invalid_json",
   "not_json",
+  "empty_body",
   "schema_mismatch",
   "out_of_range",
   "not_a_number",

@@ -8,7 +8,8 @@
  * (optionally echoing the request URL, credentials included, as some upstreams do); a timeout (the socket is
  * held, never answered); a reset in the middle of the body; truncated JSON; malformed JSON; an HTML page with
  * status 200; an empty body; wrong field types (a transform of the upstream's JSON); OMDb's error answers
- * (`{"Response":"False","Error":"…"}`).
+ * (`{"Response":"False","Error":"…"}`); an answer for another path with a transform (an id the upstream
+ * does not have, answered consistently); the request URL and credentials echoed in a response header.
  *
  * The attempt number of a request is how many requests with the same method, path and query (credential
  * parameters left out) the server has seen, this one included: `attempts: [1]` faults the first request of
@@ -48,7 +49,18 @@ export type Fault =
   /** The upstream's JSON answer passed through `transform` (e.g. a number made a string); status kept. */
   | { kind: "wrong_types"; transform: (json: unknown) => unknown }
   /** OMDb's error shape `{"Response":"False","Error":error}` with `status` (default 200; OMDb sends 401 for some). */
-  | { kind: "omdb_error"; error: string; status?: number };
+  | { kind: "omdb_error"; error: string; status?: number }
+  /**
+   * The upstream's answer for another path (same query), passed through `transform`: how a test makes an
+   * upstream know a series under an id it does not have (`/3/tv/3000000000` answered from `/3/tv/1396` with
+   * the id rewritten), consistently with a listing rewritten by `wrong_types`.
+   */
+  | { kind: "rewritten"; path: string; transform: (json: unknown) => unknown }
+  /**
+   * The upstream's answer with `header` added: the request URL as received and its `Authorization` header,
+   * credentials included (as a debugging proxy might echo them).
+   */
+  | { kind: "echo_header"; header: string };
 
 /** The kind of a {@link Fault}. */
 export type FaultKind = Fault["kind"];
@@ -89,6 +101,8 @@ export interface FaultUpstreamOptions {
   rules?: FaultRule[];
   /** Query parameters that are credentials: not part of keys or records (default `api_key`, `apikey`). */
   credentialParams?: readonly string[];
+  /** Query parameters added to every forwarded request (e.g. the replay's `api_key` when the client sends a Bearer token). */
+  targetParams?: Record<string, string>;
 }
 
 /** A running fault server. */
@@ -242,7 +256,14 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
       if (value === undefined || name === "host" || DROPPED_HEADERS.has(name)) continue;
       headers[name] = Array.isArray(value) ? value.join(", ") : value;
     }
-    const upstream = await fetch(`${target}${req.url ?? "/"}`, {
+    const forwardUrl = new URL(fault?.kind === "rewritten" ? `${fault.path}${url.search}` : (req.url ?? "/"), "http://fault.invalid");
+    for (const [name, value] of Object.entries(options.targetParams ?? {})) forwardUrl.searchParams.set(name, value);
+    const forwarded = options.targetParams
+      ? `${forwardUrl.pathname}${forwardUrl.search}`
+      : fault?.kind === "rewritten"
+        ? `${fault.path}${url.search}`
+        : (req.url ?? "/");
+    const upstream = await fetch(`${target}${forwarded}`, {
       method,
       headers,
       body: method === "GET" || method === "HEAD" ? undefined : new Uint8Array(requestBody),
@@ -268,6 +289,9 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
         const text = body.toString("utf8");
         return send(upstream.status, upstreamHeaders, text.includes(":") ? text.replace(":", ";") : `{${text}`);
       }
+      case "echo_header":
+        return send(upstream.status, { ...upstreamHeaders, [fault.header]: `${req.url ?? ""} ${req.headers.authorization ?? ""}`.trim() }, body);
+      case "rewritten":
       case "wrong_types": {
         let parsed: unknown;
         try {

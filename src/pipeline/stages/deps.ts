@@ -18,6 +18,12 @@ export interface StageBase {
   progress: ProgressReporter;
   /** Once aborted, the stage starts no new request; work in flight finishes and the stage returns early. */
   signal?: AbortSignal;
+  /**
+   * Told how many listed series (or listing entries) the stage lost: quarantined with their reason after
+   * their retries, the run going on without them (the run's `seriesLost`). Series gone upstream (404) are
+   * not lost.
+   */
+  onSeriesLost?: (count: number) => void;
 }
 
 /** The quarantine as a stage uses it (the run's {@link import("../../load/quarantine.js").Quarantine}, or a fake). */

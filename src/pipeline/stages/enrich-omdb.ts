@@ -11,9 +11,9 @@ import type { UpstreamClient } from "../../http/client.js";
 import { omdbTargetsOldestFirst, recordEnrichmentStates, type EnrichmentStateRow } from "../../load/enrichment-state.js";
 import { OmdbBudget, OmdbBudgetBlocks } from "../../load/omdb-budget.js";
 import type { HarvesterMetrics } from "../../metrics/metrics.js";
-import { classifyOmdbAnswer, omdbSeriesRequest, toOmdbRatings } from "../../sources/omdb/omdb.js";
+import { classifyOmdbAnswer, omdbAnswerSchema, omdbSeriesRequest, toOmdbRatings } from "../../sources/omdb/omdb.js";
 import { primaryReason } from "../../validation/issues.js";
-import type { AnswerStore } from "../answer-store.js";
+import { RefusedAnswerError, type AnswerStore } from "../answer-store.js";
 import type { OmdbStageSummary } from "../run-state.js";
 import type { FactWriter, QuarantineSink, StageBase } from "./deps.js";
 import { validRatings } from "./ratings.js";
@@ -75,6 +75,7 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
     try {
       const answer = await deps.answers.fetch(deps.omdb, req.key, req.path, req.params, {
         acceptStatus: (s) => s === 401,
+        schema: omdbAnswerSchema,
         shouldKeep: (s, json) => classifyOmdbAnswer(s, json ?? undefined).kind !== "quota_exhausted",
       });
       summary.lookedUp += 1;
@@ -123,6 +124,14 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
       consecutiveErrors = 0;
     } catch (error) {
       // One series' failure (after retries) does not fail the run; OMDb failing throughout stops the stage.
+      if (error instanceof RefusedAnswerError) {
+        // A body refused by its check on every attempt: schema drift with its reason, not kept (asked again on resume).
+        summary.lookedUp += 1;
+        summary.errors += 1;
+        quarantine.drift({ endpoint: "omdb", upstreamKey: target.imdbId, reason: error.reason, issues: error.issues, payload: error.payload });
+        Object.assign(state, { status: "error", detail: "response does not match its schema" });
+        return;
+      }
       if (!(error instanceof UpstreamError)) throw error;
       summary.errors += 1;
       consecutiveErrors += 1;

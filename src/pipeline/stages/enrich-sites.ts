@@ -13,7 +13,8 @@ import type { UpstreamClient } from "../../http/client.js";
 import type { HarvesterMetrics } from "../../metrics/metrics.js";
 import type { AnswerStore } from "../answer-store.js";
 import type { SitesStageSummary } from "../run-state.js";
-import type { FactWriter, StageBase } from "./deps.js";
+import type { FactWriter, QuarantineSink, StageBase } from "./deps.js";
+import { validRatings } from "./ratings.js";
 
 /** Dependencies of {@link enrichFromSites}. */
 export interface EnrichSitesDeps extends StageBase {
@@ -21,6 +22,8 @@ export interface EnrichSitesDeps extends StageBase {
   runId: number;
   clients: { wikidata: UpstreamClient; rottentomatoes: UpstreamClient; metacritic: UpstreamClient };
   answers: AnswerStore;
+  /** Where a scraped observation failing the rating rules goes (one observation, not the run). */
+  quarantine: QuarantineSink;
   facts: FactWriter;
   metrics: HarvesterMetrics;
   now: () => Date;
@@ -91,9 +94,21 @@ export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesI
   if (seriesGrain.length < observations.length) {
     deps.logger.warn({ skipped: observations.length - seriesGrain.length }, "season-grain scores are not loaded as series scores");
   }
-  const scraped = new Set(seriesGrain.map((o) => `${o.seriesId}:${o.source}`));
-  await deps.facts.write([...seriesGrain, ...input.omdbCriticScores.filter((o) => !scraped.has(`${o.seriesId}:${o.source}`))]);
+  // Scraped scores pass the same rules as TMDB's and OMDb's (scale, counts, column types): a misread score
+  // is quarantined alone instead of failing the post-load range expectation. (Not flagged: a page showing a
+  // score without its count is common and already visible in the scrape counts.)
+  const checked = seriesGrain.flatMap((o) =>
+    validRatings(
+      deps.quarantine,
+      [o],
+      { endpoint: o.source.startsWith("rotten_tomatoes") ? "rottentomatoes" : "metacritic", upstreamKey: `tv/${o.seriesId}#${o.source}`, payload: o },
+      { flag: false },
+    ),
+  );
+  const scraped = new Set(checked.map((o) => `${o.seriesId}:${o.source}`));
+  await deps.facts.write([...checked, ...input.omdbCriticScores.filter((o) => !scraped.has(`${o.seriesId}:${o.source}`))]);
   // Season pages' scores go to the season grain only (season_rating_fact, analytics.season_rating_history).
   await insertSeasonRatingFacts(deps.prisma, deps.runId, seasonObservations);
+  await deps.quarantine.flush();
   return { ...rest, status: "done" };
 }

@@ -6,12 +6,14 @@
  */
 import { forEachBounded } from "../../concurrency.js";
 import type { RatingObservation, RecordIssue, SeriesRecord } from "../../domain.js";
-import { RateLimitedError, UpstreamHttpError, errorMessage } from "../../errors.js";
+import { UpstreamHttpError, errorMessage } from "../../errors.js";
 import type { UpstreamClient } from "../../http/client.js";
 import { checkSeries } from "../../quality/rules.js";
+import { seriesDetailsSchema } from "../../sources/tmdb/schemas.js";
 import { parseSeriesDetails, seriesDetailsRequest, toSeriesRecord, toTmdbRating } from "../../sources/tmdb/tmdb.js";
 import { nonJsonBodyIssue, primaryReason } from "../../validation/issues.js";
-import type { AnswerStore } from "../answer-store.js";
+import { toPostgresSeries } from "../../validation/postgres.js";
+import { RefusedAnswerError, type AnswerStore, type FetchedAnswer } from "../answer-store.js";
 import type { QuarantineSink, StageBase } from "./deps.js";
 import { validRatings } from "./ratings.js";
 
@@ -42,10 +44,13 @@ export interface FetchedDetails {
 }
 
 /**
- * Fetches and checks every series' details. A 404 (listed, then gone) is skipped; a body of the wrong shape
- * is schema drift; a record failing its rules is rejected; a failed request (after its retries) is rejected
- * as `upstream_error`, and the stage goes on.
- * @throws RateLimitedError, or UpstreamHttpError 401/403 (credentials): nothing else can succeed
+ * Fetches and checks every series' details. A 404 (listed, then gone) is skipped; a body refused by its
+ * check after the retries (truncated, malformed, empty, HTML, wrong shape) is schema drift with its reason;
+ * a record failing its rules or its PostgreSQL column types (src/validation/postgres.ts: a TMDB id above
+ * 2³¹−1) is rejected; a failed request (after its retries, 429 past the client's deadline included) is
+ * rejected as `upstream_error`. Each of these loses one series (told to `deps.onSeriesLost`) and the stage
+ * goes on.
+ * @throws UpstreamHttpError 401/403 (credentials): nothing else can succeed
  * @throws Error when more than 5% of the requests (at least 10) failed
  */
 export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsInput): Promise<FetchedDetails> {
@@ -54,6 +59,7 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
   const currentYear = deps.now().getUTCFullYear();
   const maxFailures = Math.max(10, Math.ceil(input.seriesIds.length * MAX_DETAIL_FAILURE_RATIO));
   let failures = 0;
+  let seriesLost = 0;
   const series: (SeriesRecord | undefined)[] = [];
   const tmdbRatings: RatingObservation[] = [];
 
@@ -61,11 +67,16 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
     const id = input.seriesIds[index];
     if (id === undefined) return;
     const req = seriesDetailsRequest(id);
-    let answer;
+    let answer: FetchedAnswer;
     try {
-      answer = await deps.answers.fetch(deps.tmdb, req.key, req.path, req.params, { acceptStatus: (s) => s === 404 });
+      answer = await deps.answers.fetch(deps.tmdb, req.key, req.path, req.params, { acceptStatus: (s) => s === 404, schema: seriesDetailsSchema });
     } catch (error) {
-      if (error instanceof RateLimitedError || (error instanceof UpstreamHttpError && (error.status === 401 || error.status === 403))) throw error;
+      if (error instanceof UpstreamHttpError && (error.status === 401 || error.status === 403)) throw error;
+      seriesLost += 1;
+      if (error instanceof RefusedAnswerError) {
+        quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, reason: error.reason, issues: error.issues, payload: error.payload });
+        return;
+      }
       failures += 1;
       quarantine.reject({
         endpoint: "tmdb_series",
@@ -85,33 +96,43 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
       return;
     }
     if (answer.json === undefined) {
+      seriesLost += 1;
       const issues: RecordIssue[] = [nonJsonBodyIssue(answer.text)];
       quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, issues, payload: answer.text });
       return;
     }
     const parsed = parseSeriesDetails(answer.json);
     if (!parsed.ok) {
+      seriesLost += 1;
       quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, issues: parsed.issues, payload: answer.json });
       return;
     }
     const verdict = checkSeries(toSeriesRecord(parsed.value, { watchRegions: deps.watchRegions }), { knownGenreIds: input.knownGenreIds, currentYear });
-    if (!verdict.ok) {
+    // The one validation path: the boundary rules, then PostgreSQL's column types (text, int4).
+    const safe = verdict.ok ? toPostgresSeries(verdict.value) : verdict;
+    if (!safe.ok) {
+      seriesLost += 1;
       quarantine.reject({
         endpoint: "tmdb_series",
         upstreamKey: req.key,
-        reason: primaryReason(verdict.issues),
-        issues: verdict.issues,
+        reason: primaryReason(safe.issues),
+        issues: safe.issues,
         payload: answer.json,
       });
       return;
     }
-    quarantine.flag({ endpoint: "tmdb_series", upstreamKey: req.key, issues: verdict.flags, payload: answer.json });
+    const flags = [...answer.repairs, ...(verdict.ok ? verdict.flags : []), ...safe.flags];
+    quarantine.flag({ endpoint: "tmdb_series", upstreamKey: req.key, issues: flags, payload: answer.json });
     const rating = toTmdbRating(parsed.value);
     if (rating) tmdbRatings.push(...validRatings(quarantine, [rating], { endpoint: "tmdb_series", upstreamKey: req.key, payload: answer.json }));
-    series[index] = verdict.value;
+    series[index] = safe.value;
   };
 
   await forEachBounded(indices(input.seriesIds.length), deps.concurrency, fetchOne, deps.signal);
+  if (seriesLost > 0) {
+    logger.warn({ seriesLost }, "series lost in the details stage (quarantined with their reasons)");
+    deps.onSeriesLost?.(seriesLost);
+  }
   return { series: series.filter((s): s is SeriesRecord => s !== undefined), tmdbRatings };
 }
 

@@ -6,7 +6,7 @@ import type { PrismaClient } from "../../db/prisma.js";
 import { forEachBounded } from "../../concurrency.js";
 import type { UpstreamClient } from "../../http/client.js";
 import { upsertGenres, type RowCounts } from "../../load/loader.js";
-import type { TmdbTopRatedResult } from "../../sources/tmdb/schemas.js";
+import { genreListSchema, topRatedPageSchema, type TmdbTopRatedResult } from "../../sources/tmdb/schemas.js";
 import {
   dedupeSeriesIds,
   genreListRequest,
@@ -17,7 +17,9 @@ import {
   topRatedRequest,
 } from "../../sources/tmdb/tmdb.js";
 import { primaryReason } from "../../validation/issues.js";
-import type { AnswerStore } from "../answer-store.js";
+import { toPostgresGenre } from "../../validation/postgres.js";
+import type { QuarantineReason, RecordIssue } from "../../domain.js";
+import { RefusedAnswerError, type AnswerStore, type FetchedAnswer } from "../answer-store.js";
 import type { QuarantineSink, StageBase } from "./deps.js";
 
 /** Dependencies of {@link listGenres}. */
@@ -29,19 +31,32 @@ export interface ListGenresDeps extends Omit<StageBase, "progress"> {
 }
 
 /**
- * Fetches `/genre/tv/list` and upserts the genres. When the answer fails its schema (quarantined as drift),
- * the genres already known are the reference.
- * @throws Error when the list fails its schema and no genres are known yet
+ * Fetches `/genre/tv/list` and upserts the genres. The answer's body is checked against its schema (retried
+ * when refused); when it stays refused (quarantined as drift with its reason: `not_json`, `invalid_json`,
+ * `empty_body` or the schema's issues), the genres already known are the reference.
+ * @throws Error when the list stays refused and no genres are known yet
  */
 export async function listGenres(deps: ListGenresDeps): Promise<{ knownGenreIds: Set<number>; rowsWritten: RowCounts }> {
   const req = genreListRequest();
-  const answer = await deps.answers.fetch(deps.tmdb, req.key, req.path, req.params);
-  const parsed = parseGenreList(answer.json);
+  const parsed = await fetchRefusable(deps.answers.fetch(deps.tmdb, req.key, req.path, req.params, { schema: genreListSchema }), parseGenreList);
   if (parsed.ok) {
-    const rowsWritten = await upsertGenres(deps.prisma, parsed.value.genres);
-    return { knownGenreIds: new Set(parsed.value.genres.map((g) => g.id)), rowsWritten };
+    // Column types too (an id beyond int4 would fail the upsert): such a genre is rejected alone.
+    const genres = parsed.value.genres.flatMap((genre, i) => {
+      const safe = toPostgresGenre(genre, `genres.${i}`);
+      if (safe.ok) return [safe.value];
+      deps.quarantine.reject({
+        endpoint: "tmdb_genres",
+        upstreamKey: `${req.key}#${i}`,
+        reason: primaryReason(safe.issues),
+        issues: safe.issues,
+        payload: genre,
+      });
+      return [];
+    });
+    const rowsWritten = await upsertGenres(deps.prisma, genres);
+    return { knownGenreIds: new Set(genres.map((g) => g.id)), rowsWritten };
   }
-  deps.quarantine.drift({ endpoint: "tmdb_genres", upstreamKey: req.key, issues: parsed.issues, payload: answer.json ?? answer.text });
+  deps.quarantine.drift({ endpoint: "tmdb_genres", upstreamKey: req.key, reason: parsed.reason, issues: parsed.issues, payload: parsed.payload });
   const known = await deps.prisma.genre.findMany({ select: { id: true } });
   if (known.length === 0) throw new Error("TMDB genre list does not match its schema and no genres are known yet");
   deps.logger.warn("genre list failed its schema; validating against the genres already known");
@@ -65,26 +80,38 @@ export interface SeriesListing {
 
 /**
  * Pages through `/tv/top_rated`: page 1 gives the page count, pages 2…last follow in a bounded window.
- * A page of the wrong shape is schema drift (its series are missing); an entry of the wrong shape is
- * rejected alone.
- * @throws Error when page 1 does not match its schema (nothing can be listed)
+ * Each page's body is checked against the envelope schema and retried when refused. A page that stays
+ * refused is schema drift: the run goes on without its series and says so (`deps.onSeriesLost` is told page
+ * 1's size for each such page: its series are unknown, TMDB pages hold 20); an entry of the wrong shape is
+ * rejected alone (one series lost).
+ * @throws Error when page 1 stays refused (nothing can be listed)
  */
 export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number | null }): Promise<SeriesListing> {
   const { progress } = deps;
-  const fetchPage = async (page: number): Promise<{ totalPages: number; results: TmdbTopRatedResult[] } | null> => {
+  let rejectedEntries = 0;
+  const fetchPage = async (page: number): Promise<{ totalPages: number; results: TmdbTopRatedResult[]; size: number } | null> => {
     const req = topRatedRequest(page);
-    const answer = await deps.answers.fetch(deps.tmdb, req.key, req.path, req.params);
+    const envelope = await fetchRefusable(
+      deps.answers.fetch(deps.tmdb, req.key, req.path, req.params, { schema: topRatedPageSchema }),
+      parseTopRatedPage,
+    );
     progress.tick("pages");
-    const envelope = parseTopRatedPage(answer.json);
     if (!envelope.ok) {
-      deps.quarantine.drift({ endpoint: "tmdb_top_rated", upstreamKey: req.key, issues: envelope.issues, payload: answer.json ?? answer.text });
+      deps.quarantine.drift({
+        endpoint: "tmdb_top_rated",
+        upstreamKey: req.key,
+        reason: envelope.reason,
+        issues: envelope.issues,
+        payload: envelope.payload,
+      });
       return null;
     }
     const results: TmdbTopRatedResult[] = [];
     envelope.value.results.forEach((entry, i) => {
       const parsed = parseTopRatedResult(entry);
       if (parsed.ok) results.push(parsed.value);
-      else
+      else {
+        rejectedEntries += 1;
         deps.quarantine.reject({
           endpoint: "tmdb_top_rated",
           upstreamKey: `${req.key}#${i}`,
@@ -92,8 +119,9 @@ export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number
           issues: parsed.issues,
           payload: entry,
         });
+      }
     });
-    return { totalPages: envelope.value.total_pages, results };
+    return { totalPages: envelope.value.total_pages, results, size: envelope.value.results.length };
   };
   progress.start("pages", 1);
   const first = await fetchPage(1);
@@ -103,15 +131,41 @@ export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number
   progress.tick("pages");
   const rest: TmdbTopRatedResult[][] = [];
   const pageNumbers = Array.from({ length: Math.max(0, last - 1) }, (_, i) => i + 2);
+  let pagesLost = 0;
   await forEachBounded(
     pageNumbers,
     deps.concurrency,
     async (page) => {
-      rest[page - 2] = (await fetchPage(page))?.results ?? [];
+      const fetched = await fetchPage(page);
+      if (fetched === null) pagesLost += 1;
+      rest[page - 2] = fetched?.results ?? [];
     },
     deps.signal,
   );
   const seriesIds = dedupeSeriesIds([first.results, ...Array.from(rest, (r) => r ?? [])]);
+  const seriesLost = rejectedEntries + pagesLost * first.size;
+  if (pagesLost > 0)
+    deps.logger.warn({ pagesLost, seriesLost }, "listing pages stayed refused after their retries; their series are missing from this run");
+  if (seriesLost > 0) deps.onSeriesLost?.(seriesLost);
   deps.logger.info({ pages: last, totalPages: first.totalPages, series: seriesIds.length }, "series listed");
   return { seriesIds, pages: last, totalPages: first.totalPages };
+}
+
+/** A parse result, or the refusal of an answer that stayed refused by its body check (for the quarantine). */
+type Refusable<T> = { ok: true; value: T } | { ok: false; reason: QuarantineReason; issues: RecordIssue[]; payload: unknown };
+
+/** Awaits a checked fetch and parses its answer; a {@link RefusedAnswerError} becomes the refusal. */
+async function fetchRefusable<T>(
+  fetching: Promise<FetchedAnswer>,
+  parse: (json: unknown) => { ok: true; value: T } | { ok: false; issues: RecordIssue[] },
+): Promise<Refusable<T>> {
+  let answer: FetchedAnswer;
+  try {
+    answer = await fetching;
+  } catch (error) {
+    if (error instanceof RefusedAnswerError) return { ok: false, reason: error.reason, issues: error.issues, payload: error.payload };
+    throw error;
+  }
+  const parsed = parse(answer.json);
+  return parsed.ok ? parsed : { ok: false, reason: primaryReason(parsed.issues), issues: parsed.issues, payload: answer.json ?? answer.text };
 }

@@ -33,6 +33,12 @@ const omdbTitleSchema = z.object({
 });
 export type OmdbTitle = z.infer<typeof omdbTitleSchema>;
 
+/**
+ * Every JSON answer OMDb gives to `?i=tt…`: a title, or its error shape `{"Response":"False","Error":…}`
+ * (the body check of the request; anything else is retried, then quarantined).
+ */
+export const omdbAnswerSchema = z.union([omdbTitleSchema, omdbErrorSchema]);
+
 /** What an OMDb answer means for the pipeline. */
 export type OmdbAnswer =
   | { kind: "found"; title: OmdbTitle }

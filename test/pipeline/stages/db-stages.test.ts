@@ -153,6 +153,7 @@ describe("pipeline stages on a database", () => {
       runId,
       clients,
       answers: memoryAnswers().answers,
+      quarantine: recordingQuarantine(),
       metrics: new HarvesterMetrics(),
       now,
       config: loadConfig({}).scrape,
