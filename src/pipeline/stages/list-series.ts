@@ -6,6 +6,7 @@ import type { PrismaClient } from "../../db/prisma.js";
 import { forEachBounded } from "../../concurrency.js";
 import type { UpstreamClient } from "../../http/client.js";
 import { upsertGenres, type RowCounts } from "../../load/loader.js";
+import type { RatingObservation } from "../../domain.js";
 import type { TmdbTopRatedResult } from "../../sources/tmdb/schemas.js";
 import {
   dedupeSeriesIds,
@@ -56,11 +57,22 @@ export interface ListSeriesDeps extends StageBase {
   concurrency: number;
 }
 
-/** Output of {@link listSeries}: unique series ids in listing order, and the pages asked for. */
+/**
+ * Output of {@link listSeries}: unique series ids in listing order, the pages asked for, and TMDB's own rating of each
+ * listed series as the listing gives it (vote average 0–10 and count; none when nobody voted), which an incremental
+ * run writes for the series whose details it does not fetch again.
+ */
 export interface SeriesListing {
   seriesIds: number[];
   pages: number;
   totalPages: number;
+  listingRatings: Map<number, RatingObservation>;
+}
+
+/** TMDB's rating from a listing entry, as {@link import("../../sources/tmdb/tmdb.js").toTmdbRating} reads it from the details. */
+export function toListingRating(entry: TmdbTopRatedResult): RatingObservation | null {
+  if (entry.vote_average === undefined || entry.vote_count === undefined || entry.vote_count === 0) return null;
+  return { seriesId: entry.id, source: "tmdb", score: entry.vote_average, voteCount: entry.vote_count, voteCountIsLowerBound: false, grain: "series", method: "api" };
 }
 
 /**
@@ -111,7 +123,13 @@ export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number
     },
     deps.signal,
   );
-  const seriesIds = dedupeSeriesIds([first.results, ...Array.from(rest, (r) => r ?? [])]);
+  const pages = [first.results, ...Array.from(rest, (r) => r ?? [])];
+  const seriesIds = dedupeSeriesIds(pages);
+  const listingRatings = new Map<number, RatingObservation>();
+  for (const entry of pages.flat()) {
+    const rating = toListingRating(entry);
+    if (rating && !listingRatings.has(entry.id)) listingRatings.set(entry.id, rating);
+  }
   deps.logger.info({ pages: last, totalPages: first.totalPages, series: seriesIds.length }, "series listed");
-  return { seriesIds, pages: last, totalPages: first.totalPages };
+  return { seriesIds, pages: last, totalPages: first.totalPages, listingRatings };
 }
