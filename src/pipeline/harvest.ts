@@ -175,8 +175,9 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
       const genres = await stage("genres", () => listGenres({ ...base, prisma, tmdb, answers: store, quarantine }));
       addCounts(state.rowsWritten, genres.rowsWritten);
 
+      const listingRatings = new Map<number, RatingObservation>();
       const listing = await stage("listing", () =>
-        listSeries({ ...base, tmdb, answers: store, quarantine, concurrency: tmdbWindow }, { maxPages: run.options.maxPages }),
+        listSeries({ ...base, tmdb, answers: store, quarantine, concurrency: tmdbWindow }, { maxPages: run.options.maxPages, ratings: listingRatings }),
       );
       state.pages = listing.pages;
       state.seriesListed = listing.seriesIds.length;
@@ -216,7 +217,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
           // Not fetched again: the previous version goes on, with TMDB's rating of this week's listing.
           addCounts(state.rowsWritten, await carryForwardSeries(prisma, runId, carried));
           const ratings = carried.flatMap((id) => {
-            const rating = listing.listingRatings.get(id);
+            const rating = listingRatings.get(id);
             return rating ? [rating] : [];
           });
           await facts.write(validRatings(quarantine, ratings, { endpoint: "tmdb_top_rated", upstreamKey: "tv/top_rated", payload: null }));

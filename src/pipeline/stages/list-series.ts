@@ -57,16 +57,21 @@ export interface ListSeriesDeps extends StageBase {
   concurrency: number;
 }
 
-/**
- * Output of {@link listSeries}: unique series ids in listing order, the pages asked for, and TMDB's own rating of each
- * listed series as the listing gives it (vote average 0–10 and count; none when nobody voted), which an incremental
- * run writes for the series whose details it does not fetch again.
- */
+/** Output of {@link listSeries}: unique series ids in listing order, and the pages asked for. */
 export interface SeriesListing {
   seriesIds: number[];
   pages: number;
   totalPages: number;
-  listingRatings: Map<number, RatingObservation>;
+}
+
+/**
+ * Input of {@link listSeries}. `ratings`, when given, receives TMDB's own rating of each listed series as the listing
+ * gives it (vote average 0–10 and count; none when nobody voted), which an incremental run writes for the series whose
+ * details it does not fetch again.
+ */
+export interface ListSeriesInput {
+  maxPages: number | null;
+  ratings?: Map<number, RatingObservation>;
 }
 
 /** TMDB's rating from a listing entry, as {@link import("../../sources/tmdb/tmdb.js").toTmdbRating} reads it from the details. */
@@ -81,7 +86,7 @@ export function toListingRating(entry: TmdbTopRatedResult): RatingObservation | 
  * rejected alone.
  * @throws Error when page 1 does not match its schema (nothing can be listed)
  */
-export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number | null }): Promise<SeriesListing> {
+export async function listSeries(deps: ListSeriesDeps, input: ListSeriesInput): Promise<SeriesListing> {
   const { progress } = deps;
   const fetchPage = async (page: number): Promise<{ totalPages: number; results: TmdbTopRatedResult[] } | null> => {
     const req = topRatedRequest(page);
@@ -125,11 +130,12 @@ export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number
   );
   const pages = [first.results, ...Array.from(rest, (r) => r ?? [])];
   const seriesIds = dedupeSeriesIds(pages);
-  const listingRatings = new Map<number, RatingObservation>();
-  for (const entry of pages.flat()) {
-    const rating = toListingRating(entry);
-    if (rating && !listingRatings.has(entry.id)) listingRatings.set(entry.id, rating);
+  if (input.ratings) {
+    for (const entry of pages.flat()) {
+      const rating = toListingRating(entry);
+      if (rating && !input.ratings.has(entry.id)) input.ratings.set(entry.id, rating);
+    }
   }
   deps.logger.info({ pages: last, totalPages: first.totalPages, series: seriesIds.length }, "series listed");
-  return { seriesIds, pages: last, totalPages: first.totalPages, listingRatings };
+  return { seriesIds, pages: last, totalPages: first.totalPages };
 }
