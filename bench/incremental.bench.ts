@@ -48,7 +48,12 @@ const counted = (): Counts => {
   const details = upstreams.tmdb.requests.filter((r) => /^\/3\/tv\/\d+/.test(r.key)).length;
   return { tmdb, omdb, details, total: tmdb + omdb };
 };
-const minus = (a: Counts, b: Counts): Counts => ({ tmdb: a.tmdb - b.tmdb, omdb: a.omdb - b.omdb, details: a.details - b.details, total: a.total - b.total });
+const minus = (a: Counts, b: Counts): Counts => ({
+  tmdb: a.tmdb - b.tmdb,
+  omdb: a.omdb - b.omdb,
+  details: a.details - b.details,
+  total: a.total - b.total,
+});
 
 async function run(label: string): Promise<{ label: string; requests: Counts; summary: HarvestSummary }> {
   const before = counted();
@@ -83,9 +88,13 @@ try {
         `| ${r.label} | ${r.summary.refresh?.kind ?? "?"} | ${r.requests.tmdb} (${(ratio(r.requests.tmdb, first.requests.tmdb) * 100).toFixed(1)} %) | ${r.requests.details} | ${r.requests.omdb} (${(ratio(r.requests.omdb, first.requests.omdb) * 100).toFixed(1)} %) | ${r.requests.total} | ${(ratio(r.requests.total, first.requests.total) * 100).toFixed(1)} % |`,
     ),
   ];
-  const secondOk = UPSTREAMS.every((u) => ratio(second.requests[u], first.requests[u]) <= 0.1) && ratio(second.requests.total, first.requests.total) <= 0.1;
+  const secondOk =
+    UPSTREAMS.every((u) => ratio(second.requests[u], first.requests[u]) <= 0.1) && ratio(second.requests.total, first.requests.total) <= 0.1;
   const thirdOk = third.requests.details === changed.length;
-  lines.push("", `second run ≤ 10 % per upstream and in total: ${secondOk ? "yes" : "NO"}; third run fetched exactly the ${changed.length} changed series' details: ${thirdOk ? "yes" : "NO"}`);
+  lines.push(
+    "",
+    `second run ≤ 10 % per upstream and in total: ${secondOk ? "yes" : "NO"}; third run fetched exactly the ${changed.length} changed series' details: ${thirdOk ? "yes" : "NO"}`,
+  );
   process.stdout.write(`${lines.join("\n")}\n`);
   writeFileSync(
     path.join(import.meta.dirname, "incremental-results.json"),

@@ -12,7 +12,8 @@ import { parseSchedule } from "./schedule.js";
 const DAY_MS = 86_400_000;
 
 /** Outcome of one top-up tick. */
-export type TopUpOutcome = "succeeded" | "failed" | "failed_quality" | "interrupted" | "skipped_harvest_day" | "skipped_running" | "skipped_locked" | "error";
+export type TopUpOutcome =
+  "succeeded" | "failed" | "failed_quality" | "interrupted" | "skipped_harvest_day" | "skipped_running" | "skipped_locked" | "error";
 
 /**
  * True when `tick` falls on a UTC day without a weekly harvest slot (`harvestSchedule`): the days a top-up runs.

@@ -161,7 +161,8 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     const policy = app.config.refresh;
     const forced = new Set(options.refresh ?? []);
     const full = options.full === true;
-    const topup = options.topup === true || (await prisma.harvestRun.findUnique({ where: { id: runId }, select: { trigger: true } }))?.trigger === "topup";
+    const topup =
+      options.topup === true || (await prisma.harvestRun.findUnique({ where: { id: runId }, select: { trigger: true } }))?.trigger === "topup";
     let refresh: RefreshSummary;
     /** The run's catalogue: the series the enrichments may choose from (listed and known, or every known one). */
     let catalogue: number[];
@@ -177,7 +178,10 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
 
       const listingRatings = new Map<number, RatingObservation>();
       const listing = await stage("listing", () =>
-        listSeries({ ...base, tmdb, answers: store, quarantine, concurrency: tmdbWindow }, { maxPages: run.options.maxPages, ratings: listingRatings }),
+        listSeries(
+          { ...base, tmdb, answers: store, quarantine, concurrency: tmdbWindow },
+          { maxPages: run.options.maxPages, ratings: listingRatings },
+        ),
       );
       state.pages = listing.pages;
       state.seriesListed = listing.seriesIds.length;
@@ -230,7 +234,13 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
       catalogue = [...details.series.map((s) => s.id), ...carried];
       refresh =
         changes.kind === "incremental"
-          ? { kind: "incremental", changed: changes.changedIds.size, detailsFetched: details.series.length, carriedForward: carried.length, overdue: {} }
+          ? {
+              kind: "incremental",
+              changed: changes.changedIds.size,
+              detailsFetched: details.series.length,
+              carriedForward: carried.length,
+              overdue: {},
+            }
           : { kind: "full", reason: changes.reason, detailsFetched: details.series.length, carriedForward: 0, overdue: {} };
     }
     /** Ages apply in incremental and top-up runs; a full run asks every source for the whole catalogue. */

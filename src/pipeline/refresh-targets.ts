@@ -26,7 +26,13 @@ export async function catalogueSeriesIds(prisma: PrismaClient): Promise<number[]
 }
 
 const targetRows = z.array(
-  z.object({ series_id: z.number().int(), title: z.string(), original_title: z.string(), first_air_date: z.string().nullable(), wikidata_id: z.string().nullable() }),
+  z.object({
+    series_id: z.number().int(),
+    title: z.string(),
+    original_title: z.string(),
+    first_air_date: z.string().nullable(),
+    wikidata_id: z.string().nullable(),
+  }),
 );
 
 /** The sites' view of stored series (`series_dim`): ids, titles, first air date (`YYYY-MM-DD`), Wikidata id. */

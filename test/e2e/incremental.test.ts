@@ -55,7 +55,9 @@ describe("incremental harvest", () => {
     // TMDB's weekly fact comes from the listing for every series; IMDb keeps its latest known value.
     expect(second.ratingsBySource).toEqual({ tmdb: 40 });
     expect(await count(h, `series_version WHERE run_id = ${second.runId}`)).toBe(40);
-    expect(await count(h, `series_genre_version WHERE run_id = ${second.runId}`)).toBe(await count(h, `series_genre_version WHERE run_id = ${first.runId}`));
+    expect(await count(h, `series_genre_version WHERE run_id = ${second.runId}`)).toBe(
+      await count(h, `series_genre_version WHERE run_id = ${first.runId}`),
+    );
     expect(await h.db.query(VIEWS_SQL)).toEqual(viewsBefore);
     // The null ratio of IMDb ratings reads the latest known values: not 1.0 because this run asked OMDb nothing.
     const nullRatio = await h.db.query<{ run_id: number; observed: number }>(
@@ -118,7 +120,11 @@ describe("incremental harvest", () => {
     const app = await h.newApp(() => now);
     const asked = (from: number) => h.upstreams.omdb.requests.slice(from).map((r) => r.key);
     const state = async () =>
-      (await h.db.query<{ miss_count: number; due_at: Date }>(`SELECT miss_count, due_at FROM enrichment_state WHERE source = 'omdb' AND series_id = ${unknown.tmdbId}`))[0];
+      (
+        await h.db.query<{ miss_count: number; due_at: Date }>(
+          `SELECT miss_count, due_at FROM enrichment_state WHERE source = 'omdb' AND series_id = ${unknown.tmdbId}`,
+        )
+      )[0];
 
     // Five days of one run each, 5 lookups a day, until all 20 (minus the unknown one) have a value.
     let from = 0;

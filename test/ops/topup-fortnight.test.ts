@@ -18,7 +18,9 @@ const TOPUP = "0 4 * * *";
 let h: Harness;
 beforeAll(async () => {
   const dataset: ReplayDataset = { ...buildApiRoutes(syntheticSeeds(3000)), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
-  h = await startHarness(dataset, { env: { OMDB_DAILY_BUDGET: "1000", TMDB_REQUESTS_PER_SECOND: "2000", OMDB_REQUESTS_PER_SECOND: "2000", LOG_LEVEL: "warn" } });
+  h = await startHarness(dataset, {
+    env: { OMDB_DAILY_BUDGET: "1000", TMDB_REQUESTS_PER_SECOND: "2000", OMDB_REQUESTS_PER_SECOND: "2000", LOG_LEVEL: "warn" },
+  });
 }, 120_000);
 afterAll(async () => {
   await h?.close();
@@ -60,7 +62,11 @@ describe("a fortnight of serve", () => {
       outcomes.push(`${day}:topup:${await topUps.onTick(now)}`);
     }
     expect(omdbAfterFirstRun).toBe(1000);
-    expect(outcomes.filter((o) => o.endsWith(":skipped_harvest_day"))).toEqual(["0:topup:skipped_harvest_day", "7:topup:skipped_harvest_day", "14:topup:skipped_harvest_day"]);
+    expect(outcomes.filter((o) => o.endsWith(":skipped_harvest_day"))).toEqual([
+      "0:topup:skipped_harvest_day",
+      "7:topup:skipped_harvest_day",
+      "14:topup:skipped_harvest_day",
+    ]);
     expect(outcomes).toContain("7:harvest:incremental:" + outcomes.find((o) => o.startsWith("7:harvest"))?.split(":")[3]);
 
     // Every series' latest IMDb value against its refresh age (the default ages), at the end of the fortnight.

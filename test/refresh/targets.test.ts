@@ -12,7 +12,10 @@ const candidate = (seriesId: number, status: string, lastSuccessDaysAgo: number 
   status,
   lastAirDate: status === "Ended" ? daysAgo(3 * 365) : daysAgo(10),
   imdbId: `tt${String(seriesId).padStart(7, "0")}`,
-  state: lastSuccessDaysAgo === null ? null : { status: "found", lastAttemptAt: daysAgo(lastSuccessDaysAgo), lastSuccessAt: daysAgo(lastSuccessDaysAgo), missCount: 0 },
+  state:
+    lastSuccessDaysAgo === null
+      ? null
+      : { status: "found", lastAttemptAt: daysAgo(lastSuccessDaysAgo), lastSuccessAt: daysAgo(lastSuccessDaysAgo), missCount: 0 },
   ...extra,
 });
 
@@ -31,7 +34,9 @@ describe("dueTimes / dueNow", () => {
   });
 
   it("backs a not-found series off instead of putting it first", () => {
-    const miss = candidate(7, "Returning Series", null, { state: { status: "not_found", lastAttemptAt: daysAgo(3), lastSuccessAt: null, missCount: 1 } });
+    const miss = candidate(7, "Returning Series", null, {
+      state: { status: "not_found", lastAttemptAt: daysAgo(3), lastSuccessAt: null, missCount: 1 },
+    });
     const due = dueTimes([miss, candidate(8, "Returning Series", 8)], "omdb", DEFAULT_REFRESH_POLICY, now);
     expect(dueNow(due, now)).toEqual([8]);
     expect(due.find((d) => d.seriesId === 7)?.dueAt).toEqual(new Date(daysAgo(3).getTime() + 7 * DAY));
@@ -40,7 +45,12 @@ describe("dueTimes / dueNow", () => {
 
 describe("overdueStat", () => {
   it("counts overdue series, series without a value, and the oldest value's age", () => {
-    const due = dueTimes([candidate(1, "Ended", 40), candidate(2, "Returning Series", 2), candidate(3, "Ended", null)], "omdb", DEFAULT_REFRESH_POLICY, now);
+    const due = dueTimes(
+      [candidate(1, "Ended", 40), candidate(2, "Returning Series", 2), candidate(3, "Ended", null)],
+      "omdb",
+      DEFAULT_REFRESH_POLICY,
+      now,
+    );
     expect(overdueStat(due, now)).toEqual({ overdue: 2, withoutValue: 1, oldestValueAgeSeconds: 40 * 86_400 });
     expect(overdueStat([], now)).toEqual({ overdue: 0, withoutValue: 0, oldestValueAgeSeconds: null });
   });

@@ -77,7 +77,15 @@ export interface ListSeriesInput {
 /** TMDB's rating from a listing entry, as {@link import("../../sources/tmdb/tmdb.js").toTmdbRating} reads it from the details. */
 export function toListingRating(entry: TmdbTopRatedResult): RatingObservation | null {
   if (entry.vote_average === undefined || entry.vote_count === undefined || entry.vote_count === 0) return null;
-  return { seriesId: entry.id, source: "tmdb", score: entry.vote_average, voteCount: entry.vote_count, voteCountIsLowerBound: false, grain: "series", method: "api" };
+  return {
+    seriesId: entry.id,
+    source: "tmdb",
+    score: entry.vote_average,
+    voteCount: entry.vote_count,
+    voteCountIsLowerBound: false,
+    grain: "series",
+    method: "api",
+  };
 }
 
 /**
