@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
 import { runHarvest } from "../../src/pipeline/harvest.js";
+import { formatSummary } from "../../src/pipeline/summary.js";
 import { buildApiRoutes, omdbKey, tmdbDetails, tmdbKey, type ReplayDataset } from "../../src/replay/dataset.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
@@ -52,6 +53,12 @@ describe("incremental harvest", () => {
     expect(h.upstreams.tmdb.count() - tmdbBefore).toBe(4);
     expect(h.upstreams.omdb.count() - omdbBefore).toBe(0);
     expect(second.seriesLoaded).toBe(40);
+    expect(formatSummary(second)).toMatch(/refresh\s+incremental: 0 details fetched, 40 carried forward, 0 in \/tv\/changes/);
+    expect(formatSummary(second)).toMatch(/overdue series\s+tmdb=0 \(oldest 2\.0 d\), omdb=0 \(oldest 2\.0 d\), rottentomatoes=40 \(oldest none\)/);
+    const metrics = await app.metrics.registry.metrics();
+    expect(metrics).toContain('tv_harvester_overdue_series{source="omdb"} 0');
+    expect(metrics).toContain('tv_harvester_overdue_series{source="rottentomatoes"} 40');
+    expect(metrics).toMatch(/tv_harvester_oldest_value_age_seconds\{source="omdb"\} 1728\d\d/);
     // TMDB's weekly fact comes from the listing for every series; IMDb keeps its latest known value.
     expect(second.ratingsBySource).toEqual({ tmdb: 40 });
     expect(await count(h, `series_version WHERE run_id = ${second.runId}`)).toBe(40);
