@@ -81,8 +81,8 @@ export function harvestRunHistory(app: Pick<App, "prisma">): ScheduleHistory {
  */
 export async function restoreRunMetrics(app: Pick<App, "prisma">, metrics: HarvesterMetrics): Promise<void> {
   const [success, last] = await Promise.all([
-    app.prisma.harvestRun.findFirst({ where: { status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
-    app.prisma.harvestRun.findFirst({ where: { finishedAt: { not: null } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
+    app.prisma.harvestRun.findFirst({ where: { status: "succeeded", trigger: { not: "topup" } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
+    app.prisma.harvestRun.findFirst({ where: { finishedAt: { not: null }, trigger: { not: "topup" } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
   ]);
   if (success?.finishedAt) metrics.setLastSuccess(success.finishedAt.getTime() / 1000);
   if (last?.finishedAt) metrics.lastRunTimestamp.set(last.finishedAt.getTime() / 1000);

@@ -366,12 +366,20 @@ function clientStats(app: App): Map<UpstreamName, UpstreamStats> {
   return new Map(Object.values(app.clients).map((c) => [c.name, c.stats()]));
 }
 
-/** Updates the run metrics at the end of a run. */
+/**
+ * Updates the run metrics at the end of a run. A top-up run counts in `runs_total` and `rows_written_total` only; the
+ * last-run, last-success, duration and series gauges stay those of the weekly harvest.
+ */
 function recordRunMetrics(app: App, summary: HarvestSummary): void {
   const { metrics } = app;
   const finished = Date.parse(summary.finishedAt) / 1000;
   metrics.runInProgress.set(0);
   metrics.runsTotal.inc({ outcome: summary.status });
+  if (summary.refresh?.kind === "topup") {
+    // A top-up is not a harvest of the catalogue: the run gauges (and the alerts on them) keep the weekly harvest's.
+    for (const [table, n] of Object.entries(summary.rowsWritten)) metrics.rowsWritten.inc({ table }, n);
+    return;
+  }
   metrics.lastRunTimestamp.set(finished);
   metrics.lastRunDuration.set(summary.durationSeconds);
   metrics.seriesHarvested.set(summary.seriesLoaded);

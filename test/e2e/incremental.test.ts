@@ -173,8 +173,12 @@ describe("incremental harvest", () => {
     const app = await h.newApp(() => now);
     await runHarvest(app, { maxPages: 1, scrape: false, omdb: false });
     const viewsBefore = await h.db.query(`SELECT series_id, title FROM analytics.series_ratings ORDER BY series_id`);
+    const lastSuccessBefore = await app.metrics.registry.getSingleMetric("tv_harvester_last_success_timestamp_seconds")?.get();
+    expect(lastSuccessBefore?.values.map((v) => v.value)).toEqual([now.getTime() / 1000]);
     now = new Date(now.getTime() + DAY);
     const topup = await runHarvest(app, { topup: true, trigger: "topup", scrape: false });
+    // The weekly harvest's run gauges stay (a top-up's success must not hide a failed weekly harvest, nor trip its alert).
+    expect(await app.metrics.registry.getSingleMetric("tv_harvester_last_success_timestamp_seconds")?.get()).toEqual(lastSuccessBefore);
     expect(topup.status).toBe("succeeded");
     expect(topup.refresh).toMatchObject({ kind: "topup", detailsFetched: 0 });
     expect(topup.ratingsBySource.imdb).toBeGreaterThan(0);
