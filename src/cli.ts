@@ -2,7 +2,8 @@
  * The command table of `tv-harvester` (commander). Commands are plain async functions returning an exit
  * code; their modules load lazily. Only `src/main.ts` calls `process.exit`.
  *
- *   harvest [--max-pages N] [--no-omdb] [--no-scrape] [--resume]   one harvest run
+ *   harvest [--max-pages N] [--no-omdb] [--no-scrape] [--resume]   one harvest run (incremental when it can be)
+ *           [--full] [--refresh ID…]
  *   start                                                          the main job: a real harvest with TMDB
  *                                                                  credentials, else the labelled demo
  *   migrate                                                        apply pending migrations
@@ -25,6 +26,11 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a whole number > 0");
   return n;
+}
+
+/** Commander's collector for a variadic option of whole numbers > 0. */
+function collectPositiveInts(value: string, previous: number[]): number[] {
+  return [...previous, positiveInt(value)];
 }
 
 /** The package's version (package.json is the parent folder's, for src/cli.ts and dist/cli.js alike). */
@@ -87,7 +93,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .option("--no-omdb", "skip the OMDb enrichment (IMDb ratings)")
     .option("--no-scrape", "skip the Rotten Tomatoes and Metacritic enrichment")
     .option("--resume", "continue the latest interrupted or failed run, re-using what it already fetched", false)
-    .action(async (opts: { maxPages?: number; omdb: boolean; scrape: boolean; resume: boolean }) => {
+    .option("--full", "fetch every series' details and enrichments whatever their refresh ages (docs/refresh.md)", false)
+    .option("--refresh <tmdbId...>", "fetch these series (TMDB ids) again whatever their refresh ages", collectPositiveInts, [])
+    .action(async (opts: { maxPages?: number; omdb: boolean; scrape: boolean; resume: boolean; full: boolean; refresh: number[] }) => {
       const { harvestCommand } = await import("./commands/harvest.js");
       await withApp((app) => harvestCommand(app, opts, io));
     });

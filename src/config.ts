@@ -179,6 +179,8 @@ const envSchema = z.object({
   PUSHGATEWAY_URL: httpUrl("").transform((v) => (v === "" ? undefined : v)),
   /** Cron expression (UTC) of `serve`'s harvests (default every Monday 03:00). */
   HARVEST_SCHEDULE: cronExpression("0 3 * * 1"),
+  /** Cron expression (UTC) of `serve`'s enrichment top-ups on the days without a harvest (default daily 04:00; docs/refresh.md). */
+  TOPUP_SCHEDULE: cronExpression("0 4 * * *"),
   /** Retries of a failed scheduled harvest within its slot (`serve`; default 3, 0 = none). */
   HARVEST_RETRY_ATTEMPTS: nonNegativeInt(3),
   /** Wait before the first retry of a failed scheduled harvest, milliseconds (default 300000 = 5 min); doubles per retry. */
@@ -318,6 +320,8 @@ export interface Config {
   embeddedPostgres: { dataDir: string; port: number };
   pushgatewayUrl: string | undefined;
   harvestSchedule: string;
+  /** `serve`'s enrichment top-ups (cron, UTC), skipped on the days of HARVEST_SCHEDULE. */
+  topUpSchedule: string;
   /** Retries of a failed scheduled harvest within its slot (`serve`): retries after the first attempt, first wait in ms. */
   harvestRetry: { attempts: number; backoffMs: number };
   metricsPort: number;
@@ -380,6 +384,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     embeddedPostgres: { dataDir: e.EMBEDDED_PG_DIR, port: e.EMBEDDED_PG_PORT },
     pushgatewayUrl: e.PUSHGATEWAY_URL,
     harvestSchedule: e.HARVEST_SCHEDULE,
+    topUpSchedule: e.TOPUP_SCHEDULE,
     harvestRetry: { attempts: e.HARVEST_RETRY_ATTEMPTS, backoffMs: e.HARVEST_RETRY_BACKOFF_MS },
     metricsPort: e.METRICS_PORT,
     reader: { roleName: e.READER_ROLE_NAME, password: e.READER_ROLE_PASSWORD },

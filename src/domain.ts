@@ -181,6 +181,7 @@ export interface RecordIssue {
  */
 export type UpstreamEndpoint =
   | "tmdb_genres"
+  | "tmdb_changes"
   | "tmdb_top_rated"
   | "tmdb_series"
   | "omdb"

@@ -1,5 +1,7 @@
 /**
- * `tv-harvester harvest [--max-pages N] [--no-omdb] [--no-scrape] [--resume]`: one harvest run.
+ * `tv-harvester harvest [--max-pages N] [--no-omdb] [--no-scrape] [--resume] [--full] [--refresh ID…]`: one harvest
+ * run, incremental when the last successful one is recent (docs/refresh.md); `--full` ignores the refresh ages,
+ * `--refresh` forces the named series (TMDB ids).
  * Exit code 0 when the run succeeded, 1 when it failed (including failed-quality), 130 / 143 when SIGINT /
  * SIGTERM interrupted it (the run is then `interrupted` and `harvest --resume` continues it). With
  * PUSHGATEWAY_URL set, the run's metrics are pushed to the Pushgateway at the end.
@@ -19,6 +21,10 @@ export interface HarvestCommandOptions {
   omdb: boolean;
   scrape: boolean;
   resume: boolean;
+  /** Ignore the refresh ages: every series' details and enrichments (`--full`). */
+  full?: boolean;
+  /** TMDB ids fetched again whatever their ages (`--refresh`). */
+  refresh?: number[];
 }
 
 /** Runs a harvest with a progress bar on a terminal, prints the summary, and returns the exit code. */
@@ -40,6 +46,8 @@ export async function harvestCommand(app: App, options: HarvestCommandOptions, i
     omdb: options.omdb,
     scrape: options.scrape,
     resume: options.resume,
+    ...(options.full ? { full: true } : {}),
+    ...(options.refresh && options.refresh.length > 0 ? { refresh: options.refresh } : {}),
     trigger,
     progress,
     signal: stop.signal,

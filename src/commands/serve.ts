@@ -5,7 +5,9 @@
  * work, finishes its in-flight writes and is marked `interrupted` (the next start resumes it), then the
  * database closes. Exit code 0 after a stop while idle, 130 / 143 when a harvest was interrupted; a second
  * signal ends the process at once. The scheduling decisions live in src/ops/schedule.ts; two replicas never
- * harvest at once thanks to the harvest's advisory lock.
+ * harvest at once thanks to the harvest's advisory lock. On the days between weekly harvests, TOPUP_SCHEDULE (default
+ * daily 04:00) runs enrichment top-ups (trigger `topup`: the day's remaining OMDb budget and the sites' time on the most
+ * overdue series; src/ops/topup.ts).
  */
 import type { App } from "../app.js";
 import type { Config } from "../config.js";
@@ -13,6 +15,7 @@ import { applyMigrations } from "../db/migrate.js";
 import { HarvesterMetrics } from "../metrics/metrics.js";
 import { startMetricsServer } from "../metrics/server.js";
 import { HarvestScheduler, type ScheduleHistory } from "../ops/schedule.js";
+import { TopUpScheduler } from "../ops/topup.js";
 import type { HarvestOptions } from "../pipeline/harvest.js";
 import type { CommandIO } from "./io.js";
 import { signalExitCode, trapStopSignals, type StopSignal } from "./signals.js";
@@ -38,14 +41,23 @@ export function harvestRunHistory(app: Pick<App, "prisma">): ScheduleHistory {
   const { prisma } = app;
   return {
     async lastSuccessAt() {
-      const run = await prisma.harvestRun.findFirst({ where: { status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } });
+      // Top-up runs enrich only: they are not the weekly harvest of a slot.
+      const run = await prisma.harvestRun.findFirst({
+        where: { status: "succeeded", trigger: { not: "topup" } },
+        orderBy: { finishedAt: "desc" },
+        select: { finishedAt: true },
+      });
       return run?.finishedAt ?? null;
     },
     async runStartedSince(since) {
-      return (await prisma.harvestRun.count({ where: { startedAt: { gte: since } } })) > 0;
+      return (await prisma.harvestRun.count({ where: { startedAt: { gte: since }, trigger: { not: "topup" } } })) > 0;
     },
     async interruptedRunSince(since, staleBefore) {
-      const newest = await prisma.harvestRun.findFirst({ orderBy: { id: "desc" }, select: { status: true, startedAt: true, heartbeatAt: true } });
+      const newest = await prisma.harvestRun.findFirst({
+        where: { trigger: { not: "topup" } },
+        orderBy: { id: "desc" },
+        select: { status: true, startedAt: true, heartbeatAt: true },
+      });
       if (newest === null || newest.startedAt < since) return false;
       return newest.status === "interrupted" || newest.status === "failed" || (newest.status === "running" && newest.heartbeatAt < staleBefore);
     },
@@ -69,8 +81,8 @@ export function harvestRunHistory(app: Pick<App, "prisma">): ScheduleHistory {
  */
 export async function restoreRunMetrics(app: Pick<App, "prisma">, metrics: HarvesterMetrics): Promise<void> {
   const [success, last] = await Promise.all([
-    app.prisma.harvestRun.findFirst({ where: { status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
-    app.prisma.harvestRun.findFirst({ where: { finishedAt: { not: null } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
+    app.prisma.harvestRun.findFirst({ where: { status: "succeeded", trigger: { not: "topup" } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
+    app.prisma.harvestRun.findFirst({ where: { finishedAt: { not: null }, trigger: { not: "topup" } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
   ]);
   if (success?.finishedAt) metrics.setLastSuccess(success.finishedAt.getTime() / 1000);
   if (last?.finishedAt) metrics.lastRunTimestamp.set(last.finishedAt.getTime() / 1000);
@@ -95,6 +107,7 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
   const stop = stopSignals(options.signal, io);
   let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let scheduler: HarvestScheduler | undefined;
+  let topUps: TopUpScheduler | undefined;
   try {
     const migrations = await applyMigrations(app.databaseUrl);
     if (migrations.applied.length > 0) log.info({ applied: migrations.applied }, "migrations applied");
@@ -115,6 +128,15 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
         return summary;
       },
     });
+    const weekly = scheduler;
+    topUps = new TopUpScheduler({
+      schedule: config.topUpSchedule,
+      harvestSchedule: config.harvestSchedule,
+      now: app.now,
+      busy: () => weekly.busy,
+      logger: log,
+      topUp: () => runHarvest(app, { ...options.harvestOptions, topup: true, trigger: "topup", signal: harvests.signal }),
+    });
     server = await startMetricsServer({
       metrics,
       port: config.metricsPort,
@@ -127,17 +149,19 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
     log.info({ port: server.port, schedule: config.harvestSchedule }, "serving /metrics and /healthz");
 
     const catchUp = await scheduler.start();
+    topUps.start();
     options.onReady?.({ port: server.port, catchUp, scheduler, app });
     const reason = await stop.stopped;
     log.info({ reason }, "stopping");
     harvests.abort(new Error(`serve stopping (${reason})`));
-    const finished = await scheduler.stop(options.shutdownGraceMs ?? 30_000);
+    const [finished] = await Promise.all([scheduler.stop(options.shutdownGraceMs ?? 30_000), topUps.stop(options.shutdownGraceMs ?? 30_000)]);
     if (!finished) log.warn({}, "a harvest was still running; it will be resumed at the next start");
     const signal = stop.received();
     return interruptedRun !== undefined && signal !== undefined ? signalExitCode(signal) : 0;
   } finally {
     stop.dispose();
     await scheduler?.stop(0);
+    await topUps?.stop(0);
     await server?.close().catch(() => undefined);
     await app.close();
   }

@@ -39,6 +39,10 @@ export class HarvesterMetrics {
   readonly httpRateLimitPauses: Counter<"upstream">;
   readonly httpBadBody: Counter<"upstream" | "reason">;
   readonly omdbBudgetRemaining: Gauge;
+  /** Catalogue series whose value from `source` (tmdb, omdb, rottentomatoes, metacritic) is due, at the end of the last run. */
+  readonly overdueSeries: Gauge<"source">;
+  /** Age in seconds of the oldest value held per source, at the end of the last run. */
+  readonly oldestValueAge: Gauge<"source">;
 
   // Data quality
   readonly quarantined: Counter<"source" | "reason">;
@@ -94,6 +98,18 @@ export class HarvesterMetrics {
     this.httpRateLimitPauses = new Counter({ name: `${p}http_rate_limit_pauses_total`, help: "Pauses of an upstream after a 429 (one per storm, however many 429s it holds), per upstream.", labelNames: ["upstream"], registers: [registry] });
     this.httpBadBody = new Counter({ name: `${p}http_bad_body_total`, help: "2xx answers whose body failed its check (empty_body, not_json, invalid_json, schema_mismatch), per upstream and reason; each is retried.", labelNames: ["upstream", "reason"], registers: [registry] });
     this.omdbBudgetRemaining = new Gauge({ name: `${p}omdb_budget_remaining`, help: "OMDb requests left in today's (UTC) budget.", registers: [registry] });
+    this.overdueSeries = new Gauge({
+      name: `${p}overdue_series`,
+      help: "Catalogue series whose value from the source is past its refresh age, at the end of the last run.",
+      labelNames: ["source"],
+      registers: [registry],
+    });
+    this.oldestValueAge = new Gauge({
+      name: `${p}oldest_value_age_seconds`,
+      help: "Age of the oldest value held per source (seconds), at the end of the last run.",
+      labelNames: ["source"],
+      registers: [registry],
+    });
 
     this.quarantined = new Counter({ name: `${p}quarantined_records_total`, help: "Records quarantined (not loaded), per source and reason.", labelNames: ["source", "reason"], registers: [registry] });
     this.schemaDrift = new Counter({ name: `${p}schema_drift_total`, help: "Whole upstream responses that failed their schema, per source.", labelNames: ["source"], registers: [registry] });

@@ -12,7 +12,8 @@
 import { performance } from "node:perf_hooks";
 import type { App } from "../app.js";
 import { applyMigrations } from "../db/migrate.js";
-import type { RatingObservation } from "../domain.js";
+import type { RatingObservation, SeriesRecord } from "../domain.js";
+import type { ScrapeTarget } from "../enrichers/resolve.js";
 import { errorMessage } from "../errors.js";
 import type { UpstreamStats } from "../http/client.js";
 import { resumeRunRow, runRow, startRunRow, type RunOptions, type StartedRun } from "../load/harvest-run.js";
@@ -30,6 +31,13 @@ import { enrichFromSites } from "./stages/enrich-sites.js";
 import { fetchDetails } from "./stages/fetch-details.js";
 import { listGenres, listSeries } from "./stages/list-series.js";
 import { loadSeries } from "./stages/load.js";
+import { listChanges, type ChangeSet } from "./stages/list-changes.js";
+import { validRatings } from "./stages/ratings.js";
+import { carryForwardSeries, seriesWithPublishedVersion } from "../load/series-carry-forward.js";
+import { recordEnrichmentStates } from "../load/enrichment-state.js";
+import { catalogueSeriesIds, loadScrapeTargets, refreshOverdue } from "./refresh-targets.js";
+import { dueNow, planRefresh } from "../refresh/targets.js";
+import type { RefreshSummary } from "./run-state.js";
 
 export type { HarvestSummary, OmdbStageSummary, RunOutcome } from "./run-state.js";
 
@@ -43,8 +51,18 @@ export interface HarvestOptions {
   scrape?: boolean;
   /** Continue the latest running (dead), failed or interrupted run instead of starting a new one. */
   resume?: boolean;
-  /** What started the run: cli, schedule, demo, test. */
+  /** What started the run: cli, schedule, demo, test, topup. */
   trigger?: string;
+  /** Fetch every listed series' details and every enrichment whatever their refresh ages (`harvest --full`). */
+  full?: boolean;
+  /** TMDB ids whose details and enrichments are fetched again whatever their ages (`harvest --refresh <id…>`). */
+  refresh?: readonly number[];
+  /**
+   * An enrichment top-up (`serve` between weekly harvests; trigger "topup"): no listing and no details, only OMDb
+   * (within the day's remaining budget) and the sites for the catalogue's most overdue series. Writes no series
+   * versions; its facts belong to its own run.
+   */
+  topup?: boolean;
   progress?: ProgressReporter;
   /**
    * Stops the run when aborted: no new request is started, requests and writes in flight finish, buffered
@@ -140,29 +158,98 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     const base = { logger: log, progress, onSeriesLost: (n: number) => (state.seriesLost += n), ...(signal ? { signal } : {}) };
     const tmdbWindow = windowOf(app.config.tmdb.maxConcurrent);
 
-    const genres = await stage("genres", () => listGenres({ ...base, prisma, tmdb, answers: store, quarantine }));
-    addCounts(state.rowsWritten, genres.rowsWritten);
+    const policy = app.config.refresh;
+    const forced = new Set(options.refresh ?? []);
+    const full = options.full === true;
+    const topup =
+      options.topup === true || (await prisma.harvestRun.findUnique({ where: { id: runId }, select: { trigger: true } }))?.trigger === "topup";
+    let refresh: RefreshSummary;
+    /** The run's catalogue: the series the enrichments may choose from (listed and known, or every known one). */
+    let catalogue: number[];
+    /** Loaded from fresh details in this run (their records are at hand for the sites). */
+    let fetchedSeries: SeriesRecord[] = [];
 
-    const listing = await stage("listing", () =>
-      listSeries({ ...base, tmdb, answers: store, quarantine, concurrency: tmdbWindow }, { maxPages: run.options.maxPages }),
-    );
-    state.pages = listing.pages;
-    state.seriesListed = listing.seriesIds.length;
-    await row.recordCounts({ seriesListed: state.seriesListed });
+    if (topup) {
+      catalogue = await catalogueSeriesIds(prisma);
+      refresh = { kind: "topup", detailsFetched: 0, carriedForward: 0, overdue: {} };
+    } else {
+      const genres = await stage("genres", () => listGenres({ ...base, prisma, tmdb, answers: store, quarantine }));
+      addCounts(state.rowsWritten, genres.rowsWritten);
 
-    const details = await stage("details", () =>
-      fetchDetails(
-        { ...base, tmdb, answers: store, quarantine, now: app.now, concurrency: tmdbWindow, watchRegions: app.config.tmdb.watchRegions },
-        { seriesIds: listing.seriesIds, knownGenreIds: genres.knownGenreIds },
-      ),
-    );
+      const listingRatings = new Map<number, RatingObservation>();
+      const listing = await stage("listing", () =>
+        listSeries(
+          { ...base, tmdb, answers: store, quarantine, concurrency: tmdbWindow },
+          { maxPages: run.options.maxPages, ratings: listingRatings },
+        ),
+      );
+      state.pages = listing.pages;
+      state.seriesListed = listing.seriesIds.length;
+      await row.recordCounts({ seriesListed: state.seriesListed });
 
-    await stage("load", async () => {
-      addCounts(state.rowsWritten, await loadSeries({ prisma, runId, facts, quarantine }, details));
-      state.seriesLoaded = details.series.length;
-      await row.recordCounts({ seriesLoaded: state.seriesLoaded });
-    });
-    const loadedIds = details.series.map((s) => s.id);
+      const changes: ChangeSet = await stage("changes", () =>
+        listChanges({ ...base, prisma, tmdb, answers: store, quarantine, now: app.now, concurrency: tmdbWindow }, { runId, full }),
+      );
+      // Details: every listed series in a full run; otherwise the new (never published), changed, overdue and forced ones.
+      let detailIds: number[] = listing.seriesIds;
+      let known = new Set<number>();
+      if (changes.kind === "incremental") {
+        known = await seriesWithPublishedVersion(prisma, listing.seriesIds);
+        const { due } = await planRefresh(prisma, "tmdb", policy, app.now(), [...known]);
+        const tmdbDue = new Set(dueNow(due, app.now()));
+        detailIds = listing.seriesIds.filter((id) => !known.has(id) || changes.changedIds.has(id) || tmdbDue.has(id) || forced.has(id));
+      }
+      const details = await stage("details", () =>
+        fetchDetails(
+          { ...base, tmdb, answers: store, quarantine, now: app.now, concurrency: tmdbWindow, watchRegions: app.config.tmdb.watchRegions },
+          { seriesIds: detailIds, knownGenreIds: genres.knownGenreIds },
+        ),
+      );
+      fetchedSeries = details.series;
+
+      const loaded = new Set(details.series.map((s) => s.id));
+      const carried = changes.kind === "incremental" ? listing.seriesIds.filter((id) => known.has(id) && !loaded.has(id)) : [];
+      await stage("load", async () => {
+        addCounts(state.rowsWritten, await loadSeries({ prisma, runId, facts, quarantine }, details));
+        await recordEnrichmentStates(
+          prisma,
+          "tmdb",
+          details.series.map((s) => ({ seriesId: s.id, status: "found", detail: null, success: true })),
+          app.now(),
+        );
+        if (carried.length > 0) {
+          // Not fetched again: the previous version goes on, with TMDB's rating of this week's listing.
+          addCounts(state.rowsWritten, await carryForwardSeries(prisma, runId, carried));
+          const ratings = carried.flatMap((id) => {
+            const rating = listingRatings.get(id);
+            return rating ? [rating] : [];
+          });
+          await facts.write(validRatings(quarantine, ratings, { endpoint: "tmdb_top_rated", upstreamKey: "tv/top_rated", payload: null }));
+          await quarantine.flush();
+        }
+        await planRefresh(prisma, "tmdb", policy, app.now(), [...loaded]);
+        state.seriesLoaded = details.series.length + carried.length;
+        await row.recordCounts({ seriesLoaded: state.seriesLoaded });
+      });
+      catalogue = [...details.series.map((s) => s.id), ...carried];
+      refresh =
+        changes.kind === "incremental"
+          ? {
+              kind: "incremental",
+              changed: changes.changedIds.size,
+              detailsFetched: details.series.length,
+              carriedForward: carried.length,
+              overdue: {},
+            }
+          : { kind: "full", reason: changes.reason, detailsFetched: details.series.length, carriedForward: 0, overdue: {} };
+    }
+    /** Ages apply in incremental and top-up runs; a full run asks every source for the whole catalogue. */
+    const selective = refresh.kind !== "full";
+    const dueOf = async (source: "omdb" | "rottentomatoes" | "metacritic"): Promise<number[]> => {
+      const { due } = await planRefresh(prisma, source, policy, app.now(), catalogue);
+      const ids = dueNow(due, app.now());
+      return [...ids, ...catalogue.filter((id) => forced.has(id) && !ids.includes(id))];
+    };
 
     let omdbCriticScores: RatingObservation[] = [];
     if (!run.options.omdb) state.omdb.status = "disabled";
@@ -170,16 +257,31 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
       state.omdb.status = "no_api_key";
       log.warn("OMDB_API_KEY is not set: skipping OMDb");
     } else {
+      const omdbIds = selective ? await dueOf("omdb") : catalogue;
       const omdb = await stage("omdb", () =>
         enrichFromOmdb(
           { ...base, prisma, omdb: app.clients.omdb, answers: store, quarantine, facts, metrics, now: app.now, config: app.config.omdb },
-          { seriesIds: loadedIds },
+          { seriesIds: omdbIds },
         ),
       );
       state.omdb = omdb.summary;
       omdbCriticScores = omdb.criticScores;
     }
 
+    let siteSeries: ScrapeTarget[] = fetchedSeries;
+    if (selective && run.options.scrape) {
+      const siteIds = new Set([...(await dueOf("rottentomatoes")), ...(await dueOf("metacritic"))]);
+      const fetched = new Map(fetchedSeries.map((s) => [s.id, s]));
+      const missing = [...siteIds].filter((id) => !fetched.has(id));
+      const loadedTargets = await loadScrapeTargets(prisma, missing);
+      siteSeries = [
+        ...[...siteIds].flatMap((id) => {
+          const record = fetched.get(id);
+          return record ? [record] : [];
+        }),
+        ...loadedTargets,
+      ];
+    }
     const { wikidata, rottentomatoes, metacritic } = app.clients;
     state.enrichment = await stage("scrape", () =>
       enrichFromSites(
@@ -195,9 +297,15 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
           now: app.now,
           config: app.config.scrape,
         },
-        { series: details.series, enabled: run.options.scrape, omdbCriticScores },
+        { series: siteSeries, enabled: run.options.scrape, omdbCriticScores },
       ),
     );
+    refresh.overdue = await refreshOverdue(prisma, policy, app.now(), catalogue);
+    state.refresh = refresh;
+    for (const [source, stat] of Object.entries(refresh.overdue)) {
+      metrics.overdueSeries.set({ source }, stat.overdue);
+      if (stat.oldestValueAgeSeconds !== null) metrics.oldestValueAge.set({ source }, stat.oldestValueAgeSeconds);
+    }
     await quarantine.flush();
 
     const quality = await stage("quality", () =>
@@ -259,12 +367,20 @@ function clientStats(app: App): Map<UpstreamName, UpstreamStats> {
   return new Map(Object.values(app.clients).map((c) => [c.name, c.stats()]));
 }
 
-/** Updates the run metrics at the end of a run. */
+/**
+ * Updates the run metrics at the end of a run. A top-up run counts in `runs_total` and `rows_written_total` only; the
+ * last-run, last-success, duration and series gauges stay those of the weekly harvest.
+ */
 function recordRunMetrics(app: App, summary: HarvestSummary): void {
   const { metrics } = app;
   const finished = Date.parse(summary.finishedAt) / 1000;
   metrics.runInProgress.set(0);
   metrics.runsTotal.inc({ outcome: summary.status });
+  if (summary.refresh?.kind === "topup") {
+    // A top-up is not a harvest of the catalogue: the run gauges (and the alerts on them) keep the weekly harvest's.
+    for (const [table, n] of Object.entries(summary.rowsWritten)) metrics.rowsWritten.inc({ table }, n);
+    return;
+  }
   metrics.lastRunTimestamp.set(finished);
   metrics.lastRunDuration.set(summary.durationSeconds);
   metrics.seriesHarvested.set(summary.seriesLoaded);

@@ -8,6 +8,8 @@ import type { RowCounts } from "../load/loader.js";
 import type { QuarantineCount } from "../load/quarantine.js";
 import type { UpstreamName } from "../metrics/metrics.js";
 import type { ScrapeStageResult } from "../enrichers/stage.js";
+import type { RefreshSource } from "../refresh/policy.js";
+import type { OverdueStat } from "../refresh/targets.js";
 
 /** Final state of a run. `interrupted`: stopped by its abort signal; resumable with `--resume`. */
 export type RunOutcome = "succeeded" | "failed" | "failed_quality" | "interrupted";
@@ -68,7 +70,25 @@ export interface HarvestSummary {
   quality: QualitySummaryRow[];
   /** Seconds per pipeline stage. */
   stageSeconds: Record<string, number>;
+  /** What the run fetched again and what is still overdue (src/refresh; absent in runs before issue 11). */
+  refresh?: RefreshSummary;
   error?: string;
+}
+
+/**
+ * How a run chose what to fetch (docs/refresh.md): `full` (with the reason), `incremental` (details only for new,
+ * changed, overdue and forced series; the others carried forward) or `topup` (enrichment only, most overdue first);
+ * and per source, at the end of the run, the catalogue's series that are overdue and the age of the oldest value held.
+ */
+export interface RefreshSummary {
+  kind: "full" | "incremental" | "topup";
+  reason?: string;
+  /** Series in TMDB's change list of the window (incremental runs). */
+  changed?: number;
+  /** Series whose details were fetched, and series carried forward unchanged. */
+  detailsFetched: number;
+  carriedForward: number;
+  overdue: Partial<Record<RefreshSource, OverdueStat>>;
 }
 
 /** The mutable state of a run, owned by `runHarvest`; the stages return values that are folded into it. */
@@ -89,6 +109,7 @@ export interface RunState {
   enrichment: SitesStageSummary | null;
   quality: QualitySummaryRow[];
   stageSeconds: Record<string, number>;
+  refresh?: RefreshSummary;
 }
 
 /** A fresh state for a run that starts (or resumes) now. */
@@ -147,6 +168,7 @@ export function toSummary(state: RunState, end: RunEndFacts): HarvestSummary {
     enrichment: state.enrichment,
     quality: state.quality,
     stageSeconds: state.stageSeconds,
+    ...(state.refresh !== undefined ? { refresh: state.refresh } : {}),
     ...(state.error !== undefined ? { error: state.error } : {}),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The end-of-run summary as text for people (series loaded, ratings per source, rejects, requests per
- * upstream, duration). Machines read the same summary as JSON from the log and `harvest_run.summary`.
+ * upstream, duration, what was fetched again and what is overdue per source). Machines read the same summary as JSON from the log and `harvest_run.summary`.
  */
 import type { HarvestSummary } from "./run-state.js";
 
@@ -31,6 +31,15 @@ export function formatSummary(summary: HarvestSummary): string {
       const strategies = Object.entries(c.strategies).map(([name, n]) => `${name}=${n}`).join(" ");
       row(site, `${c.pagesParsed} parsed, ${c.noPage} without page, ${c.layoutChanges} layout changes, ${c.browserFallbacks} via browser, ${c.slugsRejected} wrong-show slugs rejected${strategies ? ` [${strategies}]` : ""}`);
     }
+  }
+  const refresh = summary.refresh;
+  if (refresh) {
+    const kind = refresh.kind === "full" ? `full (${refresh.reason ?? "forced"})` : refresh.kind;
+    const changed = refresh.changed === undefined ? "" : `, ${refresh.changed} in /tv/changes`;
+    row("refresh", `${kind}: ${refresh.detailsFetched} details fetched, ${refresh.carriedForward} carried forward${changed}`);
+    const days = (seconds: number | null) => (seconds === null ? "none" : `${(seconds / 86_400).toFixed(1)} d`);
+    const overdue = Object.entries(refresh.overdue).map(([source, o]) => `${source}=${o.overdue} (oldest ${days(o.oldestValueAgeSeconds)})`);
+    if (overdue.length > 0) row("overdue series", overdue.join(", "));
   }
   const failed = summary.quality.filter((q) => !q.passed);
   row("quality checks", `${summary.quality.length - failed.length}/${summary.quality.length} passed`);

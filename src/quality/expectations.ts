@@ -10,14 +10,14 @@
  * | check | severity | observed | passes when |
  * |---|---|---|---|
  * | `not_null.title`, `not_null.first_air_date`, `not_null.original_language`, `not_null.imdb_id` | error | share (0–1) of the run's series with a null (or empty) value | ≤ threshold per column (`QUALITY_NULL_THRESHOLDS`) |
- * | `not_null.imdb_rating` | warning | share of the run's series without an `imdb` fact in the run | ≤ threshold (default 0.1: the design's alert) |
+ * | `not_null.imdb_rating` | warning | share of the run's series without a known IMDb rating: no `imdb` fact in the run nor in an earlier succeeded run (the latest known value counts, so a run that refreshes a third of the catalogue is not two-thirds null) | ≤ threshold (default 0.1: the design's alert) |
  * | `range.rating_fact.score` | error | facts of the run outside their source's scale | 0 |
  * | `range.rating_fact.vote_count` | error | facts of the run with a negative count | 0 |
  * | `range.series_dim` | error | the run's series with a first-air year outside 1900…next year, release year ≠ first-air year, last-air date before the first, or negative season/episode counts | 0 |
  * | `accepted_values.series_dim.imdb_id` | error | the run's series whose IMDb id is not `tt` + 7 digits or more | 0 |
  * | `accepted_values.rating_fact.source_key` | error | facts of the run with an unknown source or grain | 0 |
  * | `unique.series_dim.imdb_id` | warning | IMDb ids shared by several of the run's series (a wrong match somewhere) | 0 |
- * | `volume.series_count` | error | relative change of the run's series count against the last successful run with the same `maxPages` option | within ± tolerance (default 0.2); passes without such a run |
+ * | `volume.series_count` | error | relative change of the run's series count against the last successful run with the same `maxPages` option (top-up runs, which list no series, are neither checked nor compared with) | within ± tolerance (default 0.2); passes without such a run |
  * | `freshness.last_success` | warning | age in days of the newest successful run (the checked run counts while it is running or succeeded) | < max age (default 8 days) |
  *
  * Not checked, because the schema guarantees them (they cannot fail): the uniqueness of TMDB ids
@@ -274,7 +274,9 @@ async function nullRatios(ctx: ExpectationContext): Promise<ExpectationResult[]>
            count(*) FILTER (WHERE s.original_language IS NULL OR btrim(s.original_language) = '')::int AS original_language,
            count(*) FILTER (WHERE s.imdb_id IS NULL OR btrim(s.imdb_id) = '')::int AS imdb_id,
            count(*) FILTER (WHERE NOT EXISTS (
-             SELECT 1 FROM rating_fact f WHERE f.run_id = $1 AND f.series_id = s.series_id AND f.source_key = 'imdb'
+             SELECT 1 FROM rating_fact f JOIN harvest_run fr ON fr.run_id = f.run_id
+             WHERE f.series_id = s.series_id AND f.source_key = 'imdb'
+               AND (f.run_id = $1 OR (fr.status = 'succeeded' AND f.run_id < $1))
            ))::int AS imdb_rating
          FROM run_series r JOIN series_dim s USING (series_id)`,
         runId,
@@ -328,12 +330,16 @@ async function volumeCheck(
   tolerance: number,
 ): Promise<ExpectationResult> {
   const threshold = `|change| <= ${tolerance}`;
+  const current = await prisma.harvestRun.findUnique({ where: { id: runId }, select: { trigger: true } });
+  if (current?.trigger === "topup") {
+    return { check: "volume.series_count", severity: "error", observed: null, threshold, passed: true, details: `${seriesCount} series; a top-up run lists no series` };
+  }
   const previous = z
     .array(z.object({ run_id: z.number().int() }))
     .parse(
       await prisma.$queryRawUnsafe(
         `SELECT r.run_id FROM harvest_run r JOIN harvest_run cur ON cur.run_id = $1
-         WHERE r.status = 'succeeded' AND r.run_id < cur.run_id
+         WHERE r.status = 'succeeded' AND r.run_id < cur.run_id AND r.trigger <> 'topup'
            AND NULLIF(r.options -> 'maxPages', 'null'::jsonb) IS NOT DISTINCT FROM NULLIF(cur.options -> 'maxPages', 'null'::jsonb)
          ORDER BY r.finished_at DESC NULLS LAST, r.run_id DESC LIMIT 1`,
         runId,

@@ -20,6 +20,27 @@ export interface ReplayDataset {
   wikidata: Map<string, ReplayRoute>;
   rottentomatoes: Map<string, ReplayRoute>;
   metacritic: Map<string, ReplayRoute>;
+  /**
+   * The TMDB ids that `/3/tv/changes` reports for any window (default none), read at request time so that a test can
+   * change them between runs. An exact route in `tmdb` for a changes key wins over this.
+   */
+  tmdbChanges?: number[];
+}
+
+/** TMDB's `/tv/changes` page size. */
+export const TMDB_CHANGES_PAGE_SIZE = 100;
+
+/**
+ * The answer of `/3/tv/changes?…&page=N` with `ids` as the window's changes (TMDB's shape: `results[{id, adult}]`,
+ * 100 a page), or null when `key` is not a changes request.
+ */
+export function tmdbChangesAnswer(key: string, ids: readonly number[]): ReplayResponse | null {
+  const url = new URL(key, "http://replay.local");
+  if (url.pathname !== "/3/tv/changes") return null;
+  const page = Math.max(1, Number(url.searchParams.get("page") ?? "1") || 1);
+  const totalPages = Math.max(1, Math.ceil(ids.length / TMDB_CHANGES_PAGE_SIZE));
+  const slice = ids.slice((page - 1) * TMDB_CHANGES_PAGE_SIZE, page * TMDB_CHANGES_PAGE_SIZE);
+  return { body: { results: slice.map((id) => ({ id, adult: false })), page, total_pages: totalPages, total_results: ids.length } };
 }
 
 const posterOf = (id: number) => `/p${id.toString(36)}demo.jpg`;

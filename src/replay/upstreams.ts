@@ -2,7 +2,7 @@
  * Starts one replay server per upstream (TMDB, OMDb, Wikidata, Rotten Tomatoes, Metacritic) for a
  * {@link ReplayDataset}, and gives the environment that points the harvester at them.
  */
-import { OMDB_UNAUTHORIZED, TMDB_UNAUTHORIZED, type ReplayDataset } from "./dataset.js";
+import { OMDB_UNAUTHORIZED, TMDB_UNAUTHORIZED, tmdbChangesAnswer, type ReplayDataset } from "./dataset.js";
 import { startReplayServer, type ReplayServer, type ReplayServerOptions } from "./server.js";
 
 /** The running replay upstreams. */
@@ -39,6 +39,12 @@ export async function startReplayUpstreams(dataset: ReplayDataset, options: Repl
       ignoreParams: ["language"],
       latencyMs,
       rateLimit: options.tmdbRateLimit,
+      // `/tv/changes` answers for any window from `dataset.tmdbChanges`; other unknown routes get TMDB's 404.
+      notFound: (key) =>
+        tmdbChangesAnswer(key, dataset.tmdbChanges ?? []) ?? {
+          status: 404,
+          body: { status_code: 34, status_message: "The resource you requested could not be found.", success: false },
+        },
     }),
     startReplayServer({
       name: "omdb",

@@ -73,7 +73,8 @@ beforeAll(async () => {
   goodRunId = good.runId;
   before = await dumpViews();
   for (const seed of DAMAGED) h.upstreams.tmdb.setRoute(tmdbKey.details(seed.tmdbId), { body: damaged(seed) });
-  const broken = await runHarvest(h.app, { maxPages: 2 });
+  // A full run fetches the damaged details again (an incremental one would carry the unchanged versions forward).
+  const broken = await runHarvest(h.app, { maxPages: 2, full: true });
   expect(broken.status).toBe("failed_quality");
   brokenRunId = broken.runId;
   after = await dumpViews();

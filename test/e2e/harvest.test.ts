@@ -68,7 +68,8 @@ describe("harvest end to end", () => {
     // The 41st series (page 3) was not harvested.
     expect(await count(h, "series_dim WHERE series_id = 1425")).toBe(0);
 
-    const second = await runHarvest(h.app, { maxPages: 2, scrape: false });
+    // A full re-run (an incremental one would fetch nothing again: test/e2e/incremental.test.ts).
+    const second = await runHarvest(h.app, { maxPages: 2, scrape: false, full: true });
     expect(second.status).toBe("succeeded");
     expect(await tables()).toEqual(expected);
     expect(await count(h, "rating_fact")).toBe(160); // one fact per series × source × run: the history
@@ -123,7 +124,8 @@ describe("harvest end to end", () => {
     const firstAsked = new Set(h.upstreams.omdb.requests.map((r) => r.key));
 
     now = new Date("2026-11-21T20:00:00Z");
-    const second = await runHarvest(app, { maxPages: 2, scrape: false });
+    // Full runs: every series is asked again whatever its age (the ages are tested in test/e2e/incremental.test.ts).
+    const second = await runHarvest(app, { maxPages: 2, scrape: false, full: true });
     expect(second.status).toBe("succeeded");
     expect(second.omdb).toMatchObject({ lookedUp: 0, skipped: 40 });
     expect(h.upstreams.omdb.count()).toBe(25);
@@ -131,7 +133,7 @@ describe("harvest end to end", () => {
     expect(await count(h, "analytics.series_ratings WHERE imdb_rating IS NOT NULL")).toBe(25);
 
     now = new Date("2026-11-22T00:30:00Z");
-    await runHarvest(app, { maxPages: 2, scrape: false });
+    await runHarvest(app, { maxPages: 2, scrape: false, full: true });
     const thirdAsked = h.upstreams.omdb.requests.slice(25).map((r) => r.key);
     expect(thirdAsked).toHaveLength(25);
     // The 15 never looked up come first, then the 10 oldest.

@@ -76,7 +76,18 @@ describe("runExpectations", () => {
   });
 
   describe("not-null ratios", () => {
-    it("IMDb rating: more than 10 % of the run's series without an imdb fact fails as a warning", async () => {
+    it("IMDb rating: the latest known rating counts, so a run that refreshed only some series is not null for the others", async () => {
+      // Series 1–5 not refreshed in this run: their rating of the previous (succeeded) run is still known.
+      await t.db.query(`DELETE FROM rating_fact WHERE run_id = $1 AND source_key = 'imdb' AND series_id <= 5`, [state.currentRunId]);
+      expect(result(await run(), "not_null.imdb_rating")).toMatchObject({ passed: true, observed: 0 });
+      // A rating known only from a run that did not succeed is not known.
+      await t.db.query(`UPDATE harvest_run SET status = 'failed_quality' WHERE run_id = $1`, [state.previousRunId]);
+      expect(result(await run(), "not_null.imdb_rating")).toMatchObject({ passed: false, observed: 0.5 });
+    });
+
+    it("IMDb rating: more than 10 % of the run's series without a known imdb rating fails as a warning", async () => {
+      // No fact in this run nor in an earlier one (latest known values count; see the test above).
+      await t.db.query(`DELETE FROM rating_fact WHERE run_id <> $1 AND source_key = 'imdb'`, [state.currentRunId]);
       await t.db.query(`DELETE FROM rating_fact WHERE run_id = $1 AND source_key = 'imdb' AND series_id IN (1, 2)`, [state.currentRunId]);
       const metrics = new HarvesterMetrics();
       const results = await run(state.currentRunId, undefined, metrics);

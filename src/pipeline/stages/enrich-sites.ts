@@ -6,7 +6,8 @@
 import type { Config } from "../../config.js";
 import type { PrismaClient } from "../../db/prisma.js";
 import { insertSeasonRatingFacts } from "../../load/loader.js";
-import type { RatingObservation, SeriesRecord } from "../../domain.js";
+import type { RatingObservation } from "../../domain.js";
+import type { ScrapeTarget } from "../../enrichers/resolve.js";
 import type { PageFetchResult } from "../../enrichers/fetch-page.js";
 import type { PageCache, ScrapeStageDeps } from "../../enrichers/stage.js";
 import type { UpstreamClient } from "../../http/client.js";
@@ -32,9 +33,12 @@ export interface EnrichSitesDeps extends StageBase {
   browser?: ScrapeStageDeps["browser"];
 }
 
-/** Input: the loaded series, whether the stage is on, and OMDb's critics' scores to write where the sites have none. */
+/**
+ * Input: the series to scrape (those due on a site; every loaded one in a full run), whether the stage is on, and OMDb's
+ * critics' scores to write where the sites have none.
+ */
 export interface EnrichSitesInput {
-  series: readonly SeriesRecord[];
+  series: readonly ScrapeTarget[];
   enabled: boolean;
   omdbCriticScores: readonly RatingObservation[];
 }

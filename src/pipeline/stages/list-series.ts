@@ -6,6 +6,7 @@ import type { PrismaClient } from "../../db/prisma.js";
 import { forEachBounded } from "../../concurrency.js";
 import type { UpstreamClient } from "../../http/client.js";
 import { upsertGenres, type RowCounts } from "../../load/loader.js";
+import type { RatingObservation } from "../../domain.js";
 import { genreListSchema, topRatedPageSchema, type TmdbTopRatedResult } from "../../sources/tmdb/schemas.js";
 import {
   dedupeSeriesIds,
@@ -79,6 +80,30 @@ export interface SeriesListing {
 }
 
 /**
+ * Input of {@link listSeries}. `ratings`, when given, receives TMDB's own rating of each listed series as the listing
+ * gives it (vote average 0–10 and count; none when nobody voted), which an incremental run writes for the series whose
+ * details it does not fetch again.
+ */
+export interface ListSeriesInput {
+  maxPages: number | null;
+  ratings?: Map<number, RatingObservation>;
+}
+
+/** TMDB's rating from a listing entry, as {@link import("../../sources/tmdb/tmdb.js").toTmdbRating} reads it from the details. */
+export function toListingRating(entry: TmdbTopRatedResult): RatingObservation | null {
+  if (entry.vote_average === undefined || entry.vote_count === undefined || entry.vote_count === 0) return null;
+  return {
+    seriesId: entry.id,
+    source: "tmdb",
+    score: entry.vote_average,
+    voteCount: entry.vote_count,
+    voteCountIsLowerBound: false,
+    grain: "series",
+    method: "api",
+  };
+}
+
+/**
  * Pages through `/tv/top_rated`: page 1 gives the page count, pages 2…last follow in a bounded window.
  * Each page's body is checked against the envelope schema and retried when refused. A page that stays
  * refused is schema drift: the run goes on without its series and says so (`deps.onSeriesLost` is told page
@@ -86,7 +111,7 @@ export interface SeriesListing {
  * rejected alone (one series lost).
  * @throws Error when page 1 stays refused (nothing can be listed)
  */
-export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number | null }): Promise<SeriesListing> {
+export async function listSeries(deps: ListSeriesDeps, input: ListSeriesInput): Promise<SeriesListing> {
   const { progress } = deps;
   let rejectedEntries = 0;
   const fetchPage = async (page: number): Promise<{ totalPages: number; results: TmdbTopRatedResult[]; size: number } | null> => {
@@ -142,7 +167,14 @@ export async function listSeries(deps: ListSeriesDeps, input: { maxPages: number
     },
     deps.signal,
   );
-  const seriesIds = dedupeSeriesIds([first.results, ...Array.from(rest, (r) => r ?? [])]);
+  const pages = [first.results, ...Array.from(rest, (r) => r ?? [])];
+  const seriesIds = dedupeSeriesIds(pages);
+  if (input.ratings) {
+    for (const entry of pages.flat()) {
+      const rating = toListingRating(entry);
+      if (rating && !input.ratings.has(entry.id)) input.ratings.set(entry.id, rating);
+    }
+  }
   const seriesLost = rejectedEntries + pagesLost * first.size;
   if (pagesLost > 0)
     deps.logger.warn({ pagesLost, seriesLost }, "listing pages stayed refused after their retries; their series are missing from this run");
