@@ -76,22 +76,37 @@ async function whileLocked<T>(lock: HarvestLock, write: () => Promise<T>): Promi
   return write();
 }
 
+/** Milliseconds an answer may wait before its batch is written (a SIGKILL loses at most this much). */
+const ANSWER_MAX_DELAY_MS = 250;
+
 /**
- * The answer writer of a run, gated by the lock: rows that arrive after the lock was lost are held and
- * written only by a flush once the lock is held again (a resume fetches them again otherwise).
+ * The answer writer of a run (`staged_response` in batches), gated by the lock: the batch timer is ours, so
+ * that no batch starts after the lock was lost; rows buffered then are written only by a flush once the lock
+ * is held again (a resume fetches them again otherwise).
  */
-function lockedAnswerWriter(lock: HarvestLock, writer: StagedResponseWriter): AnswerWriter {
-  const held: Parameters<StagedResponseWriter["add"]>[0][] = [];
+function lockedAnswerWriter(lock: HarvestLock, prisma: App["prisma"], runId: number): AnswerWriter {
+  // The writer's own timer is off (longest timeout there is); full batches it still writes at once.
+  const writer = new StagedResponseWriter(prisma, runId, { maxDelayMs: 2_147_483_647 });
+  let timer: NodeJS.Timeout | undefined;
+  const writeSoon = () => {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      if (!lock.lost.aborted) void writer.flush().catch(() => undefined); // the failure is thrown by the next add or flush
+    }, ANSWER_MAX_DELAY_MS);
+    timer.unref();
+  };
   return {
     async add(row) {
-      if (lock.lost.aborted) held.push(row);
-      else await writer.add(row);
+      if (lock.lost.aborted) await whileLocked(lock, () => writer.add(row)).catch(() => undefined);
+      else {
+        await writer.add(row);
+        writeSoon();
+      }
     },
     async flush() {
-      await whileLocked(lock, async () => {
-        for (const row of held.splice(0)) await writer.add(row);
-        await writer.flush();
-      });
+      clearTimeout(timer);
+      timer = undefined;
+      await whileLocked(lock, () => writer.flush());
     },
   };
 }
@@ -193,7 +208,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
   };
 
   try {
-    const store = AnswerStore.fromRows(runId, app.scrubber, await readStagedResponses(prisma, runId), lockedAnswerWriter(lock, new StagedResponseWriter(prisma, runId)));
+    const store = AnswerStore.fromRows(runId, app.scrubber, await readStagedResponses(prisma, runId), lockedAnswerWriter(lock, prisma, runId));
     answers = store;
     const tmdb = app.clients.tmdb;
     const base = { logger: log, progress, ...(signal ? { signal } : {}) };
