@@ -1,9 +1,10 @@
 /**
  * A dump of every table of the database, normalised so that two harvests of the same data compare equal
  * whatever their timing: timestamps become "<time>", generated row ids are dropped (rows are sorted by
- * content instead), ISO instants inside text become "<time>", and the parts of `harvest_run` that depend
+ * content instead), ISO instants inside text become "<time>", local servers' ports "<port>", and the parts of `harvest_run` that depend
  * on the attempt (resume count, and the summary's durations, request counts, re-used answers and rows
- * written per attempt: the facts count, stored per rating source, stays) are left out.
+ * written per attempt: the facts count, stored per rating source, stays; pages fetched by the attempt; the
+ * day's OMDb budget left) are left out.
  */
 import type { TestDatabase } from "./db.js";
 
@@ -12,6 +13,9 @@ const SKIPPED_TABLES = new Set(["_prisma_migrations"]);
 
 /** Summary fields that tell how the run went rather than what it stored (differ between attempts by design). */
 const ATTEMPT_FIELDS = new Set(["resumed", "startedAt", "finishedAt", "durationSeconds", "requests", "reusedFromStage", "stageSeconds", "rowsWritten"]);
+
+/** A local server's origin (the replays listen on ephemeral ports): normalised to one origin. */
+const LOCAL_ORIGIN = /http:\/\/127\.0\.0\.1:\d+/g;
 
 /** An ISO-8601 instant inside a text (e.g. a quality check's details): a time, normalised like the columns. */
 const ISO_INSTANT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g;
@@ -39,7 +43,7 @@ export async function dumpTables(db: TestDatabase, omit: Record<string, readonly
       .join(", ");
     const rows = await db.query(`SELECT ${select} FROM "${table}"`);
     const normalised = rows.map((r) => {
-      const timeless = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "string" ? v.replace(ISO_INSTANT, "<time>") : v]));
+      const timeless = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "string" ? v.replace(ISO_INSTANT, "<time>").replace(LOCAL_ORIGIN, "http://127.0.0.1:<port>") : v]));
       return table === "harvest_run" ? normaliseRun(timeless) : timeless;
     });
     dump[table] = normalised.map((r) => JSON.stringify(r)).sort().map((r): unknown => JSON.parse(r));
@@ -53,5 +57,7 @@ function normaliseRun(row: Record<string, unknown>): Record<string, unknown> {
   if (typeof summary !== "string") return rest;
   const parsed: unknown = JSON.parse(summary);
   if (parsed === null || typeof parsed !== "object") return { ...rest, summary: parsed };
-  return { ...rest, summary: Object.fromEntries(Object.entries(parsed).filter(([k]) => !ATTEMPT_FIELDS.has(k))) };
+  const kept = Object.fromEntries(Object.entries(parsed).filter(([k]) => !ATTEMPT_FIELDS.has(k)));
+  // The budget left is the day's (shared by every run); pages fetched are this attempt's requests.
+  return { ...rest, summary: JSON.parse(JSON.stringify(kept, (k: string, v: unknown) => (k === "budgetRemaining" || k === "pagesFetched" ? undefined : v))) };
 }
