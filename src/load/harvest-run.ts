@@ -166,13 +166,18 @@ export async function countStoredRunRows(prisma: PrismaClient, runId: number): P
       UNION ALL SELECT 'quarantined', NULL, count(*)::int FROM quarantine WHERE run_id = ${runId} AND kind IN ('rejected', 'schema_drift')`,
   );
   const counts: StoredRunCounts = { factsBySource: {}, facts: 0, seriesLoaded: 0, quarantined: 0 };
+  const facts = new Map<RatingSourceKey, number>();
   for (const r of rows) {
     if (r.what === "series") counts.seriesLoaded = r.n;
     else if (r.what === "quarantined") counts.quarantined = r.n;
-    else if (isRatingSourceKey(r.key)) {
-      counts.factsBySource[r.key] = r.n;
-      counts.facts += r.n;
-    }
+    else if (isRatingSourceKey(r.key)) facts.set(r.key, r.n);
+  }
+  // In the order of the rating sources (the pipeline's: TMDB, IMDb, then the sites).
+  for (const source of RATING_SOURCES) {
+    const n = facts.get(source);
+    if (n === undefined) continue;
+    counts.factsBySource[source] = n;
+    counts.facts += n;
   }
   return counts;
 }
