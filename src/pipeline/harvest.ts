@@ -310,7 +310,8 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
   }
 
   state.reusedAnswers = answers?.reused ?? 0;
-  const counts = await runQuarantine.counts().catch((): QuarantineCount[] => []);
+  // counts() writes the quarantine buffer first: not without the lock (the returned summary then counts none).
+  const counts = mayWrite ? await runQuarantine.counts().catch((): QuarantineCount[] => []) : [];
   const stored = await countStoredRunRows(prisma, runId).catch((error: unknown) => {
     log.error({ err: error }, "could not count the run's rows");
     return undefined;
