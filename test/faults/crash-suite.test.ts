@@ -161,7 +161,8 @@ async function harvestProcess(env: Environment, resume: boolean, point: KillPoin
   }
   const startCount = point.upstream ? upstreams[point.upstream].count() : 0;
   let seenOtherStage = false;
-  const stageNow = async () => (await db.query<{ stage: string | null }>(`SELECT stage FROM harvest_run ORDER BY run_id DESC LIMIT 1`))[0]?.stage ?? null;
+  const stageNow = async () =>
+    (await db.query<{ stage: string | null }>(`SELECT stage FROM harvest_run ORDER BY run_id DESC LIMIT 1`))[0]?.stage ?? null;
   const reached = async (): Promise<boolean> => {
     if (point.upstream) return upstreams[point.upstream].count() >= Math.max(point.count ?? 0, startCount + 1);
     const stage = await stageNow();
@@ -201,7 +202,12 @@ async function keptRoutes(db: TestDatabase): Promise<Set<string>> {
 
 async function runChain(points: readonly KillPoint[]): Promise<ChainResult> {
   const env = await environment();
-  const result: Omit<ChainResult, "dump" | "budgetUsed" | "omdbRequests"> = { kills: [], keptAskedAgain: [], unkeptAskedAgain: {}, neverKeptAskedAgain: 0 };
+  const result: Omit<ChainResult, "dump" | "budgetUsed" | "omdbRequests"> = {
+    kills: [],
+    keptAskedAgain: [],
+    unkeptAskedAgain: {},
+    neverKeptAskedAgain: 0,
+  };
   const askedBefore = new Set<string>();
   const seen = () => new Map(UPSTREAMS.map((u) => [u, env.upstreams[u].requests.length]));
   const account = (from: Map<Upstream, number>, kept: Set<string> | null) => {

@@ -12,7 +12,16 @@ import type { TestDatabase } from "./db.js";
 const SKIPPED_TABLES = new Set(["_prisma_migrations"]);
 
 /** Summary fields that tell how the run went rather than what it stored (differ between attempts by design). */
-const ATTEMPT_FIELDS = new Set(["resumed", "startedAt", "finishedAt", "durationSeconds", "requests", "reusedFromStage", "stageSeconds", "rowsWritten"]);
+const ATTEMPT_FIELDS = new Set([
+  "resumed",
+  "startedAt",
+  "finishedAt",
+  "durationSeconds",
+  "requests",
+  "reusedFromStage",
+  "stageSeconds",
+  "rowsWritten",
+]);
 
 /** A local server's origin (the replays listen on ephemeral ports): normalised to one origin. */
 const LOCAL_ORIGIN = /http:\/\/127\.0\.0\.1:\d+/g;
@@ -39,14 +48,26 @@ export async function dumpTables(db: TestDatabase, omit: Record<string, readonly
   for (const [table, cols] of [...byTable].sort(([a], [b]) => a.localeCompare(b))) {
     const kept = cols.filter((c) => !(c.column_default ?? "").startsWith("nextval(") && !(omit[table] ?? []).includes(c.column_name));
     const select = kept
-      .map((c) => (c.data_type.startsWith("timestamp") ? `CASE WHEN "${c.column_name}" IS NULL THEN NULL ELSE '<time>' END AS "${c.column_name}"` : `"${c.column_name}"::text AS "${c.column_name}"`))
+      .map((c) =>
+        c.data_type.startsWith("timestamp")
+          ? `CASE WHEN "${c.column_name}" IS NULL THEN NULL ELSE '<time>' END AS "${c.column_name}"`
+          : `"${c.column_name}"::text AS "${c.column_name}"`,
+      )
       .join(", ");
     const rows = await db.query(`SELECT ${select} FROM "${table}"`);
     const normalised = rows.map((r) => {
-      const timeless = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "string" ? v.replace(ISO_INSTANT, "<time>").replace(LOCAL_ORIGIN, "http://127.0.0.1:<port>") : v]));
+      const timeless = Object.fromEntries(
+        Object.entries(r).map(([k, v]) => [
+          k,
+          typeof v === "string" ? v.replace(ISO_INSTANT, "<time>").replace(LOCAL_ORIGIN, "http://127.0.0.1:<port>") : v,
+        ]),
+      );
       return table === "harvest_run" ? normaliseRun(timeless) : timeless;
     });
-    dump[table] = normalised.map((r) => JSON.stringify(r)).sort().map((r): unknown => JSON.parse(r));
+    dump[table] = normalised
+      .map((r) => JSON.stringify(r))
+      .sort()
+      .map((r): unknown => JSON.parse(r));
   }
   return dump;
 }
@@ -59,5 +80,8 @@ function normaliseRun(row: Record<string, unknown>): Record<string, unknown> {
   if (parsed === null || typeof parsed !== "object") return { ...rest, summary: parsed };
   const kept = Object.fromEntries(Object.entries(parsed).filter(([k]) => !ATTEMPT_FIELDS.has(k)));
   // The budget left is the day's (shared by every run); pages fetched are this attempt's requests.
-  return { ...rest, summary: JSON.parse(JSON.stringify(kept, (k: string, v: unknown) => (k === "budgetRemaining" || k === "pagesFetched" ? undefined : v))) };
+  return {
+    ...rest,
+    summary: JSON.parse(JSON.stringify(kept, (k: string, v: unknown) => (k === "budgetRemaining" || k === "pagesFetched" ? undefined : v))),
+  };
 }
