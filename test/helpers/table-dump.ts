@@ -1,10 +1,10 @@
 /**
  * A dump of every table of the database, normalised so that two harvests of the same data compare equal
  * whatever their timing: timestamps become "<time>", generated row ids are dropped (rows are sorted by
- * content instead), ISO instants inside text become "<time>", local servers' ports "<port>", and the parts of `harvest_run` that depend
- * on the attempt (resume count, and the summary's durations, request counts, re-used answers and rows
- * written per attempt: the facts count, stored per rating source, stays; pages fetched by the attempt; the
- * day's OMDb budget left) are left out.
+ * content instead), ISO instants inside text become "<time>", local servers' ports "<port>", and the parts
+ * of `harvest_run` that depend on the attempt are left out: the resume count, and the summary's durations,
+ * request counts, re-used answers, rows written per attempt (the facts count per rating source stays),
+ * pages fetched by the attempt and the day's OMDb budget left.
  */
 import type { TestDatabase } from "./db.js";
 
