@@ -3,7 +3,8 @@
  * run, incremental when the last successful one is recent (docs/refresh.md); `--full` ignores the refresh ages,
  * `--refresh` forces the named series (TMDB ids).
  * Exit code 0 when the run succeeded, 1 when it failed (including failed-quality), 130 / 143 when SIGINT /
- * SIGTERM interrupted it (the run is then `interrupted` and `harvest --resume` continues it). With
+ * SIGTERM interrupted it (the run is then `interrupted` and `harvest --resume` continues it; a run that
+ * stopped because it lost the harvest lock is `interrupted` too, and exits 1). With
  * PUSHGATEWAY_URL set, the run's metrics are pushed to the Pushgateway at the end.
  */
 import type { App } from "../app.js";
@@ -72,7 +73,8 @@ export async function harvestCommand(app: App, options: HarvestCommandOptions, i
   }
   if (summary.status === "interrupted") {
     io.stderr(`Harvest run ${summary.runId} interrupted with ${summary.seriesLoaded} series loaded; continue it with: tv-harvester harvest --resume\n`);
-    return stop.exitCode() ?? signalExitCode("SIGINT");
+    // Not stopped by a signal: the run lost the harvest lock (see src/pipeline/lock.ts), a failure to report.
+    return stop.exitCode() ?? 1;
   }
   return summary.status === "succeeded" ? 0 : 1;
 }

@@ -163,7 +163,7 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
     renderer = executablePath === null ? null : createBrowserRenderer({ executablePath, userAgent: deps.config.userAgent, requestsPerSecond: deps.config.requestsPerSecond, logger });
   }
 
-  const known = new Map(await Promise.all(sites.map(async (site) => [site, await loadKnownPages(prisma, site, series.map((s) => s.id))] as const)));
+  const known = new Map(await Promise.all(sites.map(async (site) => [site, await loadKnownPages(prisma, site, series.map((s) => s.id), deps.runId)] as const)));
   const now = deps.now();
   const retryBefore = now.getTime() - NO_PAGE_RETRY_DAYS * 86_400_000;
 

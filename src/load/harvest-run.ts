@@ -2,7 +2,9 @@
  * `harvest_run`: the one module that writes a run's row — start or resume, the stage reached, the
  * heartbeat, the counts so far, and the end (status, counts, summary, error).
  */
+import { z } from "zod";
 import type { PrismaClient } from "../db/prisma.js";
+import { RATING_SOURCES, type RatingSourceKey } from "../domain.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { HarvestRunStatus } from "../generated/prisma/enums.js";
 
@@ -136,4 +138,50 @@ function toJsonValue(value: unknown): Prisma.InputJsonValue {
 
 function isJsonValue(value: unknown): value is Prisma.InputJsonValue {
   return value !== null && value !== undefined;
+}
+
+/** A run's rows as stored, over all its attempts (see {@link countStoredRunRows}). */
+export interface StoredRunCounts {
+  /** `rating_fact` rows of the run, per rating source. */
+  factsBySource: Partial<Record<RatingSourceKey, number>>;
+  /** `rating_fact` rows of the run. */
+  facts: number;
+  /** Series loaded by the run: its `series_version` rows. */
+  seriesLoaded: number;
+  /** `quarantine` rows of the run that are not loaded: kinds `rejected` and `schema_drift` (not `flagged`). */
+  quarantined: number;
+}
+
+const storedCountRows = z.array(z.object({ what: z.string(), key: z.string().nullable(), n: z.number().int() }));
+
+/**
+ * Counts what `runId` has stored, whatever the number of its attempts: a resumed run's counts are those of
+ * every attempt (an in-memory counter would hold only the last attempt's). One query.
+ */
+export async function countStoredRunRows(prisma: PrismaClient, runId: number): Promise<StoredRunCounts> {
+  const rows = storedCountRows.parse(
+    await prisma.$queryRaw`
+      SELECT 'fact' AS what, source_key AS key, count(*)::int AS n FROM rating_fact WHERE run_id = ${runId} GROUP BY source_key
+      UNION ALL SELECT 'series', NULL, count(*)::int FROM series_version WHERE run_id = ${runId}
+      UNION ALL SELECT 'quarantined', NULL, count(*)::int FROM quarantine WHERE run_id = ${runId} AND kind IN ('rejected', 'schema_drift')`,
+  );
+  const counts: StoredRunCounts = { factsBySource: {}, facts: 0, seriesLoaded: 0, quarantined: 0 };
+  const facts = new Map<RatingSourceKey, number>();
+  for (const r of rows) {
+    if (r.what === "series") counts.seriesLoaded = r.n;
+    else if (r.what === "quarantined") counts.quarantined = r.n;
+    else if (isRatingSourceKey(r.key)) facts.set(r.key, r.n);
+  }
+  // In the order of the rating sources (the pipeline's: TMDB, IMDb, then the sites).
+  for (const source of RATING_SOURCES) {
+    const n = facts.get(source);
+    if (n === undefined) continue;
+    counts.factsBySource[source] = n;
+    counts.facts += n;
+  }
+  return counts;
+}
+
+function isRatingSourceKey(key: string | null): key is RatingSourceKey {
+  return RATING_SOURCES.some((k) => k === key);
 }

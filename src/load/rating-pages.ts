@@ -13,16 +13,31 @@ export interface KnownPages {
   cached: Map<number, { url: string | null; method: string; lastConfirmedAt: Date }>;
 }
 
-/** Reads the overrides and cached pages of `seriesIds` on `site`. */
-export async function loadKnownPages(prisma: PrismaClient, site: RatingSite, seriesIds: readonly number[]): Promise<KnownPages> {
+/**
+ * Reads the overrides and cached pages of `seriesIds` on `site`, as they were when the harvest run `runId`
+ * started: a page an earlier attempt of the same run resolved (found after the run's start, or confirmed
+ * missing after it) is not known yet, so a resumed run resolves that series again — from the pages that
+ * attempt kept, without asking the site again — exactly as an uninterrupted run does, instead of taking
+ * its own unfinished work for "no page found; next try after 7 days". Without `runId` (or its row), and for
+ * a run's first attempt, every row is known.
+ */
+export async function loadKnownPages(prisma: PrismaClient, site: RatingSite, seriesIds: readonly number[], runId?: number): Promise<KnownPages> {
   const ids = [...seriesIds];
-  const [overrides, cached] = await Promise.all([
+  const [overrides, cached, run] = await Promise.all([
     prisma.ratingPageOverride.findMany({ where: { site, seriesId: { in: ids } } }),
     prisma.ratingPage.findMany({ where: { site, seriesId: { in: ids } } }),
+    runId === undefined ? null : prisma.harvestRun.findUnique({ where: { id: runId }, select: { startedAt: true, resumeCount: true } }),
   ]);
+  // Only a resumed run has earlier attempts; a first attempt knows every row.
+  const runStart = run && run.resumeCount > 0 ? run.startedAt.getTime() : Number.POSITIVE_INFINITY;
+  // Strictly after the start: an earlier run's rows under a fixed test clock stay known.
+  const resolvedInThisRun = (c: { url: string | null; firstResolvedAt: Date; lastConfirmedAt: Date }) =>
+    c.firstResolvedAt.getTime() > runStart || (c.url === null && c.lastConfirmedAt.getTime() > runStart);
   return {
     overrides: new Map(overrides.map((o) => [o.seriesId, { url: o.url }])),
-    cached: new Map(cached.map((c) => [c.seriesId, { url: c.url, method: c.method, lastConfirmedAt: c.lastConfirmedAt }])),
+    cached: new Map(
+      cached.filter((c) => !resolvedInThisRun(c)).map((c) => [c.seriesId, { url: c.url, method: c.method, lastConfirmedAt: c.lastConfirmedAt }]),
+    ),
   };
 }
 

@@ -16,16 +16,17 @@ import type { RatingObservation, SeriesRecord } from "../domain.js";
 import type { ScrapeTarget } from "../enrichers/resolve.js";
 import { errorMessage } from "../errors.js";
 import type { UpstreamStats } from "../http/client.js";
-import { resumeRunRow, runRow, startRunRow, type RunOptions, type StartedRun } from "../load/harvest-run.js";
+import { countStoredRunRows, resumeRunRow, runRow, startRunRow, type RunOptions, type StartedRun } from "../load/harvest-run.js";
 import { addCounts, insertRatingFacts } from "../load/loader.js";
 import { Quarantine, type QuarantineCount } from "../load/quarantine.js";
+import { readStagedResponses, StagedResponseWriter } from "../load/staged-responses.js";
 import type { UpstreamName } from "../metrics/metrics.js";
-import { AnswerStore } from "./answer-store.js";
-import { acquireHarvestLock } from "./lock.js";
+import { AnswerStore, type AnswerWriter } from "./answer-store.js";
+import { acquireHarvestLock, type HarvestLock } from "./lock.js";
 import { silentProgress, type ProgressReporter } from "./progress.js";
 import { countFacts, initialRunState, requestsBetween, toSummary, type HarvestSummary, type RunState } from "./run-state.js";
 import { checkQuality } from "./stages/check-quality.js";
-import type { FactWriter } from "./stages/deps.js";
+import type { FactWriter, QuarantineSink } from "./stages/deps.js";
 import { enrichFromOmdb } from "./stages/enrich-omdb.js";
 import { enrichFromSites } from "./stages/enrich-sites.js";
 import { fetchDetails } from "./stages/fetch-details.js";
@@ -80,6 +81,64 @@ class RunInterrupted extends Error {
   }
 }
 
+/** The run's error text when the harvest lock's connection was lost (see src/pipeline/lock.ts). */
+const LOCK_LOST = "the harvest lock's database connection was lost: the run stopped (resumable with --resume)";
+
+/**
+ * Holds a write until the lock is known to be held: at once while it was never lost; after a loss, once it
+ * was taken again. Never writes while another harvest may hold the lock.
+ * @throws {RunInterrupted} when the lock was lost and could not be taken again
+ */
+async function whileLocked<T>(lock: HarvestLock, write: () => Promise<T>): Promise<T> {
+  if (lock.lost.aborted && !(await lock.regained())) throw new RunInterrupted();
+  return write();
+}
+
+/** Milliseconds an answer may wait before its batch is written (a SIGKILL loses at most this much). */
+const ANSWER_MAX_DELAY_MS = 250;
+
+/**
+ * The answer writer of a run (`staged_response` in batches), gated by the lock: the batch timer is ours, so
+ * that no batch starts after the lock was lost; rows buffered then are written only by a flush once the lock
+ * is held again (a resume fetches them again otherwise).
+ */
+function lockedAnswerWriter(lock: HarvestLock, prisma: App["prisma"], runId: number): AnswerWriter {
+  // The writer's own timer is off (longest timeout there is); full batches it still writes at once.
+  const writer = new StagedResponseWriter(prisma, runId, { maxDelayMs: 2_147_483_647 });
+  let timer: NodeJS.Timeout | undefined;
+  const writeSoon = () => {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      if (!lock.lost.aborted) void writer.flush().catch(() => undefined); // the failure is thrown by the next add or flush
+    }, ANSWER_MAX_DELAY_MS);
+    timer.unref();
+  };
+  return {
+    async add(row) {
+      if (lock.lost.aborted) await whileLocked(lock, () => writer.add(row)).catch(() => undefined);
+      else {
+        await writer.add(row);
+        writeSoon();
+      }
+    },
+    async flush() {
+      clearTimeout(timer);
+      timer = undefined;
+      await whileLocked(lock, () => writer.flush());
+    },
+  };
+}
+
+/** The run's quarantine for the stages, whose flush (its only write) is gated by the lock. */
+function lockedQuarantine(lock: HarvestLock, quarantine: Quarantine): QuarantineSink {
+  return {
+    reject: (entry) => quarantine.reject(entry),
+    drift: (entry) => quarantine.drift(entry),
+    flag: (entry) => quarantine.flag(entry),
+    flush: () => whileLocked(lock, () => quarantine.flush()),
+  };
+}
+
 /**
  * Series (or pages) in flight in a TMDB stage: the client's concurrency, which keeps its limiter busy; a
  * deeper window would only queue requests in the limiter, which an abort could not take back.
@@ -90,17 +149,26 @@ const windowOf = (maxConcurrent: number) => Math.max(1, maxConcurrent);
  * Runs one harvest (or resumes one). Applies pending migrations first and holds the harvest lock.
  * Returns the summary; a run that failed returns `status: "failed"` with `error` (it is not thrown), a run
  * stopped by `options.signal` returns `status: "interrupted"`.
+ *
+ * When the lock's connection is lost the run stops as if aborted (`interrupted`, with `error` saying why):
+ * no new request starts, the work in flight finishes, and the run's own writes after the loss (facts,
+ * quarantine, answers, its row) wait until the lock was taken again; when it cannot be (another harvest
+ * has it), they are not made at all and the row stays `running`, which `--resume` continues.
+ *
+ * The counts of the run row and summary (facts per rating source, series loaded, quarantined) are read
+ * from the database at the end, so a resumed run counts the rows of every attempt.
  * @throws {HarvestLockedError} when another harvest holds the lock
  * @throws Error when migrations fail, or `resume` finds no run to resume (NothingToResumeError)
  */
 export async function runHarvest(app: App, options: HarvestOptions = {}): Promise<HarvestSummary> {
   const { prisma, logger, metrics } = app;
   const progress = options.progress ?? silentProgress;
-  const signal = options.signal;
   const started = performance.now();
   const migrations = await applyMigrations(app.databaseUrl);
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, "migrations applied");
   const lock = await acquireHarvestLock(app.databaseUrl);
+  // The run stops on its caller's signal or on the loss of the lock, whichever comes first.
+  const signal = options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost;
   const statsBefore = clientStats(app);
 
   const defaults: RunOptions = { maxPages: options.maxPages ?? null, omdb: options.omdb ?? true, scrape: options.scrape ?? true };
@@ -116,16 +184,20 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
   const { runId } = run;
   const row = runRow(prisma, runId, app.now);
   const log = logger.child({ runId });
+  lock.lost.addEventListener("abort", () => log.error("the harvest lock's database connection was lost: stopping the run"), { once: true });
   log.info({ resumed: run.resumed, options: run.options }, run.resumed ? "harvest run resumed" : "harvest run started");
   metrics.runInProgress.set(1);
   const stopHeartbeat = row.startHeartbeat(10_000);
+  // A run without its lock beats no more: a harvest that takes the lock may resume this very row.
+  lock.lost.addEventListener("abort", stopHeartbeat, { once: true });
 
   const state: RunState = initialRunState(run);
-  const quarantine = new Quarantine({ prisma, runId, scrubber: app.scrubber, metrics, logger: log });
+  const runQuarantine = new Quarantine({ prisma, runId, scrubber: app.scrubber, metrics, logger: log });
+  const quarantine = lockedQuarantine(lock, runQuarantine);
   let answers: AnswerStore | undefined;
   const facts: FactWriter = {
     async write(observations: readonly RatingObservation[]) {
-      addCounts(state.rowsWritten, await insertRatingFacts(prisma, runId, observations));
+      addCounts(state.rowsWritten, await whileLocked(lock, () => insertRatingFacts(prisma, runId, observations)));
       countFacts(state, observations);
     },
   };
@@ -144,7 +216,9 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
       metrics.stageDuration.set({ stage: name }, seconds);
       log.info({ stage: name, seconds: state.stageSeconds[name] }, "stage finished");
     }
-    // A stage's answers are written before the next one starts: what a resume can re-use.
+    // A stage's answers are written before the next one starts: what a resume can re-use (after a lost
+    // lock, only at the end of the run, once the lock is held again).
+    if (lock.lost.aborted) throw new RunInterrupted();
     await answers?.flush();
     // A stage stopped by the signal returned early with partial output: the next one must not use it.
     if (signal?.aborted) throw new RunInterrupted();
@@ -152,7 +226,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
   };
 
   try {
-    const store = await AnswerStore.open(prisma, runId, app.scrubber);
+    const store = AnswerStore.fromRows(runId, app.scrubber, await readStagedResponses(prisma, runId), lockedAnswerWriter(lock, prisma, runId));
     answers = store;
     const tmdb = app.clients.tmdb;
     const base = { logger: log, progress, onSeriesLost: (n: number) => (state.seriesLost += n), ...(signal ? { signal } : {}) };
@@ -185,7 +259,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
       );
       state.pages = listing.pages;
       state.seriesListed = listing.seriesIds.length;
-      await row.recordCounts({ seriesListed: state.seriesListed });
+      await whileLocked(lock, () => row.recordCounts({ seriesListed: state.seriesListed }));
 
       const changes: ChangeSet = await stage("changes", () =>
         listChanges({ ...base, prisma, tmdb, answers: store, quarantine, now: app.now, concurrency: tmdbWindow }, { runId, full }),
@@ -229,7 +303,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
         }
         await planRefresh(prisma, "tmdb", policy, app.now(), [...loaded]);
         state.seriesLoaded = details.series.length + carried.length;
-        await row.recordCounts({ seriesLoaded: state.seriesLoaded });
+        await whileLocked(lock, () => row.recordCounts({ seriesLoaded: state.seriesLoaded }));
       });
       catalogue = [...details.series.map((s) => s.id), ...carried];
       refresh =
@@ -314,7 +388,11 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     state.quality = quality.results;
     if (quality.failed) state.status = "failed_quality";
   } catch (error) {
-    if (error instanceof RunInterrupted) {
+    if (lock.lost.aborted) {
+      // Whatever the stage threw after the loss, the run stopped because of it.
+      state.status = "interrupted";
+      state.error = LOCK_LOST;
+    } else if (error instanceof RunInterrupted) {
       state.status = "interrupted";
       log.warn({ stage: Object.keys(state.stageSeconds).at(-1) }, "harvest run interrupted");
     } else {
@@ -326,28 +404,46 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     stopHeartbeat();
     progress.stop();
   }
+  // A lost lock that could not be taken again: another harvest may be writing, so this one writes nothing
+  // more; its row stays `running` (resumable), what was not written is fetched again by a resume.
+  const mayWrite = !lock.lost.aborted || (await lock.regained());
+  if (!mayWrite) {
+    state.status = "interrupted";
+    state.error = LOCK_LOST;
+    log.error("the harvest lock is held by another session now: the end of this run is not recorded");
+  }
   // Whatever happened, what was fetched and checked is written: a resume re-uses it.
-  await answers?.flush().catch((error: unknown) => log.error({ err: error }, "could not write the last fetched answers"));
-  await quarantine.flush().catch(() => undefined);
+  if (mayWrite) {
+    await answers?.flush().catch((error: unknown) => log.error({ err: error }, "could not write the last fetched answers"));
+    await runQuarantine.flush().catch(() => undefined);
+  }
 
   state.reusedAnswers = answers?.reused ?? 0;
-  const counts = await quarantine.counts().catch((): QuarantineCount[] => []);
+  // counts() writes the quarantine buffer first: not without the lock (the returned summary then counts none).
+  const counts = mayWrite ? await runQuarantine.counts().catch((): QuarantineCount[] => []) : [];
+  const stored = await countStoredRunRows(prisma, runId).catch((error: unknown) => {
+    log.error({ err: error }, "could not count the run's rows");
+    return undefined;
+  });
   const summary = toSummary(state, {
     finishedAt: app.now(),
     durationSeconds: (performance.now() - started) / 1000,
     quarantine: counts,
     requests: requestsBetween(statsBefore, clientStats(app)),
+    ...(stored ? { stored } : {}),
   });
   try {
-    await row.finish({
-      status: summary.status,
-      at: app.now(),
-      seriesLoaded: summary.seriesLoaded,
-      factsWritten: summary.rowsWritten.rating_fact ?? 0,
-      quarantined: summary.quarantine.rejected + summary.quarantine.schemaDrift,
-      summary,
-      error: summary.error ?? null,
-    });
+    if (mayWrite) {
+      await row.finish({
+        status: summary.status,
+        at: app.now(),
+        seriesLoaded: summary.seriesLoaded,
+        factsWritten: summary.rowsWritten.rating_fact ?? 0,
+        quarantined: summary.quarantine.rejected + summary.quarantine.schemaDrift,
+        summary,
+        error: summary.error ?? null,
+      });
+    }
   } catch (error) {
     log.error({ err: error }, "could not record the end of the harvest run");
     if (summary.status !== "failed") {

@@ -4,6 +4,7 @@
  */
 import type { RatingObservation, RatingSourceKey } from "../domain.js";
 import type { UpstreamStats } from "../http/client.js";
+import type { StoredRunCounts } from "../load/harvest-run.js";
 import type { RowCounts } from "../load/loader.js";
 import type { QuarantineCount } from "../load/quarantine.js";
 import type { UpstreamName } from "../metrics/metrics.js";
@@ -142,6 +143,11 @@ export interface RunEndFacts {
   durationSeconds: number;
   quarantine: readonly QuarantineCount[];
   requests: Partial<Record<UpstreamName, UpstreamStats>>;
+  /**
+   * The run's rows as stored over all its attempts; when given, they are the summary's facts per rating
+   * source, `rowsWritten.rating_fact` and series loaded (the state only knows the last attempt's).
+   */
+  stored?: Pick<StoredRunCounts, "factsBySource" | "facts" | "seriesLoaded">;
 }
 
 /** The summary of a run. Pure. */
@@ -157,10 +163,10 @@ export function toSummary(state: RunState, end: RunEndFacts): HarvestSummary {
     durationSeconds: Math.round(end.durationSeconds * 1000) / 1000,
     pages: state.pages,
     seriesListed: state.seriesListed,
-    seriesLoaded: state.seriesLoaded,
+    seriesLoaded: end.stored?.seriesLoaded ?? state.seriesLoaded,
     seriesLost: state.seriesLost,
-    ratingsBySource: state.ratingsBySource,
-    rowsWritten: state.rowsWritten,
+    ratingsBySource: end.stored?.factsBySource ?? state.ratingsBySource,
+    rowsWritten: end.stored ? { ...state.rowsWritten, rating_fact: end.stored.facts } : state.rowsWritten,
     quarantine: { rejected: sumKind("rejected"), flagged: sumKind("flagged"), schemaDrift: sumKind("schema_drift"), details: counts },
     requests: end.requests,
     reusedFromStage: state.reusedAnswers,

@@ -49,6 +49,17 @@ async function snapshot(db: TestDatabase) {
   };
 }
 
+/** The run row's counts (facts, series, quarantine) and what the sites' stage recorded per series. */
+async function runRecords(db: TestDatabase) {
+  return {
+    counts: await db.query(`SELECT run_id, status::text, series_listed, series_loaded, facts_written, quarantined FROM harvest_run ORDER BY run_id`),
+    summaryFacts: await db.query(`SELECT summary->'ratingsBySource' AS by_source, summary->'rowsWritten'->'rating_fact' AS facts FROM harvest_run ORDER BY run_id`),
+    enrichment: await db.query(`SELECT series_id, source, status, detail FROM enrichment_state ORDER BY series_id, source`),
+    // The replays' ports differ between environments: the page path is what must match.
+    pages: await db.query(`SELECT series_id, site, regexp_replace(url, '^http://[^/]+', '') AS path, method FROM rating_page ORDER BY series_id, site`),
+  };
+}
+
 async function harvestKilledWhen(upstreams: ReplayUpstreams, db: TestDatabase, env: Record<string, string>, killWhen: () => boolean, scrape = false) {
   const args = ["--import", "tsx", "src/main.ts", "harvest", "--max-pages", "2", ...(scrape ? [] : ["--no-scrape"])];
   const child = spawn(process.execPath, args, {
@@ -93,8 +104,12 @@ async function uninterruptedSnapshot(scrape = false) {
   const { db, app } = await environment(scrape);
   const summary = await runHarvest(await app(), { maxPages: 2, scrape });
   expect(summary.status).toBe("succeeded");
+  referenceRecords[scrape ? "scrape" : "noScrape"] = await runRecords(db);
   return snapshot(db);
 }
+
+/** {@link runRecords} of the uninterrupted runs, with and without the sites. */
+const referenceRecords: Partial<Record<"scrape" | "noScrape", Awaited<ReturnType<typeof runRecords>>>> = {};
 
 describe("harvest --resume", () => {
   let reference: Awaited<ReturnType<typeof snapshot>>;
@@ -126,6 +141,8 @@ describe("harvest --resume", () => {
     expect(askedAgain.length).toBe(43 + 40 - staged.length);
     expect(await snapshot(db)).toEqual(reference);
     expect(await db.query(`SELECT status::text, resume_count FROM harvest_run`)).toEqual([{ status: "succeeded", resume_count: 1 }]);
+    // The run's counts are those of every attempt (facts of the killed attempt included), as uninterrupted.
+    expect(await runRecords(db)).toEqual(referenceRecords.noScrape);
   });
 
   it("stops a harvest whose signal aborts during details as interrupted, and resumes it to the same tables", async () => {
@@ -175,6 +192,9 @@ describe("harvest --resume", () => {
     expect(askedAgain.length).toBeGreaterThan(0);
     expect(askedAgain.filter((k) => stagedRoutes.has(k))).toEqual([]);
     expect(await snapshot(db)).toEqual(reference);
+    // Pages the killed attempt had resolved are resolved again (from its kept pages), not recorded as
+    // "no page found; next try after 7 days"; counts and enrichment_state as uninterrupted.
+    expect(await runRecords(db)).toEqual(referenceRecords.scrape);
   });
 
   it("refuses to resume when there is nothing to resume", async () => {

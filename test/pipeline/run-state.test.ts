@@ -35,6 +35,17 @@ describe("toSummary", () => {
     expect(toSummary({ ...state, status: "failed", error: "boom" }, end)).toMatchObject({ status: "failed", error: "boom" });
   });
 
+  it("takes the facts and series loaded from the stored counts of every attempt over the last attempt's", () => {
+    const state = initialRunState({ runId: 7, resumed: true, startedAt: new Date("2026-11-21T12:00:00Z") });
+    // The last attempt wrote 10 IMDb facts and loaded 40 series; the killed one had written TMDB's 40 facts.
+    state.ratingsBySource = { imdb: 10 };
+    state.rowsWritten = { rating_fact: 10, series_dim: 0 };
+    state.seriesLoaded = 40;
+    const stored = { factsBySource: { tmdb: 40, imdb: 40 }, facts: 80, seriesLoaded: 40 };
+    expect(toSummary(state, { ...end, stored })).toMatchObject({ ratingsBySource: { tmdb: 40, imdb: 40 }, rowsWritten: { rating_fact: 80, series_dim: 0 }, seriesLoaded: 40 });
+    expect(toSummary(state, end)).toMatchObject({ ratingsBySource: { imdb: 10 }, rowsWritten: { rating_fact: 10 } });
+  });
+
   it("counts requests per upstream between two snapshots, leaving out upstreams without any", () => {
     const zero = { requests: 0, retries: 0, throttled: 0, failures: 0 };
     const before = new Map([
