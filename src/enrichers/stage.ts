@@ -202,7 +202,7 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
         const scrapeEvent = (seriesId: number | null, kind: string, url: string | null, detail: string | null, strategy: string | null = null) =>
           insertScrapeEvent(prisma, { runId: deps.runId, site, seriesId, kind, url, detail, strategy, occurredAt: deps.now() });
         const setState = async (seriesId: number, status: string, detail: string | null) => {
-          await recordEnrichmentStates(prisma, site, [{ seriesId, status, detail, success: status === "found" }], deps.now());
+          await recordEnrichmentStates(prisma, site, [{ seriesId, status, detail, success: status === "found" }], deps.now(), deps.runId);
         };
         const outcome = (name: string) => metrics.scraperPages.inc({ site, outcome: name });
 

@@ -24,18 +24,29 @@ export const MISS_STATUSES: readonly string[] = ["not_found", "no_page"];
  * in one statement. `at` is the attempt time. A "not found" ({@link MISS_STATUSES}) adds one to `miss_count`, any
  * other outcome resets it; `due_at` is cleared (the caller writes the new one with {@link writeDueTimes}).
  */
-export async function recordEnrichmentStates(prisma: PrismaClient, upstream: string, rows: readonly EnrichmentStateRow[], at: Date): Promise<number> {
+export async function recordEnrichmentStates(
+  prisma: PrismaClient,
+  upstream: string,
+  rows: readonly EnrichmentStateRow[],
+  at: Date,
+  runId: number,
+): Promise<number> {
   if (rows.length === 0) return 0;
   const data = rows.map((r) => ({ s: r.seriesId, st: r.status, d: r.detail, ok: r.success }));
   return prisma.$executeRaw`
-    INSERT INTO enrichment_state (series_id, source, status, detail, last_attempt_at, last_success_at, miss_count)
+    INSERT INTO enrichment_state (series_id, source, status, detail, last_attempt_at, last_success_at, miss_count, last_run_id)
     SELECT x.s, ${upstream}, x.st, x.d, ${at}, CASE WHEN x.ok THEN ${at}::timestamptz END,
-      CASE WHEN x.st = ANY(${[...MISS_STATUSES]}::text[]) THEN 1 ELSE 0 END
+      CASE WHEN x.st = ANY(${[...MISS_STATUSES]}::text[]) THEN 1 ELSE 0 END, ${runId}::int
     FROM jsonb_to_recordset(${JSON.stringify(data)}::jsonb) AS x(s int, st text, d text, ok boolean)
     ON CONFLICT (series_id, source) DO UPDATE SET status = EXCLUDED.status, detail = EXCLUDED.detail,
       last_attempt_at = EXCLUDED.last_attempt_at,
       last_success_at = COALESCE(EXCLUDED.last_success_at, enrichment_state.last_success_at),
-      miss_count = CASE WHEN EXCLUDED.miss_count = 1 THEN enrichment_state.miss_count + 1 ELSE 0 END,
+      -- A resumed run records again what its killed attempt recorded: one run counts one miss at most.
+      miss_count = CASE
+        WHEN EXCLUDED.miss_count = 0 THEN 0
+        WHEN enrichment_state.last_run_id IS NOT DISTINCT FROM EXCLUDED.last_run_id AND enrichment_state.miss_count > 0 THEN enrichment_state.miss_count
+        ELSE enrichment_state.miss_count + 1 END,
+      last_run_id = EXCLUDED.last_run_id,
       due_at = NULL`;
 }
 

@@ -290,6 +290,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
           "tmdb",
           details.series.map((s) => ({ seriesId: s.id, status: "found", detail: null, success: true })),
           app.now(),
+          runId,
         );
         if (carried.length > 0) {
           // Not fetched again: the previous version goes on, with TMDB's rating of this week's listing.
@@ -334,7 +335,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
       const omdbIds = selective ? await dueOf("omdb") : catalogue;
       const omdb = await stage("omdb", () =>
         enrichFromOmdb(
-          { ...base, prisma, omdb: app.clients.omdb, answers: store, quarantine, facts, metrics, now: app.now, config: app.config.omdb },
+          { ...base, prisma, runId, omdb: app.clients.omdb, answers: store, quarantine, facts, metrics, now: app.now, config: app.config.omdb },
           { seriesIds: omdbIds },
         ),
       );

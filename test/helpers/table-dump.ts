@@ -4,7 +4,8 @@
  * content instead), ISO instants inside text become "<time>", local servers' ports "<port>", and the parts
  * of `harvest_run` that depend on the attempt are left out: the resume count, and the summary's durations,
  * request counts, re-used answers, rows written per attempt (the facts count per rating source stays),
- * pages fetched by the attempt and the day's OMDb budget left.
+ * pages fetched by the attempt, the day's OMDb budget left, and the age in seconds of the oldest value per
+ * source (it depends on when the run ended).
  */
 import type { TestDatabase } from "./db.js";
 
@@ -79,9 +80,11 @@ function normaliseRun(row: Record<string, unknown>): Record<string, unknown> {
   const parsed: unknown = JSON.parse(summary);
   if (parsed === null || typeof parsed !== "object") return { ...rest, summary: parsed };
   const kept = Object.fromEntries(Object.entries(parsed).filter(([k]) => !ATTEMPT_FIELDS.has(k)));
-  // The budget left is the day's (shared by every run); pages fetched are this attempt's requests.
+  // The budget left is the day's (shared by every run); pages fetched are this attempt's requests; the
+  // oldest value's age is measured at the run's end.
+  const byTime = new Set(["budgetRemaining", "pagesFetched", "oldestValueAgeSeconds"]);
   return {
     ...rest,
-    summary: JSON.parse(JSON.stringify(kept, (k: string, v: unknown) => (k === "budgetRemaining" || k === "pagesFetched" ? undefined : v))),
+    summary: JSON.parse(JSON.stringify(kept, (k: string, v: unknown) => (byTime.has(k) ? undefined : v))),
   };
 }

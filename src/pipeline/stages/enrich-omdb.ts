@@ -24,6 +24,8 @@ export const OMDB_MAX_CONSECUTIVE_ERRORS = 10;
 /** Dependencies of {@link enrichFromOmdb}. `config` is the OMDb slice of the configuration. */
 export interface EnrichOmdbDeps extends StageBase {
   prisma: PrismaClient;
+  /** The harvest run the outcomes are recorded for. */
+  runId: number;
   omdb: UpstreamClient;
   answers: AnswerStore;
   quarantine: QuarantineSink;
@@ -162,6 +164,7 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
     "omdb",
     states.filter((s) => s.status !== "pending"),
     deps.now(),
+    deps.runId,
   );
   await quarantine.flush();
   summary.budgetRemaining = await budget.remaining();

@@ -77,6 +77,7 @@ describe("pipeline stages on a database", () => {
       {
         ...quiet,
         prisma,
+        runId,
         omdb,
         answers: first.answers,
         quarantine: recordingQuarantine(),
@@ -105,6 +106,7 @@ describe("pipeline stages on a database", () => {
       {
         ...quiet,
         prisma,
+        runId,
         omdb,
         answers: memoryAnswers(first.written).answers,
         quarantine: recordingQuarantine(),
