@@ -2,6 +2,7 @@
 // type-aware checks: promises nobody awaits (a lost write, an unhandled rejection that kills a weekly run)
 // and casts nobody checked (an upstream shape trusted without zod). Formatting is Prettier's.
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -33,5 +34,6 @@ export default tseslint.config(
   {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
 );

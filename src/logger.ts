@@ -5,6 +5,11 @@
 import { pino, type Logger, type DestinationStream } from "pino";
 import type { SecretScrubber } from "./secrets.js";
 
+/** scrubJson keeps an object an object; pino's `formatters.log` must return one (a non-object is wrapped). */
+function scrubbedObject(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : { value };
+}
+
 export type { Logger };
 
 /**
@@ -20,12 +25,16 @@ export function createLogger(options: { level: string; scrubber: SecretScrubber;
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (label) => ({ level: label }),
-        log: (object) => scrubber.scrubJson(object) as Record<string, unknown>,
+        log: (object) => scrubbedObject(scrubber.scrubJson(object)),
       },
       hooks: {
         logMethod(args, method) {
-          const scrubbed = args.map((a) => (typeof a === "string" ? scrubber.scrubText(a) : a)) as Parameters<typeof method>;
-          method.apply(this, scrubbed);
+          // pino's arguments are (object | message, ...format args); only the text ones can carry a secret.
+          for (let i = 0; i < args.length; i++) {
+            const arg = args[i];
+            if (typeof arg === "string") args[i] = scrubber.scrubText(arg);
+          }
+          method.apply(this, args);
         },
       },
       // `formatters.log` runs first and turns errors into {type, message} (see SecretScrubber.scrubJson);

@@ -101,7 +101,7 @@ export async function applyMigrations(databaseUrl: string, dir: string = MIGRATI
         await client.query("ROLLBACK").catch(() => undefined);
         const message = error instanceof Error ? error.message : String(error);
         await client.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, message]);
-        throw new Error(`migration ${migration.name} failed: ${message}`);
+        throw new Error(`migration ${migration.name} failed: ${message}`, { cause: error });
       }
       await client.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
       result.applied.push(migration.name);

@@ -10,7 +10,7 @@
  * src/load/rating-pages.ts.
  */
 import type { SiteProfile } from "./site-profiles.js";
-import type { PageParse, RatingSite } from "./types.js";
+import type { PageParse } from "./types.js";
 
 /**
  * A series to find pages for. `firstAirDate` is `YYYY-MM-DD`; `wikidataId` a `Q…` id; `seasons` the seasons the

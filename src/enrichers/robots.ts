@@ -16,8 +16,18 @@ interface RobotsRules {
 }
 
 // robots-parser is CommonJS (`module.exports = fn`) and its typings declare an ES default export, which
-// NodeNext cannot call; load it through `require` and state its documented signature.
-const robotsParser = createRequire(import.meta.url)("robots-parser") as (url: string, contents: string) => RobotsRules;
+// NodeNext cannot call; load it through `require` and check that it is the documented function.
+const robotsModule: unknown = createRequire(import.meta.url)("robots-parser");
+if (typeof robotsModule !== "function") throw new Error("robots-parser did not export its parser function");
+const robotsParser = (url: string, contents: string): RobotsRules => {
+  const rules: unknown = Reflect.apply(robotsModule, undefined, [url, contents]);
+  if (!isRobotsRules(rules)) throw new Error("robots-parser returned an object without isAllowed");
+  return rules;
+};
+
+function isRobotsRules(value: unknown): value is RobotsRules {
+  return typeof value === "object" && value !== null && "isAllowed" in value && typeof value.isAllowed === "function";
+}
 
 /** Answers whether a path of one site may be fetched by our User-Agent. */
 export interface RobotsGate {

@@ -117,13 +117,14 @@ export class HarvesterMetrics {
     this.qualityChecks = new Counter({ name: `${p}quality_checks_total`, help: "Expectations evaluated, per check and result (passed, failed).", labelNames: ["check", "result"], registers: [registry] });
     this.nullRatio = new Gauge({ name: `${p}null_ratio`, help: "Share of series (0–1) with a null value in a key column after the last load.", labelNames: ["column"], registers: [registry] });
     this.ratingCoverage = new Gauge({ name: `${p}rating_coverage_ratio`, help: "Share of series (0–1) with a known rating from each source.", labelNames: ["source"], registers: [registry] });
-    const self = this;
+    const lastSuccess = () => this.lastSuccessUnix;
     this.dataFreshness = new Gauge({
       name: `${p}data_freshness_seconds`,
       help: "Age of the newest successful harvest's data.",
       registers: [registry],
       collect() {
-        if (self.lastSuccessUnix !== null) this.set(Math.max(0, now() / 1000 - self.lastSuccessUnix));
+        const at = lastSuccess();
+        if (at !== null) this.set(Math.max(0, now() / 1000 - at));
       },
     });
 

@@ -4,7 +4,6 @@
  * need a framework.
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import type { HarvesterMetrics } from "./metrics.js";
 
 /** A running metrics server. `port` is the bound port (useful with port 0). */
@@ -75,7 +74,9 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the metrics server is not listening on a TCP port");
+  const port = address.port;
   return {
     port,
     close: () =>

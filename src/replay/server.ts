@@ -8,7 +8,6 @@
  * that Retry-After is honoured, `[500, 500, 200]` that retries work.
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 
 /** One canned response. A non-string body is sent as JSON. */
 export interface ReplayResponse {
@@ -135,7 +134,9 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error(`replay ${options.name} is not listening on a TCP port`);
+  const { port } = address;
   return {
     name: options.name,
     url: `http://127.0.0.1:${port}`,

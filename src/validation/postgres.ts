@@ -71,7 +71,7 @@ export type PostgresSafe<T> = { ok: true; value: T; flags: RecordIssue[] } | { o
 /** A JSON value as `jsonb` stores it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-const NUL = /\u0000/g;
+const NUL = new RegExp(String.fromCharCode(0), "g");
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const countMatches = (text: string, pattern: RegExp): number => text.match(pattern)?.length ?? 0;
@@ -180,7 +180,7 @@ export function toPostgresJson(value: unknown, path = ""): { value: JsonValue; f
       case "function":
       case "symbol":
         return undefined;
-      default:
+      case "object":
         break;
     }
     if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
