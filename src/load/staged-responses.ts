@@ -12,6 +12,11 @@ export interface StagedResponseRow {
   httpStatus: number;
   payload: unknown;
   bodyText: string | null;
+  /**
+   * `payload` as JSON text, when the caller has it (an answer's own body): written as it is instead of being
+   * encoded again. Must be the JSON of `payload`.
+   */
+  payloadJson?: string;
 }
 
 /** Every answer stored for `runId` so far (one query; used when a run is resumed). */
@@ -114,7 +119,13 @@ export class StagedResponseWriter {
  */
 export async function insertStagedResponses(prisma: PrismaClient, runId: number, rows: readonly StagedResponseRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const json = JSON.stringify(rows.map((r) => ({ u: r.upstream, k: r.requestKey, s: r.httpStatus, p: r.payload ?? null, t: r.bodyText })));
+  // Built as text so that a payload given as JSON text (payloadJson) is spliced in, not parsed and encoded again.
+  const json = `[${rows
+    .map((r) => {
+      const fields = JSON.stringify({ u: r.upstream, k: r.requestKey, s: r.httpStatus, t: r.bodyText });
+      return `${fields.slice(0, -1)},"p":${r.payloadJson ?? JSON.stringify(r.payload ?? null) ?? "null"}}`;
+    })
+    .join(",")}]`;
   return prisma.$executeRaw`
     INSERT INTO staged_response (run_id, upstream, request_key, http_status, payload, body_text)
     SELECT ${runId}, x.u, x.k, x.s, NULLIF(x.p, 'null'::jsonb), x.t

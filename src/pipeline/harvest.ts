@@ -26,10 +26,10 @@ import { countFacts, initialRunState, requestsBetween, toSummary, type HarvestSu
 import { checkQuality } from "./stages/check-quality.js";
 import type { FactWriter } from "./stages/deps.js";
 import { enrichFromOmdb } from "./stages/enrich-omdb.js";
-import { enrichFromSites } from "./stages/enrich-sites.js";
+import { enrichFromSites, type SeriesToEnrich } from "./stages/enrich-sites.js";
 import { fetchDetails } from "./stages/fetch-details.js";
 import { listGenres, listSeries } from "./stages/list-series.js";
-import { loadSeries } from "./stages/load.js";
+import { SeriesLoader } from "./stages/load.js";
 
 export type { HarvestSummary, OmdbStageSummary, RunOutcome } from "./run-state.js";
 
@@ -105,6 +105,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
   const state: RunState = initialRunState(run);
   const quarantine = new Quarantine({ prisma, runId, scrubber: app.scrubber, metrics, logger: log });
   let answers: AnswerStore | undefined;
+  let loader: SeriesLoader | undefined;
   const facts: FactWriter = {
     async write(observations: readonly RatingObservation[]) {
       addCounts(state.rowsWritten, await insertRatingFacts(prisma, runId, observations));
@@ -150,19 +151,37 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     state.seriesListed = listing.seriesIds.length;
     await row.recordCounts({ seriesListed: state.seriesListed });
 
+    // The checked series are loaded in batches as their details arrive; only the few fields the later stages use
+    // are kept (in listing order), not the full records.
+    const seriesLoader = new SeriesLoader({ prisma, runId, facts, quarantine });
+    loader = seriesLoader;
+    const kept: SeriesToEnrich[] = [];
     const details = await stage("details", () =>
       fetchDetails(
-        { ...base, tmdb, answers: store, quarantine, now: app.now, concurrency: tmdbWindow, watchRegions: app.config.tmdb.watchRegions },
+        {
+          ...base,
+          tmdb,
+          answers: store,
+          quarantine,
+          now: app.now,
+          concurrency: tmdbWindow,
+          watchRegions: app.config.tmdb.watchRegions,
+          onSeries: (s, index) => {
+            kept[index] = { id: s.id, title: s.title, originalTitle: s.originalTitle, firstAirDate: s.firstAirDate, wikidataId: s.wikidataId };
+            return seriesLoader.add(s);
+          },
+        },
         { seriesIds: listing.seriesIds, knownGenreIds: genres.knownGenreIds },
       ),
     );
 
     await stage("load", async () => {
-      addCounts(state.rowsWritten, await loadSeries({ prisma, runId, facts, quarantine }, details));
-      state.seriesLoaded = details.series.length;
+      addCounts(state.rowsWritten, await seriesLoader.finish(details.tmdbRatings));
+      state.seriesLoaded = seriesLoader.loaded;
       await row.recordCounts({ seriesLoaded: state.seriesLoaded });
     });
-    const loadedIds = details.series.map((s) => s.id);
+    const loaded = kept.filter((s): s is SeriesToEnrich => s !== undefined);
+    const loadedIds = loaded.map((s) => s.id);
 
     let omdbCriticScores: RatingObservation[] = [];
     if (!run.options.omdb) state.omdb.status = "disabled";
@@ -194,7 +213,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
           now: app.now,
           config: app.config.scrape,
         },
-        { series: details.series, enabled: run.options.scrape, omdbCriticScores },
+        { series: loaded, enabled: run.options.scrape, omdbCriticScores },
       ),
     );
     await quarantine.flush();
@@ -218,6 +237,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     progress.stop();
   }
   // Whatever happened, what was fetched and checked is written: a resume re-uses it.
+  await loader?.drain().catch((error: unknown) => log.error({ err: error }, "could not load the last checked series"));
   await answers?.flush().catch((error: unknown) => log.error({ err: error }, "could not write the last fetched answers"));
   await quarantine.flush().catch(() => undefined);
 

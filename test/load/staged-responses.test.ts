@@ -13,13 +13,15 @@ describe("insertStagedResponses", () => {
       { upstream: "tmdb", requestKey: "tv/1396", httpStatus: 200, payload: details, bodyText: null },
       { upstream: "omdb", requestKey: "i=tt0903747", httpStatus: 502, payload: null, bodyText: "<html>Bad gateway</html>" },
       { upstream: "tmdb", requestKey: "tv/1396", httpStatus: 200, payload: { id: 0 }, bodyText: null },
+      { upstream: "tmdb", requestKey: "tv/1", httpStatus: 200, payload: { id: 1, name: "x" }, bodyText: null, payloadJson: ' {"id": 1, "name": "x"} ' },
     ]);
-    expect(inserted).toBe(2);
+    expect(inserted).toBe(3);
     expect(await insertStagedResponses(t.prisma, runId, [{ upstream: "omdb", requestKey: "i=tt0903747", httpStatus: 200, payload: {}, bodyText: null }])).toBe(0);
 
     const stored = await readStagedResponses(t.prisma, runId);
     expect(stored.sort((a, b) => a.requestKey.localeCompare(b.requestKey))).toEqual([
       { upstream: "omdb", requestKey: "i=tt0903747", httpStatus: 502, payload: null, bodyText: "<html>Bad gateway</html>" },
+      { upstream: "tmdb", requestKey: "tv/1", httpStatus: 200, payload: { id: 1, name: "x" }, bodyText: null },
       { upstream: "tmdb", requestKey: "tv/1396", httpStatus: 200, payload: details, bodyText: null },
     ]);
     const [nulls] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staged_response WHERE run_id = $1 AND payload IS NULL`, [runId]);

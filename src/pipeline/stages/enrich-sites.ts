@@ -28,9 +28,12 @@ export interface EnrichSitesDeps extends StageBase {
   browser?: ScrapeStageDeps["browser"];
 }
 
+/** What the stage needs of a loaded series (the page resolution's inputs), not the whole record. */
+export type SeriesToEnrich = Pick<SeriesRecord, "id" | "title" | "originalTitle" | "firstAirDate" | "wikidataId">;
+
 /** Input: the loaded series, whether the stage is on, and OMDb's critics' scores to write where the sites have none. */
 export interface EnrichSitesInput {
-  series: readonly SeriesRecord[];
+  series: readonly SeriesToEnrich[];
   enabled: boolean;
   omdbCriticScores: readonly RatingObservation[];
 }
