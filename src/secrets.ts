@@ -43,9 +43,7 @@ export function redactUrl(url: string): string {
 export class SecretScrubber {
   private readonly secrets: string[];
   constructor(secrets: (string | undefined | null)[]) {
-    this.secrets = [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.length >= 4))].sort(
-      (a, b) => b.length - a.length,
-    );
+    this.secrets = [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.length >= 4))].sort((a, b) => b.length - a.length);
   }
 
   /** Text with every secret replaced by `[REDACTED]`. */

@@ -67,8 +67,7 @@ export class AnswerStore {
   /** A store holding `rows` from an earlier attempt and writing new answers to `writer` (tests use a fake). */
   static fromRows(runId: number, scrubber: SecretScrubber, rows: readonly StagedResponseRow[], writer: AnswerWriter): AnswerStore {
     const answers = new Map<string, KeptAnswer>();
-    for (const r of rows)
-      answers.set(mapKey(r.upstream, r.requestKey), { status: r.httpStatus, payload: r.payload, bodyText: r.bodyText });
+    for (const r of rows) answers.set(mapKey(r.upstream, r.requestKey), { status: r.httpStatus, payload: r.payload, bodyText: r.bodyText });
     return new AnswerStore(runId, scrubber, answers, writer);
   }
 
@@ -110,7 +109,14 @@ export class AnswerStore {
     const bodyText = text === null ? null : this.scrubber.scrubText(text.slice(0, MAX_BODY_TEXT));
     if (options?.shouldKeep?.(response.status, payload) ?? true) {
       this.written += 1;
-      await this.writer.add({ upstream: client.name, requestKey: key, httpStatus: response.status, payload, bodyText, ...(clean ? { payloadJson: response.text } : {}) });
+      await this.writer.add({
+        upstream: client.name,
+        requestKey: key,
+        httpStatus: response.status,
+        payload,
+        bodyText,
+        ...(clean ? { payloadJson: response.text } : {}),
+      });
     }
     return { status: response.status, json: payload ?? undefined, text: bodyText, url: response.url, reused: false };
   }

@@ -20,11 +20,13 @@ function store(earlier: StagedResponseRow[] = []) {
 describe("AnswerStore", () => {
   it("writes a clean answer as its own body text and does not hold it in memory", async () => {
     const { answers, written } = store();
-    const body = { id: 1, name: "Series \"One\"", seasons: [{ n: 1 }] };
+    const body = { id: 1, name: 'Series "One"', seasons: [{ n: 1 }] };
     const client = fakeClient("tmdb", () => ({ body }));
     const answer = await answers.fetch(client, "tv/1", "/tv/1");
     expect(answer.json).toEqual(body);
-    expect(written).toEqual([{ upstream: "tmdb", requestKey: "tv/1", httpStatus: 200, payload: body, bodyText: null, payloadJson: JSON.stringify(body) }]);
+    expect(written).toEqual([
+      { upstream: "tmdb", requestKey: "tv/1", httpStatus: 200, payload: body, bodyText: null, payloadJson: JSON.stringify(body) },
+    ]);
     // Fetched in this attempt: written, not served from memory (a second fetch asks again).
     expect(answers.has("tmdb", "tv/1")).toBe(false);
     expect(answers.size).toBe(1);

@@ -192,7 +192,8 @@ describe("SeriesLoader", () => {
     const facts = recordingFacts();
     const quarantine = recordingQuarantine();
     const loader = new SeriesLoader({ prisma, runId: other!.run_id, facts, quarantine }, 3);
-    const versions = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM series_version WHERE run_id = $1`, [other!.run_id]))[0]!.n;
+    const versions = async () =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM series_version WHERE run_id = $1`, [other!.run_id]))[0]!.n;
     const series = seeds.map(record);
     for (const s of series.slice(0, 4)) await loader.add(s);
     // The first batch of 3 is written (or being written) while the next fills; the 4th waits for its batch.
@@ -201,7 +202,9 @@ describe("SeriesLoader", () => {
     await loader.add(series[6]!);
     expect(await versions()).toBeGreaterThanOrEqual(3);
     await loader.add(series[7]!);
-    const ratings: RatingObservation[] = [{ seriesId: series[0]!.id, source: "tmdb", score: 7, voteCount: 10, voteCountIsLowerBound: false, grain: "series", method: "api" }];
+    const ratings: RatingObservation[] = [
+      { seriesId: series[0]!.id, source: "tmdb", score: 7, voteCount: 10, voteCountIsLowerBound: false, grain: "series", method: "api" },
+    ];
     const rows = await loader.finish(ratings);
     expect(rows.series_version).toBe(seeds.length);
     expect(loader.loaded).toBe(seeds.length);
