@@ -1,7 +1,7 @@
 /**
  * The peer of the benchmark: a plain script on `moviedb-promise` (its built-in throttle, promise-throttle at
- * `requestsPerSecond`) fetching the same genre list, top-rated listing and details with the appended sub-requests our harvest asks for, from the
- * same replay, retrying a 429 after its Retry-After, writing one JSON file per series, with no database.
+ * `requestsPerSecond`) fetching the same genre list, top-rated listing and details (with the appended sub-requests
+ * our harvest asks for) from the same replay, retrying a 429 after its Retry-After, writing one JSON file per series, with no database.
  * Writes its result (wall time, requests, 429s met, peak RSS) to the file named by its first argument.
  *
  * Usage (from bench/harvest.bench.ts): node --import tsx bench/peer.ts <result.json> <requestsPerSecond>
