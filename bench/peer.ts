@@ -1,7 +1,7 @@
 /**
  * The peer of the benchmark: a plain script on `moviedb-promise` (its built-in throttle, promise-throttle at
- * `requestsPerSecond`) fetching the same genre list, top-rated listing and details with external ids from the
- * same replay, retrying a 429 after its Retry-After, writing one JSON file per series, with no database.
+ * `requestsPerSecond`) fetching the same genre list, top-rated listing and details (with the appended sub-requests
+ * our harvest asks for) from the same replay, retrying a 429 after its Retry-After, writing one JSON file per series, with no database.
  * Writes its result (wall time, requests, 429s met, peak RSS) to the file named by its first argument.
  *
  * Usage (from bench/harvest.bench.ts): node --import tsx bench/peer.ts <result.json> <requestsPerSecond>
@@ -14,6 +14,7 @@ import path from "node:path";
 import { isAxiosError } from "axios";
 import { MovieDb } from "moviedb-promise";
 import { parseRetryAfter } from "../src/http/retry-after.js";
+import { DETAILS_APPENDS } from "../src/sources/tmdb/tmdb.js";
 
 const [resultFile, rateArg = "100"] = process.argv.slice(2);
 const apiUrl = process.env.TMDB_API_URL;
@@ -52,7 +53,8 @@ try {
   const ids = [first, ...rest].flatMap((page) => (page.results ?? []).map((r) => r.id).filter((id): id is number => typeof id === "number"));
   await Promise.all(
     ids.map(async (id) => {
-      const details = await withRetryAfter(() => tmdb.tvInfo({ id, language: "en-US", append_to_response: "external_ids" }));
+      // The same appended sub-requests as our details stage, so both sides fetch the same answers.
+      const details = await withRetryAfter(() => tmdb.tvInfo({ id, language: "en-US", append_to_response: DETAILS_APPENDS.join(",") }));
       await writeFile(path.join(out, "series", `${id}.json`), JSON.stringify(details));
     }),
   );

@@ -5,8 +5,15 @@
  * src/commands/signals.ts).
  */
 import { existsSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
 import { runCli } from "./cli.js";
 import { processIO } from "./commands/io.js";
+
+// V8 lets its heap grow to up to 4 × the live set when allocation is fast, and every request allocates ~250 KB
+// of short-lived objects (axios, bottleneck): a 10,000-series harvest peaked at 540 MiB RSS with ~70 MB live.
+// Growing by half the live set keeps the peak near 250 MiB for a few more collections (BENCHMARKS.md).
+// Read by V8 at every full collection, so setting it here, before any work, is enough.
+setFlagsFromString("--heap-growing-percent=50");
 
 if (existsSync(".env")) process.loadEnvFile(".env");
 const code = await runCli(process.argv.slice(2), process.env, processIO);

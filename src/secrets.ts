@@ -60,6 +60,21 @@ export class SecretScrubber {
   }
 
   /**
+   * Whether any string of a JSON value (keys included) contains a secret. Walks the value without copying it, so
+   * that a clean answer (nearly all of them) can be kept as it is instead of as a {@link scrubJson} copy.
+   */
+  containsSecret(value: unknown): boolean {
+    if (this.secrets.length === 0) return false;
+    if (typeof value === "string") return this.secrets.some((secret) => value.includes(secret));
+    if (Array.isArray(value)) return value.some((v) => this.containsSecret(v));
+    if (value !== null && typeof value === "object") {
+      // for…in rather than Object.entries: no array per object on a path taken for every answer.
+      for (const k in value) if (Object.hasOwn(value, k) && (this.containsSecret(k) || this.containsSecret(Reflect.get(value, k)))) return true;
+    }
+    return false;
+  }
+
+  /**
    * A deep copy of a JSON value with secrets removed from every string (keys included). An `Error` becomes
    * `{type, message}` (its other properties, e.g. an HTTP library's request config, are dropped).
    */

@@ -64,6 +64,10 @@ export async function upsertSeries(prisma: PrismaClient, runId: number, records:
       wikidata_id: r.wikidataId,
       popularity: r.popularity,
       poster_path: r.posterPath,
+      // The version's own columns (series_dim's statement does not read them).
+      backdrop_path: r.backdropPath,
+      creators: r.creators,
+      keywords: r.keywords,
     }));
     const networks = [...new Map(batch.flatMap((r) => r.networks).map((n) => [n.id, n])).values()];
     const genreLinks = batch.flatMap((r) => [...new Set(r.genres.map((g) => g.id))].map((genreId) => ({ s: r.id, g: genreId })));
@@ -72,7 +76,11 @@ export async function upsertSeries(prisma: PrismaClient, runId: number, records:
       return r.networks.filter((n) => !seen.has(n.id) && seen.add(n.id)).map((n, position) => ({ s: r.id, n: n.id, p: position }));
     });
     const ids = batch.map((r) => r.id);
-    const [s, n, , g, , l] = await prisma.$transaction([
+    // Each JSON parameter is encoded once and shared by the current-state and the version statements.
+    const json = { series: JSON.stringify(series), genreLinks: JSON.stringify(genreLinks), networkLinks: JSON.stringify(networkLinks) };
+    const version = seriesVersionStatements(prisma, runId, batch, json);
+    // One transaction per batch: a series and its version of the run are written together or not at all.
+    const [s, n, , g, , l, ...versionCounts] = await prisma.$transaction([
       prisma.$executeRaw`
         INSERT INTO series_dim (series_id, title, original_title, first_air_date, release_year, last_air_date, status,
           series_type, original_language, origin_countries, number_of_seasons, number_of_episodes, plot, imdb_id, tvdb_id,
@@ -80,7 +88,7 @@ export async function upsertSeries(prisma: PrismaClient, runId: number, records:
         SELECT x.id, x.title, x.original_title, x.first_air_date, x.release_year, x.last_air_date, x.status, x.series_type,
           x.original_language, ARRAY(SELECT jsonb_array_elements_text(x.origin_countries)), x.number_of_seasons,
           x.number_of_episodes, x.plot, x.imdb_id, x.tvdb_id, x.wikidata_id, x.popularity, x.poster_path, ${runId}, ${runId}, now()
-        FROM jsonb_to_recordset(${JSON.stringify(series)}::jsonb) AS x(id int, title text, original_title text, first_air_date date,
+        FROM jsonb_to_recordset(${json.series}::jsonb) AS x(id int, title text, original_title text, first_air_date date,
           release_year int, last_air_date date, status text, series_type text, original_language text, origin_countries jsonb,
           number_of_seasons int, number_of_episodes int, plot text, imdb_id text, tvdb_id int, wikidata_id text,
           popularity float8, poster_path text)
@@ -102,43 +110,45 @@ export async function upsertSeries(prisma: PrismaClient, runId: number, records:
       prisma.$executeRaw`DELETE FROM series_genre WHERE series_id = ANY(${ids}::int[])`,
       prisma.$executeRaw`
         INSERT INTO series_genre (series_id, genre_id)
-        SELECT x.s, x.g FROM jsonb_to_recordset(${JSON.stringify(genreLinks)}::jsonb) AS x(s int, g int)`,
+        SELECT x.s, x.g FROM jsonb_to_recordset(${json.genreLinks}::jsonb) AS x(s int, g int)`,
       prisma.$executeRaw`DELETE FROM series_network WHERE series_id = ANY(${ids}::int[])`,
       prisma.$executeRaw`
         INSERT INTO series_network (series_id, network_id, position)
-        SELECT x.s, x.n, x.p FROM jsonb_to_recordset(${JSON.stringify(networkLinks)}::jsonb) AS x(s int, n int, p int)`,
+        SELECT x.s, x.n, x.p FROM jsonb_to_recordset(${json.networkLinks}::jsonb) AS x(s int, n int, p int)`,
+      ...version.statements,
     ]);
     add(counts, "series_dim", s ?? 0);
     add(counts, "network_dim", n ?? 0);
     add(counts, "series_genre", g ?? 0);
     add(counts, "series_network", l ?? 0);
-    addCounts(counts, await upsertSeriesVersions(prisma, runId, batch, { series, genreLinks, networkLinks }));
+    addCounts(counts, version.counts(versionCounts));
   }
   return counts;
 }
 
 /**
- * Writes the run's version of each series of `batch` (one transaction): `series_version` (upserted, so a resumed
- * run keeps its season-grain facts), its genre, network, platform and content-rating rows (replaced), `season_dim`
- * (upserted; seasons the run no longer lists are removed) and `platform_dim` (upserted on TMDB provider ids).
+ * The statements writing the run's version of each series of `batch` (run in the batch's transaction by
+ * {@link upsertSeries}): `series_version` (upserted, so a resumed run keeps its season-grain facts), its genre,
+ * network, platform and content-rating rows (replaced), `season_dim` (upserted; seasons the run no longer lists are
+ * removed) and `platform_dim` (upserted on TMDB provider ids). `json` holds the batch's series rows (with the version's
+ * own columns), genre links and network links as JSON text. `counts` turns the statements' results into row counts.
  */
-async function upsertSeriesVersions(
+function seriesVersionStatements(
   prisma: PrismaClient,
   runId: number,
   batch: readonly SeriesRecord[],
-  rows: { series: Record<string, unknown>[]; genreLinks: { s: number; g: number }[]; networkLinks: { s: number; n: number; p: number }[] },
-): Promise<RowCounts> {
-  const versions = rows.series.map((row, i) => ({ ...row, backdrop_path: batch[i]?.backdropPath ?? null, creators: batch[i]?.creators ?? [], keywords: batch[i]?.keywords ?? [] }));
+  json: { series: string; genreLinks: string; networkLinks: string },
+): { statements: ReturnType<PrismaClient["$executeRaw"]>[]; counts: (results: readonly number[]) => RowCounts } {
   const platforms = [...new Map<number, PlatformRecord>(batch.flatMap((r) => r.availability).map((a) => [a.platform.id, a.platform])).values()];
   const availability = batch.flatMap((r) =>
     r.availability.map((a) => ({ s: r.id, p: a.platform.id, r: a.region, o: a.offerType, d: a.displayPriority })),
   );
   const contentRatings = batch.flatMap((r) => r.contentRatings.map((c) => ({ s: r.id, r: c.region, v: c.rating })));
-  const seasons = batch.flatMap((r) =>
-    r.seasons.map((x) => ({ s: r.id, n: x.seasonNumber, t: x.tmdbSeasonId, name: x.name, a: x.airDate, e: x.episodeCount })),
+  const seasons = JSON.stringify(
+    batch.flatMap((r) => r.seasons.map((x) => ({ s: r.id, n: x.seasonNumber, t: x.tmdbSeasonId, name: x.name, a: x.airDate, e: x.episodeCount }))),
   );
   const ids = batch.map((r) => r.id);
-  const [v, p, , g, , n, , a, , c, , z] = await prisma.$transaction([
+  const statements = [
     prisma.$executeRaw`
       INSERT INTO series_version (series_id, run_id, title, original_title, first_air_date, release_year, last_air_date, status,
         series_type, original_language, origin_countries, number_of_seasons, number_of_episodes, plot, imdb_id, tvdb_id,
@@ -147,7 +157,7 @@ async function upsertSeriesVersions(
         x.original_language, ARRAY(SELECT jsonb_array_elements_text(x.origin_countries)), x.number_of_seasons,
         x.number_of_episodes, x.plot, x.imdb_id, x.tvdb_id, x.wikidata_id, x.popularity, x.poster_path, x.backdrop_path,
         ARRAY(SELECT jsonb_array_elements_text(x.creators)), ARRAY(SELECT jsonb_array_elements_text(x.keywords)), now()
-      FROM jsonb_to_recordset(${JSON.stringify(versions)}::jsonb) AS x(id int, title text, original_title text, first_air_date date,
+      FROM jsonb_to_recordset(${json.series}::jsonb) AS x(id int, title text, original_title text, first_air_date date,
         release_year int, last_air_date date, status text, series_type text, original_language text, origin_countries jsonb,
         number_of_seasons int, number_of_episodes int, plot text, imdb_id text, tvdb_id int, wikidata_id text,
         popularity float8, poster_path text, backdrop_path text, creators jsonb, keywords jsonb)
@@ -166,11 +176,11 @@ async function upsertSeriesVersions(
     prisma.$executeRaw`DELETE FROM series_genre_version WHERE run_id = ${runId} AND series_id = ANY(${ids}::int[])`,
     prisma.$executeRaw`
       INSERT INTO series_genre_version (series_id, run_id, genre_id)
-      SELECT x.s, ${runId}, x.g FROM jsonb_to_recordset(${JSON.stringify(rows.genreLinks)}::jsonb) AS x(s int, g int)`,
+      SELECT x.s, ${runId}, x.g FROM jsonb_to_recordset(${json.genreLinks}::jsonb) AS x(s int, g int)`,
     prisma.$executeRaw`DELETE FROM series_network_version WHERE run_id = ${runId} AND series_id = ANY(${ids}::int[])`,
     prisma.$executeRaw`
       INSERT INTO series_network_version (series_id, run_id, network_id, position)
-      SELECT x.s, ${runId}, x.n, x.p FROM jsonb_to_recordset(${JSON.stringify(rows.networkLinks)}::jsonb) AS x(s int, n int, p int)`,
+      SELECT x.s, ${runId}, x.n, x.p FROM jsonb_to_recordset(${json.networkLinks}::jsonb) AS x(s int, n int, p int)`,
     prisma.$executeRaw`DELETE FROM series_platform WHERE run_id = ${runId} AND series_id = ANY(${ids}::int[])`,
     prisma.$executeRaw`
       INSERT INTO series_platform (series_id, run_id, platform_id, region, offer_type, display_priority)
@@ -181,22 +191,25 @@ async function upsertSeriesVersions(
       SELECT x.s, ${runId}, x.r, x.v FROM jsonb_to_recordset(${JSON.stringify(contentRatings)}::jsonb) AS x(s int, r text, v text)`,
     prisma.$executeRaw`
       DELETE FROM season_dim d WHERE d.run_id = ${runId} AND d.series_id = ANY(${ids}::int[])
-        AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(${JSON.stringify(seasons)}::jsonb) AS x(s int, n int) WHERE x.s = d.series_id AND x.n = d.season_number)`,
+        AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(${seasons}::jsonb) AS x(s int, n int) WHERE x.s = d.series_id AND x.n = d.season_number)`,
     prisma.$executeRaw`
       INSERT INTO season_dim (series_id, run_id, season_number, tmdb_season_id, name, air_date, episode_count)
       SELECT x.s, ${runId}, x.n, x.t, x.name, x.a, x.e
-      FROM jsonb_to_recordset(${JSON.stringify(seasons)}::jsonb) AS x(s int, n int, t int, name text, a date, e int)
+      FROM jsonb_to_recordset(${seasons}::jsonb) AS x(s int, n int, t int, name text, a date, e int)
       ON CONFLICT (series_id, run_id, season_number) DO UPDATE SET tmdb_season_id = EXCLUDED.tmdb_season_id, name = EXCLUDED.name,
         air_date = EXCLUDED.air_date, episode_count = EXCLUDED.episode_count`,
-  ]);
+  ];
   return {
-    series_version: v ?? 0,
-    platform_dim: p ?? 0,
-    series_genre_version: g ?? 0,
-    series_network_version: n ?? 0,
-    series_platform: a ?? 0,
-    series_content_rating: c ?? 0,
-    season_dim: z ?? 0,
+    statements,
+    counts: ([v, p, , g, , n, , a, , c, , z]) => ({
+      series_version: v ?? 0,
+      platform_dim: p ?? 0,
+      series_genre_version: g ?? 0,
+      series_network_version: n ?? 0,
+      series_platform: a ?? 0,
+      series_content_rating: c ?? 0,
+      season_dim: z ?? 0,
+    }),
   };
 }
 

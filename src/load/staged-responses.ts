@@ -4,7 +4,6 @@
  * {@link StagedResponseWriter}, one statement per batch.
  */
 import type { PrismaClient } from "../db/prisma.js";
-import type { Prisma } from "../generated/prisma/client.js";
 
 /** One stored answer. `payload` is the parsed JSON body (or a page's parse result), null when not JSON. */
 export interface StagedResponseRow {
@@ -13,6 +12,11 @@ export interface StagedResponseRow {
   httpStatus: number;
   payload: unknown;
   bodyText: string | null;
+  /**
+   * `payload` as JSON text, when the caller has it (an answer's own body): written as it is instead of being
+   * encoded again. Must be the JSON of `payload`.
+   */
+  payloadJson?: string;
 }
 
 /** Every answer stored for `runId` so far (one query; used when a run is resumed). */
@@ -96,7 +100,7 @@ export class StagedResponseWriter {
     if (batch.length > 0) {
       this.writing = this.writing.then(async () => {
         try {
-          await this.prisma.stagedResponse.createMany({ data: batch.map((r) => this.toData(r)), skipDuplicates: true });
+          await insertStagedResponses(this.prisma, this.runId, batch);
         } catch (error) {
           this.failure ??= error instanceof Error ? error : new Error(String(error));
         }
@@ -104,28 +108,27 @@ export class StagedResponseWriter {
     }
     return this.writing;
   }
-
-  private toData(row: StagedResponseRow): Prisma.StagedResponseCreateManyInput {
-    return {
-      runId: this.runId,
-      upstream: row.upstream,
-      requestKey: row.requestKey,
-      httpStatus: row.httpStatus,
-      payload: toJsonInput(row.payload),
-      bodyText: row.bodyText,
-    };
-  }
 }
 
-/** A parsed JSON value as Prisma's JSON input; undefined (SQL NULL) for null and for non-JSON values. */
-function toJsonInput(value: unknown): Prisma.InputJsonValue | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
-  if (Array.isArray(value)) return value.map((v) => toJsonInput(v) ?? null);
-  if (typeof value === "object") {
-    const out: Record<string, Prisma.InputJsonValue | null> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = toJsonInput(v) ?? null;
-    return out;
-  }
-  return undefined;
+/**
+ * Inserts `rows` for `runId` in one statement, the batch as one JSON parameter (`jsonb_to_recordset`): Prisma's
+ * `createMany` binds every value as its own parameter and re-encodes each payload, which made the answer writes the
+ * harvest's largest CPU and allocation cost (BENCHMARKS.md). A payload of null (or a non-JSON value, which
+ * `JSON.stringify` turns into null) is stored as SQL NULL. Rows already stored (same run, upstream, key) are skipped.
+ * @returns the rows inserted
+ */
+export async function insertStagedResponses(prisma: PrismaClient, runId: number, rows: readonly StagedResponseRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  // Built as text so that a payload given as JSON text (payloadJson) is spliced in, not parsed and encoded again.
+  const json = `[${rows
+    .map((r) => {
+      const fields = JSON.stringify({ u: r.upstream, k: r.requestKey, s: r.httpStatus, t: r.bodyText });
+      return `${fields.slice(0, -1)},"p":${r.payloadJson ?? JSON.stringify(r.payload ?? null) ?? "null"}}`;
+    })
+    .join(",")}]`;
+  return prisma.$executeRaw`
+    INSERT INTO staged_response (run_id, upstream, request_key, http_status, payload, body_text)
+    SELECT ${runId}, x.u, x.k, x.s, NULLIF(x.p, 'null'::jsonb), x.t
+    FROM jsonb_to_recordset(${json}::jsonb) AS x(u text, k text, s int, p jsonb, t text)
+    ON CONFLICT (run_id, upstream, request_key) DO NOTHING`;
 }

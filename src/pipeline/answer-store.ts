@@ -57,15 +57,15 @@ export class RefusedAnswerError extends Error {
   }
 }
 
+/**
+ * An answer held in memory: those re-read on resume and results kept with {@link AnswerStore.put}. Answers
+ * fetched during this attempt are written and forgotten (the pipeline has used them already; keeping them, or
+ * even their keys, would make memory grow with the catalogue).
+ */
 interface KeptAnswer {
   status: number;
   payload: unknown;
   bodyText: string | null;
-  /**
-   * Whether the payload is kept in memory. Answers re-read on resume are; answers fetched during this
-   * attempt are not (the pipeline has used them already; keeping 3,000 bodies would only cost memory).
-   */
-  retained: boolean;
 }
 
 /** What {@link AnswerStore.fetch} accepts beyond the client's request options. */
@@ -87,6 +87,8 @@ export type AnswerWriter = Pick<StagedResponseWriter, "add" | "flush">;
 export class AnswerStore {
   /** Answers served from an earlier attempt of this run instead of being asked again. */
   reused = 0;
+  /** Answers fetched and written in this attempt (not held in memory). */
+  private written = 0;
 
   private constructor(
     readonly runId: number,
@@ -103,19 +105,18 @@ export class AnswerStore {
   /** A store holding `rows` from an earlier attempt and writing new answers to `writer` (tests use a fake). */
   static fromRows(runId: number, scrubber: SecretScrubber, rows: readonly StagedResponseRow[], writer: AnswerWriter): AnswerStore {
     const answers = new Map<string, KeptAnswer>();
-    for (const r of rows)
-      answers.set(mapKey(r.upstream, r.requestKey), { status: r.httpStatus, payload: r.payload, bodyText: r.bodyText, retained: true });
+    for (const r of rows) answers.set(mapKey(r.upstream, r.requestKey), { status: r.httpStatus, payload: r.payload, bodyText: r.bodyText });
     return new AnswerStore(runId, scrubber, answers, writer);
   }
 
-  /** Number of answers kept so far in this run. */
+  /** Number of answers kept so far in this run (held in memory or written in this attempt). */
   get size(): number {
-    return this.answers.size;
+    return this.answers.size + this.written;
   }
 
   /** True when the answer for this key can be served from the store without asking the upstream. */
   has(upstream: string, key: string): boolean {
-    return this.answers.get(mapKey(upstream, key))?.retained ?? false;
+    return this.answers.has(mapKey(upstream, key));
   }
 
   /**
@@ -130,7 +131,7 @@ export class AnswerStore {
    */
   async fetch(client: UpstreamClient, key: string, path: string, params?: QueryParams, options?: FetchAnswerOptions): Promise<FetchedAnswer> {
     const kept = this.answers.get(mapKey(client.name, key));
-    if (kept && kept.retained) {
+    if (kept) {
       this.reused += 1;
       return {
         status: kept.status,
@@ -163,10 +164,15 @@ export class AnswerStore {
     }
     const repairs: RecordIssue[] = [];
     let payload: unknown = null;
+    // A clean answer (no secret in it, nothing PostgreSQL refuses) is also written as it came: its body is its
+    // JSON text, so the writer does not encode it again.
+    let clean = false;
     if (json !== undefined) {
-      const safe = toPostgresJson(this.scrubber.scrubJson(json));
+      const scrubbed = this.scrubber.containsSecret(json) ? this.scrubber.scrubJson(json) : json;
+      const safe = toPostgresJson(scrubbed);
       repairs.push(...safe.flags);
       payload = safe.value;
+      clean = scrubbed === json && safe.flags.length === 0;
     }
     let bodyText: string | null = null;
     if (text !== null) {
@@ -174,9 +180,18 @@ export class AnswerStore {
       repairs.push(...safe.flags);
       bodyText = safe.value;
     }
-    const answer: KeptAnswer = { status: response.status, payload, bodyText, retained: false };
-    if (shouldKeep?.(answer.status, answer.payload) ?? true) await this.keep(client.name, key, answer);
-    return { status: answer.status, json: answer.payload ?? undefined, text: answer.bodyText, url: response.url, reused: false, repairs };
+    if (shouldKeep?.(response.status, payload) ?? true) {
+      this.written += 1;
+      await this.writer.add({
+        upstream: client.name,
+        requestKey: key,
+        httpStatus: response.status,
+        payload,
+        bodyText,
+        ...(clean ? { payloadJson: response.text } : {}),
+      });
+    }
+    return { status: response.status, json: payload ?? undefined, text: bodyText, url: response.url, reused: false, repairs };
   }
 
   /**
@@ -184,13 +199,15 @@ export class AnswerStore {
    * it on later calls of {@link AnswerStore.get}.
    */
   async put(upstream: string, key: string, status: number, payload: unknown): Promise<void> {
-    await this.keep(upstream, key, { status, payload: toPostgresJson(this.scrubber.scrubJson(payload)).value, bodyText: null, retained: true });
+    const scrubbed = toPostgresJson(this.scrubber.scrubJson(payload)).value;
+    this.answers.set(mapKey(upstream, key), { status, payload: scrubbed, bodyText: null });
+    await this.writer.add({ upstream, requestKey: key, httpStatus: status, payload: scrubbed, bodyText: null });
   }
 
   /** The kept payload of `key` when it is held in memory (re-read on resume, or put with {@link put}). */
   get(upstream: string, key: string): { status: number; payload: unknown } | undefined {
     const answer = this.answers.get(mapKey(upstream, key));
-    return answer?.retained ? { status: answer.status, payload: answer.payload } : undefined;
+    return answer ? { status: answer.status, payload: answer.payload } : undefined;
   }
 
   /**
@@ -200,12 +217,6 @@ export class AnswerStore {
    */
   async flush(): Promise<void> {
     await this.writer.flush();
-  }
-
-  private async keep(upstream: string, key: string, answer: KeptAnswer): Promise<void> {
-    // Only the key stays in memory for answers of this attempt (see KeptAnswer.retained).
-    this.answers.set(mapKey(upstream, key), answer.retained ? answer : { status: answer.status, payload: null, bodyText: null, retained: false });
-    await this.writer.add({ upstream, requestKey: key, httpStatus: answer.status, payload: answer.payload, bodyText: answer.bodyText });
   }
 }
 

@@ -12,7 +12,7 @@
 import { performance } from "node:perf_hooks";
 import type { App } from "../app.js";
 import { applyMigrations } from "../db/migrate.js";
-import type { RatingObservation, SeriesRecord } from "../domain.js";
+import type { RatingObservation } from "../domain.js";
 import type { ScrapeTarget } from "../enrichers/resolve.js";
 import { errorMessage } from "../errors.js";
 import type { UpstreamStats } from "../http/client.js";
@@ -31,7 +31,7 @@ import { enrichFromOmdb } from "./stages/enrich-omdb.js";
 import { enrichFromSites } from "./stages/enrich-sites.js";
 import { fetchDetails } from "./stages/fetch-details.js";
 import { listGenres, listSeries } from "./stages/list-series.js";
-import { loadSeries } from "./stages/load.js";
+import { SeriesLoader } from "./stages/load.js";
 import { listChanges, type ChangeSet } from "./stages/list-changes.js";
 import { validRatings } from "./stages/ratings.js";
 import { carryForwardSeries, seriesWithPublishedVersion } from "../load/series-carry-forward.js";
@@ -195,6 +195,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
   const runQuarantine = new Quarantine({ prisma, runId, scrubber: app.scrubber, metrics, logger: log });
   const quarantine = lockedQuarantine(lock, runQuarantine);
   let answers: AnswerStore | undefined;
+  let loader: SeriesLoader | undefined;
   const facts: FactWriter = {
     async write(observations: readonly RatingObservation[]) {
       addCounts(state.rowsWritten, await whileLocked(lock, () => insertRatingFacts(prisma, runId, observations)));
@@ -241,7 +242,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
     /** The run's catalogue: the series the enrichments may choose from (listed and known, or every known one). */
     let catalogue: number[];
     /** Loaded from fresh details in this run (their records are at hand for the sites). */
-    let fetchedSeries: SeriesRecord[] = [];
+    let fetchedSeries: ScrapeTarget[] = [];
 
     if (topup) {
       catalogue = await catalogueSeriesIds(prisma);
@@ -273,22 +274,46 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
         const tmdbDue = new Set(dueNow(due, app.now()));
         detailIds = listing.seriesIds.filter((id) => !known.has(id) || changes.changedIds.has(id) || tmdbDue.has(id) || forced.has(id));
       }
+      // The checked series are loaded in batches as their details arrive; only the fields the later stages use
+      // are kept (in listing order), not the full records.
+      const seriesLoader = new SeriesLoader({ prisma, runId, facts, quarantine });
+      loader = seriesLoader;
+      const kept: ScrapeTarget[] = [];
       const details = await stage("details", () =>
         fetchDetails(
-          { ...base, tmdb, answers: store, quarantine, now: app.now, concurrency: tmdbWindow, watchRegions: app.config.tmdb.watchRegions },
+          {
+            ...base,
+            tmdb,
+            answers: store,
+            quarantine,
+            now: app.now,
+            concurrency: tmdbWindow,
+            watchRegions: app.config.tmdb.watchRegions,
+            onSeries: (s, index) => {
+              kept[index] = {
+                id: s.id,
+                title: s.title,
+                originalTitle: s.originalTitle,
+                firstAirDate: s.firstAirDate,
+                wikidataId: s.wikidataId,
+                seasons: s.seasons.map((x) => ({ seasonNumber: x.seasonNumber, airDate: x.airDate })),
+              };
+              return seriesLoader.add(s);
+            },
+          },
           { seriesIds: detailIds, knownGenreIds: genres.knownGenreIds },
         ),
       );
-      fetchedSeries = details.series;
+      fetchedSeries = kept.filter((s): s is ScrapeTarget => s !== undefined);
 
-      const loaded = new Set(details.series.map((s) => s.id));
+      const loaded = new Set(fetchedSeries.map((s) => s.id));
       const carried = changes.kind === "incremental" ? listing.seriesIds.filter((id) => known.has(id) && !loaded.has(id)) : [];
       await stage("load", async () => {
-        addCounts(state.rowsWritten, await loadSeries({ prisma, runId, facts, quarantine }, details));
+        addCounts(state.rowsWritten, await seriesLoader.finish(details.tmdbRatings));
         await recordEnrichmentStates(
           prisma,
           "tmdb",
-          details.series.map((s) => ({ seriesId: s.id, status: "found", detail: null, success: true })),
+          fetchedSeries.map((s) => ({ seriesId: s.id, status: "found", detail: null, success: true })),
           app.now(),
           runId,
         );
@@ -303,20 +328,20 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
           await quarantine.flush();
         }
         await planRefresh(prisma, "tmdb", policy, app.now(), [...loaded]);
-        state.seriesLoaded = details.series.length + carried.length;
+        state.seriesLoaded = seriesLoader.loaded + carried.length;
         await whileLocked(lock, () => row.recordCounts({ seriesLoaded: state.seriesLoaded }));
       });
-      catalogue = [...details.series.map((s) => s.id), ...carried];
+      catalogue = [...fetchedSeries.map((s) => s.id), ...carried];
       refresh =
         changes.kind === "incremental"
           ? {
               kind: "incremental",
               changed: changes.changedIds.size,
-              detailsFetched: details.series.length,
+              detailsFetched: fetchedSeries.length,
               carriedForward: carried.length,
               overdue: {},
             }
-          : { kind: "full", reason: changes.reason, detailsFetched: details.series.length, carriedForward: 0, overdue: {} };
+          : { kind: "full", reason: changes.reason, detailsFetched: fetchedSeries.length, carriedForward: 0, overdue: {} };
     }
     /** Ages apply in incremental and top-up runs; a full run asks every source for the whole catalogue. */
     const selective = refresh.kind !== "full";
@@ -415,6 +440,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
   }
   // Whatever happened, what was fetched and checked is written: a resume re-uses it.
   if (mayWrite) {
+    await loader?.drain().catch((error: unknown) => log.error({ err: error }, "could not load the last checked series"));
     await answers?.flush().catch((error: unknown) => log.error({ err: error }, "could not write the last fetched answers"));
     await runQuarantine.flush().catch(() => undefined);
   }

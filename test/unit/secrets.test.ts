@@ -22,6 +22,12 @@ describe("SecretScrubber", () => {
       [REDACTED]: { n: 2 },
     });
   });
+  it("tells whether a JSON value holds a secret anywhere, keys included", () => {
+    expect(scrubber.containsSecret({ a: [{ b: "x tok-ABCDEFG y" }] })).toBe(true);
+    expect(scrubber.containsSecret({ a: { supersecretkey: 1 } })).toBe(true);
+    expect(scrubber.containsSecret({ a: ["tok-ABCDEF", 1, null, true], tok_ABCDEFG: "ab" })).toBe(false);
+    expect(new SecretScrubber([]).containsSecret({ a: "supersecretkey" })).toBe(false);
+  });
   it("ignores secrets too short to be safely redacted", () => {
     expect(scrubber.scrubText("abc")).toBe("abc");
   });

@@ -29,6 +29,11 @@ export interface FetchDetailsDeps extends StageBase {
   concurrency: number;
   /** ISO 3166-1 regions whose streaming availability is kept (TMDB_WATCH_REGIONS). */
   watchRegions: readonly string[];
+  /**
+   * Takes each checked series as it passes (the harvest's batching loader), with its index in the listing; the
+   * output's `series` then holds none of them, so no stage keeps every record of the run. Omitted: all are returned.
+   */
+  onSeries?: (series: SeriesRecord, index: number) => Promise<void>;
 }
 
 /** Input of {@link fetchDetails}: the listed series ids and TMDB's genre ids for this run. */
@@ -125,7 +130,8 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
     quarantine.flag({ endpoint: "tmdb_series", upstreamKey: req.key, issues: flags, payload: answer.json });
     const rating = toTmdbRating(parsed.value);
     if (rating) tmdbRatings.push(...validRatings(quarantine, [rating], { endpoint: "tmdb_series", upstreamKey: req.key, payload: answer.json }));
-    series[index] = safe.value;
+    if (deps.onSeries) await deps.onSeries(safe.value, index);
+    else series[index] = safe.value;
   };
 
   await forEachBounded(indices(input.seriesIds.length), deps.concurrency, fetchOne, deps.signal);

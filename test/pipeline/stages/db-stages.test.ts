@@ -11,7 +11,7 @@ import { omdbAnswer, tmdbDetails } from "../../../src/replay/dataset.js";
 import { checkQuality } from "../../../src/pipeline/stages/check-quality.js";
 import { enrichFromOmdb } from "../../../src/pipeline/stages/enrich-omdb.js";
 import { enrichFromSites } from "../../../src/pipeline/stages/enrich-sites.js";
-import { loadSeries } from "../../../src/pipeline/stages/load.js";
+import { loadSeries, SeriesLoader } from "../../../src/pipeline/stages/load.js";
 import { parseSeriesDetails, toSeriesRecord } from "../../../src/sources/tmdb/tmdb.js";
 import { useTestDatabase } from "../../helpers/db.js";
 import { fakeClient, memoryAnswers, quiet, recordingFacts, recordingQuarantine } from "./fakes.js";
@@ -184,5 +184,35 @@ describe("pipeline stages on a database", () => {
     expect(second.failed).toBe(true);
     expect(second.results.find((r) => r.check === "accepted_values.series_dim.imdb_id")).toMatchObject({ passed: false, observed: 1 });
     expect(first.failed).toBe(false);
+  });
+});
+
+// Last in the file: its run's series versions must not change what the stages above see.
+describe("SeriesLoader", () => {
+  it("loads series in batches as they come, then the rest, the TMDB facts and the quarantine", async () => {
+    const { db, prisma } = t;
+    const [other] = await db.query<{ run_id: number }>(`INSERT INTO harvest_run (trigger, started_at) VALUES ('test', $1) RETURNING run_id`, [NOW]);
+    const facts = recordingFacts();
+    const quarantine = recordingQuarantine();
+    const loader = new SeriesLoader({ prisma, runId: other!.run_id, facts, quarantine }, 3);
+    const versions = async () =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM series_version WHERE run_id = $1`, [other!.run_id]))[0]!.n;
+    const series = seeds.map(record);
+    for (const s of series.slice(0, 4)) await loader.add(s);
+    // The first batch of 3 is written (or being written) while the next fills; the 4th waits for its batch.
+    await loader.add(series[4]!);
+    await loader.add(series[5]!);
+    await loader.add(series[6]!);
+    expect(await versions()).toBeGreaterThanOrEqual(3);
+    await loader.add(series[7]!);
+    const ratings: RatingObservation[] = [
+      { seriesId: series[0]!.id, source: "tmdb", score: 7, voteCount: 10, voteCountIsLowerBound: false, grain: "series", method: "api" },
+    ];
+    const rows = await loader.finish(ratings);
+    expect(rows.series_version).toBe(seeds.length);
+    expect(loader.loaded).toBe(seeds.length);
+    expect(await versions()).toBe(seeds.length);
+    expect(facts.written).toEqual(ratings);
+    expect(quarantine.flushes).toBe(1);
   });
 });

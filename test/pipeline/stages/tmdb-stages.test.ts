@@ -78,6 +78,29 @@ describe("fetchDetails", () => {
     expect(quarantine.rejected.map((e) => [e.upstreamKey, e.issues[0]?.reason])).toEqual([[`tv/${seeds[3]!.tmdbId}`, "unknown_genre"]]);
   });
 
+  it("hands each checked series with its listing index to onSeries instead of returning it", async () => {
+    const taken: [number, number][] = [];
+    const out = await fetchDetails(
+      {
+        ...quiet,
+        tmdb: tmdb(),
+        answers: memoryAnswers().answers,
+        quarantine: recordingQuarantine(),
+        now,
+        concurrency: 3,
+        watchRegions: ["US"],
+        onSeries: async (series, index) => {
+          taken.push([index, series.id]);
+        },
+      },
+      { seriesIds: ids, knownGenreIds: genreIds },
+    );
+    const skipped = new Set([seeds[1]!.tmdbId, seeds[2]!.tmdbId, seeds[3]!.tmdbId]);
+    expect(out.series).toEqual([]);
+    expect(taken.sort((a, b) => a[0] - b[0])).toEqual(ids.map((id, i): [number, number] => [i, id]).filter(([, id]) => !skipped.has(id)));
+    expect(out.tmdbRatings).toHaveLength(taken.length);
+  });
+
   it("keeps at most `concurrency` series in flight", async () => {
     const client = tmdb(5);
     await fetchDetails(
