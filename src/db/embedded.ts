@@ -227,6 +227,8 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   onLog?: (line: string) => void;
   persistent?: boolean;
+  /** PostgreSQL's max_connections (default 50: one harvester's pools with room to spare). */
+  maxConnections?: number;
 }): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);
   const postgresBinary = checkBinaries();
@@ -263,7 +265,7 @@ export async function startEmbeddedPostgres(options: {
       throw startFailure(logLines, options.port, dataDir);
     }
   }
-  const server = await startServer(postgresBinary, dataDir, options.port, onLog, logLines);
+  const server = await startServer(postgresBinary, dataDir, options.port, options.maxConnections ?? 50, onLog, logLines);
   const admin = new pg.Client({ host: "127.0.0.1", port: options.port, user: USER, password: PASSWORD, database: "postgres" });
   try {
     await admin.connect();
@@ -296,11 +298,12 @@ async function startServer(
   binary: string,
   dataDir: string,
   port: number,
+  maxConnections: number,
   onLog: (line: unknown) => void,
   logLines: string[],
 ): Promise<{ stop(): Promise<void> }> {
   const ids = process.getuid?.() === 0 ? postgresUserIds() : {};
-  const child: ChildProcess = spawn(binary, ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=50"], {
+  const child: ChildProcess = spawn(binary, ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", `max_connections=${maxConnections}`], {
     ...ids,
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],

@@ -298,7 +298,8 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
                 wikidataId: s.wikidataId,
                 seasons: s.seasons.map((x) => ({ seasonNumber: x.seasonNumber, airDate: x.airDate })),
               };
-              return seriesLoader.add(s);
+              // A batch write of the loader waits for the lock like every other write of the run.
+              return whileLocked(lock, () => seriesLoader.add(s));
             },
           },
           { seriesIds: detailIds, knownGenreIds: genres.knownGenreIds },
@@ -309,7 +310,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
       const loaded = new Set(fetchedSeries.map((s) => s.id));
       const carried = changes.kind === "incremental" ? listing.seriesIds.filter((id) => known.has(id) && !loaded.has(id)) : [];
       await stage("load", async () => {
-        addCounts(state.rowsWritten, await seriesLoader.finish(details.tmdbRatings));
+        addCounts(state.rowsWritten, await whileLocked(lock, () => seriesLoader.finish(details.tmdbRatings)));
         await recordEnrichmentStates(
           prisma,
           "tmdb",

