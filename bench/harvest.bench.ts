@@ -45,7 +45,10 @@ import { parseSeriesDetails, toSeriesRecord, toTmdbRating } from "../src/sources
 const [sizesArg = process.env.BENCH_SERIES ?? "2000,5000,10000", latencyArg = "50", rateArg = "100", repeatsArg = "5"] = process.argv.slice(2);
 const HARVEST_NODE_OPTIONS = (process.env.BENCH_NODE_OPTIONS ?? "").split(" ").filter((x) => x !== "");
 const WITH_PEER = process.env.BENCH_PEER !== "0";
-const SIZES = sizesArg.split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const SIZES = sizesArg
+  .split(",")
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
 const LATENCY_MS = Number(latencyArg);
 const RATE = Number(rateArg);
 const REPEATS = Number(repeatsArg);
@@ -75,11 +78,22 @@ const harvestSummarySchema = z.object({
   stageSeconds: z.record(z.string(), z.number()),
   requests: z.record(z.string(), clientStatsSchema),
 });
-const peerResultSchema = z.object({ wallSeconds: z.number(), series: z.number(), requests: z.number(), throttled: z.number(), peakRssMb: z.number() });
+const peerResultSchema = z.object({
+  wallSeconds: z.number(),
+  series: z.number(),
+  requests: z.number(),
+  throttled: z.number(),
+  peakRssMb: z.number(),
+});
 
 /** Starts the TMDB and OMDb replays of `series` synthetic series in a child process. */
-async function startReplays(series: number): Promise<{ env: Record<string, string>; stop: () => Promise<z.infer<typeof replayStoppedSchema>>; kill: () => void }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/replay-upstreams.ts", String(series), String(LATENCY_MS), String(RATE)], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+async function startReplays(
+  series: number,
+): Promise<{ env: Record<string, string>; stop: () => Promise<z.infer<typeof replayStoppedSchema>>; kill: () => void }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/replay-upstreams.ts", String(series), String(LATENCY_MS), String(RATE)], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const kill = () => {
     if (child.exitCode === null) child.kill("SIGKILL");
   };
@@ -100,7 +114,11 @@ async function startReplays(series: number): Promise<{ env: Record<string, strin
 /** Runs `script` (with tsx) to completion; it writes its JSON result to the file it is given. */
 async function runChild(script: string, args: string[], env: Record<string, string>): Promise<unknown> {
   const resultFile = path.join(mkdtempSync(path.join(os.tmpdir(), "tvh-bench-result-")), "result.json");
-  const child = spawn(process.execPath, ["--import", "tsx", script, resultFile, ...args], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { PATH: process.env.PATH ?? "", ...env } });
+  const child = spawn(process.execPath, ["--import", "tsx", script, resultFile, ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { PATH: process.env.PATH ?? "", ...env },
+  });
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   if (code !== 0) throw new Error(`${script} exited with ${code}`);
   const text = readFileSync(resultFile, "utf8");
@@ -185,24 +203,97 @@ async function timeCopy(url: string, records: SeriesRecord[], observations: Rati
   const platforms = [...new Map(records.flatMap((r) => r.availability).map((a) => [a.platform.id, a.platform])).values()];
   const genreLinks = records.flatMap((r) => [...new Set(r.genres.map((g) => g.id))].map((g) => [r.id, g]));
   const networkLinks = records.flatMap((r) => [...new Set(r.networks.map((n) => n.id))].map((n, i) => [r.id, n, i]));
-  const seriesColumns = ["series_id", "title", "original_title", "first_air_date", "release_year", "last_air_date", "status", "series_type", "original_language", "origin_countries", "number_of_seasons", "number_of_episodes", "plot", "imdb_id", "tvdb_id", "wikidata_id", "popularity", "poster_path"];
-  const seriesRow = (r: SeriesRecord) => [r.id, r.title, r.originalTitle, r.firstAirDate, r.releaseYear, r.lastAirDate, r.status, r.seriesType, r.originalLanguage, r.originCountries, r.numberOfSeasons, r.numberOfEpisodes, r.plot, r.imdbId, r.tvdbId, r.wikidataId, r.popularity, r.posterPath];
+  const seriesColumns = [
+    "series_id",
+    "title",
+    "original_title",
+    "first_air_date",
+    "release_year",
+    "last_air_date",
+    "status",
+    "series_type",
+    "original_language",
+    "origin_countries",
+    "number_of_seasons",
+    "number_of_episodes",
+    "plot",
+    "imdb_id",
+    "tvdb_id",
+    "wikidata_id",
+    "popularity",
+    "poster_path",
+  ];
+  const seriesRow = (r: SeriesRecord) => [
+    r.id,
+    r.title,
+    r.originalTitle,
+    r.firstAirDate,
+    r.releaseYear,
+    r.lastAirDate,
+    r.status,
+    r.seriesType,
+    r.originalLanguage,
+    r.originCountries,
+    r.numberOfSeasons,
+    r.numberOfEpisodes,
+    r.plot,
+    r.imdbId,
+    r.tvdbId,
+    r.wikidataId,
+    r.popularity,
+    r.posterPath,
+  ];
   await client.query("BEGIN");
-  await copyRows(client, "series_dim", [...seriesColumns, "first_seen_run_id", "last_seen_run_id"], records.map((r) => [...seriesRow(r), 1, 1]));
-  await copyRows(client, "network_dim", ["network_id", "name", "origin_country", "logo_path"], networks.map((n) => [n.id, n.name, n.originCountry, n.logoPath]));
+  await copyRows(
+    client,
+    "series_dim",
+    [...seriesColumns, "first_seen_run_id", "last_seen_run_id"],
+    records.map((r) => [...seriesRow(r), 1, 1]),
+  );
+  await copyRows(
+    client,
+    "network_dim",
+    ["network_id", "name", "origin_country", "logo_path"],
+    networks.map((n) => [n.id, n.name, n.originCountry, n.logoPath]),
+  );
   await copyRows(client, "series_genre", ["series_id", "genre_id"], genreLinks);
   await copyRows(client, "series_network", ["series_id", "network_id", "position"], networkLinks);
-  await copyRows(client, "series_version", [...seriesColumns, "run_id", "backdrop_path", "creators", "keywords"], records.map((r) => [...seriesRow(r), 1, r.backdropPath, r.creators, r.keywords]));
-  await copyRows(client, "series_genre_version", ["series_id", "genre_id", "run_id"], genreLinks.map((l) => [...l, 1]));
-  await copyRows(client, "series_network_version", ["series_id", "network_id", "position", "run_id"], networkLinks.map((l) => [...l, 1]));
-  await copyRows(client, "platform_dim", ["platform_id", "name", "logo_path"], platforms.map((p) => [p.id, p.name, p.logoPath]));
+  await copyRows(
+    client,
+    "series_version",
+    [...seriesColumns, "run_id", "backdrop_path", "creators", "keywords"],
+    records.map((r) => [...seriesRow(r), 1, r.backdropPath, r.creators, r.keywords]),
+  );
+  await copyRows(
+    client,
+    "series_genre_version",
+    ["series_id", "genre_id", "run_id"],
+    genreLinks.map((l) => [...l, 1]),
+  );
+  await copyRows(
+    client,
+    "series_network_version",
+    ["series_id", "network_id", "position", "run_id"],
+    networkLinks.map((l) => [...l, 1]),
+  );
+  await copyRows(
+    client,
+    "platform_dim",
+    ["platform_id", "name", "logo_path"],
+    platforms.map((p) => [p.id, p.name, p.logoPath]),
+  );
   await copyRows(
     client,
     "series_platform",
     ["series_id", "run_id", "platform_id", "region", "offer_type", "display_priority"],
     records.flatMap((r) => r.availability.map((a) => [r.id, 1, a.platform.id, a.region, a.offerType, a.displayPriority])),
   );
-  await copyRows(client, "series_content_rating", ["series_id", "run_id", "region", "rating"], records.flatMap((r) => r.contentRatings.map((c) => [r.id, 1, c.region, c.rating])));
+  await copyRows(
+    client,
+    "series_content_rating",
+    ["series_id", "run_id", "region", "rating"],
+    records.flatMap((r) => r.contentRatings.map((c) => [r.id, 1, c.region, c.rating])),
+  );
   await copyRows(
     client,
     "season_dim",
@@ -286,7 +377,8 @@ async function benchHarvest(adminUrl: string, series: number) {
     const run = await runCompiled(["harvest", "--no-scrape"], env);
     const replay = await replays.stop();
     const summary = await latestRunSummary(databaseUrl);
-    if (summary.status !== "succeeded" || run.code !== 0) throw new Error(`harvest of ${series} ${summary.status} (exit ${run.code}): ${summary.error ?? ""}`);
+    if (summary.status !== "succeeded" || run.code !== 0)
+      throw new Error(`harvest of ${series} ${summary.status} (exit ${run.code}): ${summary.error ?? ""}`);
     return { summary, pauses: run.pauses, peakRssMb: run.peakRssMb, rssFloorMb: floor.peakRssMb, replay };
   } finally {
     replays.kill();
@@ -297,7 +389,9 @@ async function benchHarvest(adminUrl: string, series: number) {
 async function benchPeer(series: number) {
   const replays = await startReplays(series);
   try {
-    const result = peerResultSchema.parse(await runChild("bench/peer.ts", [String(RATE)], { TMDB_API_URL: replays.env.TMDB_API_URL ?? "", TMDB_API_KEY: replays.env.TMDB_API_KEY ?? "" }));
+    const result = peerResultSchema.parse(
+      await runChild("bench/peer.ts", [String(RATE)], { TMDB_API_URL: replays.env.TMDB_API_URL ?? "", TMDB_API_KEY: replays.env.TMDB_API_KEY ?? "" }),
+    );
     const replay = await replays.stop();
     if (result.series !== series) throw new Error(`the peer fetched ${result.series} of ${series} series`);
     return { ...result, replayRequests: replay.tmdb.requests, replayThrottled: replay.tmdb.throttled };
@@ -309,7 +403,9 @@ async function benchPeer(series: number) {
 /** One size: our harvest and the peer, with bounds from the requests a clean run needs. */
 async function benchSize(adminUrl: string, series: number) {
   const ours = await benchHarvest(adminUrl, series);
-  const peer = WITH_PEER ? await benchPeer(series) : { wallSeconds: Number.NaN, series, requests: 0, throttled: 0, peakRssMb: Number.NaN, replayRequests: 0, replayThrottled: 0 };
+  const peer = WITH_PEER
+    ? await benchPeer(series)
+    : { wallSeconds: Number.NaN, series, requests: 0, throttled: 0, peakRssMb: Number.NaN, replayRequests: 0, replayThrottled: 0 };
   const pages = Math.ceil(series / PAGE_SIZE);
   const needed = { genres: 1, listing: pages, details: series, omdb: series };
   const stages = Object.entries(needed).map(([stage, requests]) => {
@@ -379,10 +475,25 @@ try {
 
   const results = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? "unknown",
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    },
     parameters: { sizes: SIZES, latencyMs: LATENCY_MS, requestsPerSecond: RATE, loadRepeats: REPEATS },
     sizes,
-    load: { series: loadSeries, rows: { series: records.length, facts: observations.length }, loadedRows, loaderMedianMs: median(loaderMs), copyMedianMs: median(copyMs), ratio: median(loaderMs) / median(copyMs), loaderMs, copyMs },
+    load: {
+      series: loadSeries,
+      rows: { series: records.length, facts: observations.length },
+      loadedRows,
+      loaderMedianMs: median(loaderMs),
+      copyMedianMs: median(copyMs),
+      ratio: median(loaderMs) / median(copyMs),
+      loaderMs,
+      copyMs,
+    },
   };
   writeFileSync(path.join(ROOT, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   const f = (n: number, d = 2) => n.toFixed(d);
@@ -395,9 +506,19 @@ try {
     `|---|${sizes.map(() => "---|").join("")}---|`,
     `| **harvest wall / bound** | ${sizes.map((s) => `**${f(s.harvest.wallSeconds, 1)} s / ${f(s.harvest.boundSeconds, 1)} s = ${f(s.harvest.ratio, 3)}**`).join(" | ")} | ≤ 1.05 |`,
     ...["genres", "listing", "details", "omdb"].map(
-      (stage) => `| ${stage} stage / bound | ${sizes.map((s) => s.harvest.stages.find((x) => x.stage === stage)).map((x) => (x ? `${f(x.seconds)} s / ${f(x.boundSeconds)} s = ${f(x.ratio, 3)}` : "")).join(" | ")} | |`,
+      (stage) =>
+        `| ${stage} stage / bound | ${sizes
+          .map((s) => s.harvest.stages.find((x) => x.stage === stage))
+          .map((x) => (x ? `${f(x.seconds)} s / ${f(x.boundSeconds)} s = ${f(x.ratio, 3)}` : ""))
+          .join(" | ")} | |`,
     ),
-    `| other stages (no upstream) | ${sizes.map((s) => Object.entries(s.harvest.otherStageSeconds).map(([k, v]) => `${k} ${f(v)} s`).join(", ")).join(" | ")} | |`,
+    `| other stages (no upstream) | ${sizes
+      .map((s) =>
+        Object.entries(s.harvest.otherStageSeconds)
+          .map(([k, v]) => `${k} ${f(v)} s`)
+          .join(", "),
+      )
+      .join(" | ")} | |`,
     `| requests sent / needed | ${sizes.map((s) => `${s.harvest.requests.tmdb + s.harvest.requests.omdb} / ${s.harvest.requests.needed}`).join(" | ")} | equal |`,
     `| 429 answers | ${sizes.map((s) => s.harvest.throttled429).join(" | ")} | 0 |`,
     `| retries, rate-limit pauses | ${sizes.map((s) => `${s.harvest.retries}, ${s.harvest.pauses}`).join(" | ")} | 0, 0 |`,
@@ -417,7 +538,10 @@ try {
     `| COPY of the same rows | ${f(results.load.copyMedianMs, 0)} ms | |`,
     `| **loader / COPY** | **${f(results.load.ratio)}** | ≤ 1.5 |`,
     "",
-    `Rows written by each side, per table: ${Object.entries(loadedRows).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`).join(", ")}.`,
+    `Rows written by each side, per table: ${Object.entries(loadedRows)
+      .filter(([, n]) => n > 0)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(", ")}.`,
     "",
   ];
   process.stdout.write(lines.join("\n"));

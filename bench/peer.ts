@@ -49,7 +49,9 @@ try {
   writeFileSync(path.join(out, "genres.json"), JSON.stringify(genres));
   const first = await withRetryAfter(() => tmdb.tvTopRated({ page: 1, language: "en-US" }));
   const totalPages = Math.min(first.total_pages ?? 1, 500);
-  const rest = await Promise.all(Array.from({ length: totalPages - 1 }, (_, i) => withRetryAfter(() => tmdb.tvTopRated({ page: i + 2, language: "en-US" }))));
+  const rest = await Promise.all(
+    Array.from({ length: totalPages - 1 }, (_, i) => withRetryAfter(() => tmdb.tvTopRated({ page: i + 2, language: "en-US" }))),
+  );
   const ids = [first, ...rest].flatMap((page) => (page.results ?? []).map((r) => r.id).filter((id): id is number => typeof id === "number"));
   await Promise.all(
     ids.map(async (id) => {
@@ -59,7 +61,10 @@ try {
     }),
   );
   const wallSeconds = (performance.now() - started) / 1000;
-  writeFileSync(resultFile, `${JSON.stringify({ wallSeconds, series: ids.length, requests, throttled, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  writeFileSync(
+    resultFile,
+    `${JSON.stringify({ wallSeconds, series: ids.length, requests, throttled, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+  );
 } finally {
   rmSync(out, { recursive: true, force: true });
 }

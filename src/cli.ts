@@ -122,9 +122,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .option("--run <n>", "harvest run id", positiveInt)
     .action(async (opts: { run?: number }) => {
       const { checkCommand } = await import("./commands/check.js");
-      await withApp((app) => checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }), {
-        migrate: true,
-      });
+      await withApp(
+        (app) => checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }),
+        {
+          migrate: true,
+        },
+      );
     });
 
   program

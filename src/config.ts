@@ -45,8 +45,7 @@ const numberVar = (fallback: number, valid: (n: number) => boolean, expected: st
 
 const positiveNumber = (fallback: number) => numberVar(fallback, (n) => n > 0, "a positive number");
 
-const positiveInt = (fallback: number) =>
-  positiveNumber(fallback).refine((n) => Number.isInteger(n), { message: "must be a whole number" });
+const positiveInt = (fallback: number) => positiveNumber(fallback).refine((n) => Number.isInteger(n), { message: "must be a whole number" });
 
 const nonNegativeInt = (fallback: number) => numberVar(fallback, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
 
@@ -60,7 +59,10 @@ const cronExpression = (fallback: string) =>
     try {
       new Cron(expression, { timezone: "UTC", paused: true }).stop();
     } catch (error) {
-      ctx.addIssue({ code: "custom", message: `must be a cron expression (e.g. "0 3 * * 1"), got "${expression}": ${error instanceof Error ? error.message : String(error)}` });
+      ctx.addIssue({
+        code: "custom",
+        message: `must be a cron expression (e.g. "0 3 * * 1"), got "${expression}": ${error instanceof Error ? error.message : String(error)}`,
+      });
       return z.NEVER;
     }
     return expression;
@@ -77,7 +79,10 @@ const postgresUrl = optionalString.pipe(
 const nullThresholds = optionalString.transform((v, ctx) => {
   const out: Partial<Record<NullRatioColumn, number>> = {};
   if (v === undefined) return out;
-  for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of v
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [column = "", ratio = ""] = pair.split("=").map((p) => p.trim());
     const n = Number(ratio);
     if (!isNullRatioColumn(column)) {
@@ -96,11 +101,15 @@ const refreshAges = (source: RefreshSource) =>
   optionalString.transform((v, ctx) => {
     const ages: Record<SeriesActivity, number> = { ...DEFAULT_REFRESH_POLICY.ageDays[source] };
     if (v === undefined) return ages;
-    for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+    for (const pair of v
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const [activity = "", days = ""] = pair.split("=").map((p) => p.trim());
       const n = Number(days);
       const known = SERIES_ACTIVITIES.find((a) => a === activity);
-      if (known === undefined) ctx.addIssue({ code: "custom", message: `unknown activity "${activity}" in "${pair}" (${SERIES_ACTIVITIES.join(", ")})` });
+      if (known === undefined)
+        ctx.addIssue({ code: "custom", message: `unknown activity "${activity}" in "${pair}" (${SERIES_ACTIVITIES.join(", ")})` });
       else if (days === "" || !Number.isFinite(n) || n <= 0) ctx.addIssue({ code: "custom", message: `days must be a positive number in "${pair}"` });
       else ages[known] = n;
     }
@@ -108,13 +117,23 @@ const refreshAges = (source: RefreshSource) =>
   });
 
 const logLevel = optionalString.pipe(
-  z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().transform((v) => v ?? "info"),
+  z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .optional()
+    .transform((v) => v ?? "info"),
 );
 
 /** `US,GB`: ISO 3166-1 alpha-2 regions, upper-cased, each once; default `US`. */
 const watchRegions = optionalString.transform((v, ctx) => {
   if (v === undefined) return ["US"];
-  const regions = [...new Set(v.split(",").map((r) => r.trim().toUpperCase()).filter(Boolean))];
+  const regions = [
+    ...new Set(
+      v
+        .split(",")
+        .map((r) => r.trim().toUpperCase())
+        .filter(Boolean),
+    ),
+  ];
   const bad = regions.filter((r) => !/^[A-Z]{2}$/.test(r));
   if (regions.length === 0 || bad.length > 0) {
     ctx.addIssue({ code: "custom", message: `must be a comma list of two-letter region codes (ISO 3166-1), got "${v}"` });
@@ -256,7 +275,23 @@ const crossFieldSchema = envSchema.superRefine((e, ctx) => {
 });
 
 /** Prefixes of our variables: an unknown variable with one of them is most likely a misspelt one of ours. */
-const OUR_PREFIXES = ["TMDB_", "OMDB_", "HTTP_", "SCRAPE_", "SCRAPER_", "HARVEST_", "METRICS_", "READER_", "EMBEDDED_PG_", "QUALITY_", "LOG_", "PUSHGATEWAY_", "ROTTEN_TOMATOES_", "METACRITIC_", "WIKIDATA_"];
+const OUR_PREFIXES = [
+  "TMDB_",
+  "OMDB_",
+  "HTTP_",
+  "SCRAPE_",
+  "SCRAPER_",
+  "HARVEST_",
+  "METRICS_",
+  "READER_",
+  "EMBEDDED_PG_",
+  "QUALITY_",
+  "LOG_",
+  "PUSHGATEWAY_",
+  "ROTTEN_TOMATOES_",
+  "METACRITIC_",
+  "WIKIDATA_",
+];
 
 /** Other programs' variables that share a prefix or a spelling with ours (proxies are read by many clients). */
 const FOREIGN_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"];
@@ -390,7 +425,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reader: { roleName: e.READER_ROLE_NAME, password: e.READER_ROLE_PASSWORD },
     logLevel: e.LOG_LEVEL,
     refresh: {
-      ageDays: { tmdb: e.REFRESH_AGES_TMDB, omdb: e.REFRESH_AGES_OMDB, rottentomatoes: e.REFRESH_AGES_ROTTEN_TOMATOES, metacritic: e.REFRESH_AGES_METACRITIC },
+      ageDays: {
+        tmdb: e.REFRESH_AGES_TMDB,
+        omdb: e.REFRESH_AGES_OMDB,
+        rottentomatoes: e.REFRESH_AGES_ROTTEN_TOMATOES,
+        metacritic: e.REFRESH_AGES_METACRITIC,
+      },
       jitter: e.REFRESH_JITTER,
       notFoundBaseDays: e.REFRESH_NOT_FOUND_BASE_DAYS,
       notFoundMaxDays: e.REFRESH_NOT_FOUND_MAX_DAYS,

@@ -180,11 +180,4 @@ export interface RecordIssue {
  * series answer carries several rating sources' data, and one rating source (Metacritic) has two.
  */
 export type UpstreamEndpoint =
-  | "tmdb_genres"
-  | "tmdb_changes"
-  | "tmdb_top_rated"
-  | "tmdb_series"
-  | "omdb"
-  | "wikidata"
-  | "rottentomatoes"
-  | "metacritic";
+  "tmdb_genres" | "tmdb_changes" | "tmdb_top_rated" | "tmdb_series" | "omdb" | "wikidata" | "rottentomatoes" | "metacritic";

@@ -58,7 +58,11 @@ export class UpstreamHttpError extends UpstreamError {
 export class RateLimitedError extends UpstreamError {
   override readonly name = "RateLimitedError";
   readonly retryable = false;
-  constructor(upstream: string, url: string, readonly retryAfterSeconds: number) {
+  constructor(
+    upstream: string,
+    url: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(`${upstream} kept answering 429 Too Many Requests for ${url}`, upstream, url);
   }
 }
@@ -99,7 +103,14 @@ export class SchemaMismatchError extends UpstreamError {
     url: string,
     readonly issues: { path: string; message: string }[],
   ) {
-    super(`${upstream} response for ${url} does not match its schema: ${issues.slice(0, 3).map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`, upstream, url);
+    super(
+      `${upstream} response for ${url} does not match its schema: ${issues
+        .slice(0, 3)
+        .map((i) => `${i.path || "(root)"}: ${i.message}`)
+        .join("; ")}`,
+      upstream,
+      url,
+    );
   }
 }
 

@@ -6,12 +6,7 @@
  */
 import type { PrismaClient } from "../db/prisma.js";
 import type { HarvesterMetrics } from "../metrics/metrics.js";
-import {
-  hasErrorFailure,
-  runExpectations,
-  type ExpectationResult,
-  type ExpectationThresholdOverrides,
-} from "../quality/expectations.js";
+import { hasErrorFailure, runExpectations, type ExpectationResult, type ExpectationThresholdOverrides } from "../quality/expectations.js";
 
 /** Options of `check`. */
 export interface CheckOptions {
@@ -47,10 +42,7 @@ export async function checkCommand(opts: CheckOptions, io: CheckIo): Promise<num
     io.stdout(opts.run !== undefined ? `harvest run ${opts.run} not found\n` : "no finished harvest run to check\n");
     return 1;
   }
-  const results = await runExpectations(
-    { prisma: io.prisma, metrics: io.metrics, now: io.now, thresholds: io.thresholds },
-    run.id,
-  );
+  const results = await runExpectations({ prisma: io.prisma, metrics: io.metrics, now: io.now, thresholds: io.thresholds }, run.id);
   io.stdout(`Quality checks of harvest run ${run.id} (status ${run.status})\n\n`);
   io.stdout(formatResultsTable(results));
   const failed = results.filter((r) => !r.passed);
@@ -60,23 +52,19 @@ export async function checkCommand(opts: CheckOptions, io: CheckIo): Promise<num
   }
   const errorFailure = hasErrorFailure(results);
   const errors = failed.filter((r) => r.severity === "error").length;
-  io.stdout(
-    `\n${results.length - failed.length}/${results.length} passed; ${errors} error failure(s), ${failed.length - errors} warning(s)\n`,
-  );
+  io.stdout(`\n${results.length - failed.length}/${results.length} passed; ${errors} error failure(s), ${failed.length - errors} warning(s)\n`);
   return errorFailure ? 1 : 0;
 }
 
 /** Renders results as a fixed-width text table with a header row; one line per check, `\n`-terminated. */
 export function formatResultsTable(results: readonly ExpectationResult[]): string {
   const header = ["check", "severity", "observed", "threshold", "passed"];
-  const rows = results.map((r) => [
-    r.check,
-    r.severity,
-    r.observed === null ? "-" : String(r.observed),
-    r.threshold,
-    r.passed ? "yes" : "NO",
-  ]);
+  const rows = results.map((r) => [r.check, r.severity, r.observed === null ? "-" : String(r.observed), r.threshold, r.passed ? "yes" : "NO"]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].map((l) => `${l}\n`).join("");
 }

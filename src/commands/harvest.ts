@@ -72,7 +72,9 @@ export async function harvestCommand(app: App, options: HarvestCommandOptions, i
     }
   }
   if (summary.status === "interrupted") {
-    io.stderr(`Harvest run ${summary.runId} interrupted with ${summary.seriesLoaded} series loaded; continue it with: tv-harvester harvest --resume\n`);
+    io.stderr(
+      `Harvest run ${summary.runId} interrupted with ${summary.seriesLoaded} series loaded; continue it with: tv-harvester harvest --resume\n`,
+    );
     // Not stopped by a signal: the run lost the harvest lock (see src/pipeline/lock.ts), a failure to report.
     return stop.exitCode() ?? 1;
   }

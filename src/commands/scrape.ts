@@ -87,7 +87,10 @@ export async function scrapeCommand(
     userAgent: config.scrape.userAgent,
   });
   const chromium = findChromium(config.scrape.chromiumExecutablePath);
-  const renderer = chromium === null ? null : createBrowserRenderer({ executablePath: chromium, userAgent: config.scrape.userAgent, requestsPerSecond: config.scrape.requestsPerSecond });
+  const renderer =
+    chromium === null
+      ? null
+      : createBrowserRenderer({ executablePath: chromium, userAgent: config.scrape.userAgent, requestsPerSecond: config.scrape.requestsPerSecond });
   try {
     const path = `${target.pathname}${target.search}`;
     const result = await fetchRatingsPage({ client, robots: createRobotsGate(client, config.scrape.userAgent), profile, renderer }, path);
@@ -96,9 +99,11 @@ export async function scrapeCommand(
       return result.parse.hasScores ? 0 : 1;
     }
     const error =
-      result.kind === "disallowed" ? "robots.txt disallows this URL for our User-Agent"
-      : result.kind === "gone" ? `the page answered HTTP ${result.status}`
-      : result.detail;
+      result.kind === "disallowed"
+        ? "robots.txt disallows this URL for our User-Agent"
+        : result.kind === "gone"
+          ? `the page answered HTTP ${result.status}`
+          : result.detail;
     print({ site: opts.site, source: { url: result.url, httpStatus: "status" in result ? result.status : null, via: null }, parse: null, error });
     return 1;
   } finally {

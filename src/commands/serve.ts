@@ -67,10 +67,15 @@ export function harvestRunHistory(app: Pick<App, "prisma">): ScheduleHistory {
         orderBy: { id: "desc" },
         select: { id: true, status: true, startedAt: true },
       });
-      return runs.flatMap((r) => (r.status === "running" || r.status === "interrupted" ? [{ id: r.id, status: r.status, startedAt: r.startedAt }] : []));
+      return runs.flatMap((r) =>
+        r.status === "running" || r.status === "interrupted" ? [{ id: r.id, status: r.status, startedAt: r.startedAt }] : [],
+      );
     },
     async abandonRun(id, reason, at) {
-      await prisma.harvestRun.updateMany({ where: { id, status: { in: ["running", "interrupted"] } }, data: { status: "abandoned", finishedAt: at, error: reason } });
+      await prisma.harvestRun.updateMany({
+        where: { id, status: { in: ["running", "interrupted"] } },
+        data: { status: "abandoned", finishedAt: at, error: reason },
+      });
     },
   };
 }
@@ -81,8 +86,16 @@ export function harvestRunHistory(app: Pick<App, "prisma">): ScheduleHistory {
  */
 export async function restoreRunMetrics(app: Pick<App, "prisma">, metrics: HarvesterMetrics): Promise<void> {
   const [success, last] = await Promise.all([
-    app.prisma.harvestRun.findFirst({ where: { status: "succeeded", trigger: { not: "topup" } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
-    app.prisma.harvestRun.findFirst({ where: { finishedAt: { not: null }, trigger: { not: "topup" } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
+    app.prisma.harvestRun.findFirst({
+      where: { status: "succeeded", trigger: { not: "topup" } },
+      orderBy: { finishedAt: "desc" },
+      select: { finishedAt: true },
+    }),
+    app.prisma.harvestRun.findFirst({
+      where: { finishedAt: { not: null }, trigger: { not: "topup" } },
+      orderBy: { finishedAt: "desc" },
+      select: { finishedAt: true },
+    }),
   ]);
   if (success?.finishedAt) metrics.setLastSuccess(success.finishedAt.getTime() / 1000);
   if (last?.finishedAt) metrics.lastRunTimestamp.set(last.finishedAt.getTime() / 1000);

@@ -60,12 +60,30 @@ export async function startCommand(config: Config, env: Record<string, string | 
     try {
       const code = await harvestCommand(app, { omdb: true, scrape: true, resume: false }, io, "demo");
       const rows = await app.prisma.$queryRaw<
-        { title: string; release_year: number | null; network: string | null; genres: string | null; tmdb_score: string | null; imdb_rating: string | null; tomatoes_critic: string | null; metacritic: string | null }[]
+        {
+          title: string;
+          release_year: number | null;
+          network: string | null;
+          genres: string | null;
+          tmdb_score: string | null;
+          imdb_rating: string | null;
+          tomatoes_critic: string | null;
+          metacritic: string | null;
+        }[]
       >`SELECT title, release_year, network, genres, tmdb_score::text, imdb_rating::text, tomatoes_critic::text, metacritic::text
         FROM analytics.series_ratings ORDER BY imdb_rating DESC NULLS LAST, title LIMIT ${DEMO_ROWS}`;
       io.stdout(`\nDEMO — top ${rows.length} rows of analytics.series_ratings (by IMDb rating):\n`);
       const header = ["title", "year", "network", "TMDB", "IMDb", "RT", "MC", "genres"];
-      const table = rows.map((r) => [r.title, String(r.release_year ?? ""), r.network ?? "", r.tmdb_score ?? "", r.imdb_rating ?? "", r.tomatoes_critic ?? "", r.metacritic ?? "", r.genres ?? ""]);
+      const table = rows.map((r) => [
+        r.title,
+        String(r.release_year ?? ""),
+        r.network ?? "",
+        r.tmdb_score ?? "",
+        r.imdb_rating ?? "",
+        r.tomatoes_critic ?? "",
+        r.metacritic ?? "",
+        r.genres ?? "",
+      ]);
       const widths = header.map((h, i) => Math.min(32, Math.max(h.length, ...table.map((t) => (t[i] ?? "").length))));
       const fmt = (cells: string[]) => cells.map((c, i) => c.slice(0, widths[i]).padEnd(widths[i] ?? 0)).join("  ");
       io.stdout(`${fmt(header)}\n${fmt(widths.map((w) => "-".repeat(w)))}\n${table.map(fmt).join("\n")}\n`);

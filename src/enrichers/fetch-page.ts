@@ -26,7 +26,16 @@ import type { PageParse, SeasonLink } from "./types.js";
  * are absent in results kept by an earlier version.
  */
 export type PageFetchResult =
-  | { kind: "page"; url: string; status: number; via: "http" | "browser"; html: string; parse: PageParse; seasonLinks?: SeasonLink[]; seasonNumber?: number | null }
+  | {
+      kind: "page";
+      url: string;
+      status: number;
+      via: "http" | "browser";
+      html: string;
+      parse: PageParse;
+      seasonLinks?: SeasonLink[];
+      seasonNumber?: number | null;
+    }
   | { kind: "gone"; url: string; status: number }
   | { kind: "blocked"; url: string; status: number; detail: string }
   | { kind: "disallowed"; url: string }
@@ -100,7 +109,8 @@ async function fetchAndParse(deps: PageFetchDeps, path: string): Promise<PageFet
     return { kind: "error", url, detail: `browser fallback failed: ${errorMessage(error)}` };
   }
   if (rendered.status === 404 || rendered.status === 410) return { kind: "gone", url, status: rendered.status };
-  if (CHALLENGE_STATUSES.has(rendered.status)) return { kind: "blocked", url, status: rendered.status, detail: `${reason}; the browser got HTTP ${rendered.status} too` };
+  if (CHALLENGE_STATUSES.has(rendered.status))
+    return { kind: "blocked", url, status: rendered.status, detail: `${reason}; the browser got HTTP ${rendered.status} too` };
   const renderedParse = profile.parse(rendered.html);
   if (!renderedParse.hasScores && challenged) {
     // The browser got a page, but not one we understand, after a challenge: report it as blocked rather

@@ -124,7 +124,8 @@ export function parseScoreText(value: string | number | null | undefined): numbe
  */
 export function parseCountText(value: string | number | null | undefined): { count: number | null; lowerBound: boolean } {
   if (value === null || value === undefined) return { count: null, lowerBound: false };
-  if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? { count: value, lowerBound: false } : { count: null, lowerBound: false };
+  if (typeof value === "number")
+    return Number.isInteger(value) && value >= 0 ? { count: value, lowerBound: false } : { count: null, lowerBound: false };
   const text = value.replace(/\s+/g, " ").trim();
   if (/fewer than|less than/i.test(text)) return { count: null, lowerBound: false };
   const match = /(\d{1,3}(?:[,.\u00a0 ]\d{3})+|\d+)(\s*\+)?/.exec(text);
@@ -189,7 +190,8 @@ export function jsonLdStrategy($: CheerioAPI, ratingName: RegExp, dateFields: re
     first !== undefined &&
     (first.name === undefined || cleanText(n.name) === cleanText(first.name)) &&
     hasJsonLdType(n, ["Movie"]) === hasJsonLdType(first, ["Movie"]);
-  const node = nodes.find((n) => sameEntity(n) && isCritics(n.aggregateRating) && toReading(n.aggregateRating.ratingValue, null, "json-ld") !== null) ?? first;
+  const node =
+    nodes.find((n) => sameEntity(n) && isCritics(n.aggregateRating) && toReading(n.aggregateRating.ratingValue, null, "json-ld") !== null) ?? first;
   if (!node) return {};
   const rating = node.aggregateRating;
   const date = dateFields.map((f) => node[f]).find((d) => d !== undefined);

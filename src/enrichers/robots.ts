@@ -46,13 +46,19 @@ export function createRobotsGate(client: UpstreamClient, userAgent: string, logg
 
   async function load(): Promise<(url: string) => boolean> {
     try {
-      const response = await client.get("/robots.txt", undefined, { acceptStatus: (s) => s >= 400 && s < 500, headers: { Accept: "text/plain, */*;q=0.5" } });
+      const response = await client.get("/robots.txt", undefined, {
+        acceptStatus: (s) => s >= 400 && s < 500,
+        headers: { Accept: "text/plain, */*;q=0.5" },
+      });
       if (response.status >= 400) return () => true;
       const robots = robotsParser(robotsUrl, response.text);
       // isAllowed is undefined for a URL of another host: never ours, so treat it as not allowed.
       return (url) => robots.isAllowed(url, userAgent) === true;
     } catch (error) {
-      logger?.warn({ upstream: client.name, err: errorMessage(error) }, "robots.txt unreachable; not fetching this site's pages in this run (RFC 9309)");
+      logger?.warn(
+        { upstream: client.name, err: errorMessage(error) },
+        "robots.txt unreachable; not fetching this site's pages in this run (RFC 9309)",
+      );
       return () => false;
     }
   }

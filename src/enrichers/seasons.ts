@@ -118,7 +118,9 @@ export interface KnownSeason {
 export function chooseSeasonPages(links: readonly SeasonLink[], cap: number, today: string, known?: readonly KnownSeason[]): SeasonLink[] {
   if (cap <= 0) return [];
   const aired = known === undefined ? null : new Set(known.filter((s) => s.airDate !== null && s.airDate <= today).map((s) => s.seasonNumber));
-  const candidates = links.filter((l) => l.seasonNumber >= 1 && (aired === null || aired.has(l.seasonNumber))).sort((a, b) => a.seasonNumber - b.seasonNumber);
+  const candidates = links
+    .filter((l) => l.seasonNumber >= 1 && (aired === null || aired.has(l.seasonNumber)))
+    .sort((a, b) => a.seasonNumber - b.seasonNumber);
   if (candidates.length <= cap) return candidates;
   return [candidates[0]!, ...candidates.slice(candidates.length - (cap - 1))].slice(0, cap);
 }
@@ -128,7 +130,12 @@ export function chooseSeasonPages(links: readonly SeasonLink[], cap: number, tod
  * gives none). Observations the boundary rules reject (a score outside its source's scale, a negative count) are
  * left out and counted in `rejected`; the season page is the only evidence of them, so there is nothing to keep.
  */
-export function toSeasonObservations(seriesId: number, seasonNumber: number, profile: SiteProfile, parse: PageParse): { observations: SeasonRatingObservation[]; rejected: number } {
+export function toSeasonObservations(
+  seriesId: number,
+  seasonNumber: number,
+  profile: SiteProfile,
+  parse: PageParse,
+): { observations: SeasonRatingObservation[]; rejected: number } {
   const observations: SeasonRatingObservation[] = [];
   let rejected = 0;
   for (const [reading, source] of [
@@ -136,7 +143,15 @@ export function toSeasonObservations(seriesId: number, seasonNumber: number, pro
     [parse.audience, profile.sources.audience],
   ] as const) {
     if (reading.score === null || reading.strategy === null) continue;
-    const observation = { seriesId, seasonNumber, source, score: reading.score, voteCount: reading.count, voteCountIsLowerBound: reading.countIsLowerBound, method: reading.strategy };
+    const observation = {
+      seriesId,
+      seasonNumber,
+      source,
+      score: reading.score,
+      voteCount: reading.count,
+      voteCountIsLowerBound: reading.countIsLowerBound,
+      method: reading.strategy,
+    };
     // The series-grain rules hold for a season's score as well (same sources, same scales).
     if (checkRating({ ...observation, grain: "season" }).ok) observations.push(observation);
     else rejected += 1;

@@ -118,8 +118,21 @@ export interface ScrapeStageResult {
 
 function emptyCounts(): SiteScrapeCounts {
   return {
-    series: 0, pagesFetched: 0, pagesParsed: 0, layoutChanges: 0, browserFallbacks: 0, noPage: 0, slugsRejected: 0, blocked: 0, errors: 0, observations: 0,
-    seasonPages: 0, seasonPagesParsed: 0, seasonPagesRejected: 0, seasonObservations: 0, strategies: {},
+    series: 0,
+    pagesFetched: 0,
+    pagesParsed: 0,
+    layoutChanges: 0,
+    browserFallbacks: 0,
+    noPage: 0,
+    slugsRejected: 0,
+    blocked: 0,
+    errors: 0,
+    observations: 0,
+    seasonPages: 0,
+    seasonPagesParsed: 0,
+    seasonPagesRejected: 0,
+    seasonObservations: 0,
+    strategies: {},
   };
 }
 
@@ -159,30 +172,55 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
     renderer = deps.browser;
   } else {
     const executablePath = findChromium(deps.config.chromiumExecutablePath);
-    if (executablePath === null) logger.warn({ path: deps.config.chromiumExecutablePath ?? "/usr/bin/chromium" }, "no Chromium found: the browser fallback is off for this run");
-    renderer = executablePath === null ? null : createBrowserRenderer({ executablePath, userAgent: deps.config.userAgent, requestsPerSecond: deps.config.requestsPerSecond, logger });
+    if (executablePath === null)
+      logger.warn({ path: deps.config.chromiumExecutablePath ?? "/usr/bin/chromium" }, "no Chromium found: the browser fallback is off for this run");
+    renderer =
+      executablePath === null
+        ? null
+        : createBrowserRenderer({ executablePath, userAgent: deps.config.userAgent, requestsPerSecond: deps.config.requestsPerSecond, logger });
   }
 
-  const known = new Map(await Promise.all(sites.map(async (site) => [site, await loadKnownPages(prisma, site, series.map((s) => s.id), deps.runId)] as const)));
+  const known = new Map(
+    await Promise.all(
+      sites.map(
+        async (site) =>
+          [
+            site,
+            await loadKnownPages(
+              prisma,
+              site,
+              series.map((s) => s.id),
+              deps.runId,
+            ),
+          ] as const,
+      ),
+    ),
+  );
   const now = deps.now();
   const retryBefore = now.getTime() - NO_PAGE_RETRY_DAYS * 86_400_000;
 
   // Wikidata only for series that will need resolution on some site.
-  const needWikidata = series.filter((s) =>
-    s.wikidataId !== null &&
-    sites.some((site) => {
-      const k = known.get(site);
-      return !k?.overrides.has(s.id) && !k?.cached.get(s.id)?.url;
-    }),
+  const needWikidata = series.filter(
+    (s) =>
+      s.wikidataId !== null &&
+      sites.some((site) => {
+        const k = known.get(site);
+        return !k?.overrides.has(s.id) && !k?.cached.get(s.id)?.url;
+      }),
   );
   let failedBatches = 0;
-  const wikidataIds: Map<string, WikidataPageIds> = needWikidata.length === 0
-    ? new Map()
-    : await fetchWikidataPageIds(deps.clients.wikidata, needWikidata.map((s) => s.wikidataId ?? ""), (error, ids) => {
-        failedBatches += 1;
-        if (error instanceof SchemaMismatchError) metrics.schemaDrift.inc({ source: "wikidata" });
-        logger.warn({ err: errorMessage(error), items: ids.length }, "Wikidata batch failed; those series fall back to verified slugs");
-      });
+  const wikidataIds: Map<string, WikidataPageIds> =
+    needWikidata.length === 0
+      ? new Map()
+      : await fetchWikidataPageIds(
+          deps.clients.wikidata,
+          needWikidata.map((s) => s.wikidataId ?? ""),
+          (error, ids) => {
+            failedBatches += 1;
+            if (error instanceof SchemaMismatchError) metrics.schemaDrift.inc({ source: "wikidata" });
+            logger.warn({ err: errorMessage(error), items: ids.length }, "Wikidata batch failed; those series fall back to verified slugs");
+          },
+        );
 
   const observations: RatingObservation[] = [];
   const seasonObservations: SeasonRatingObservation[] = [];
@@ -231,14 +269,27 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
         }
 
         /** Handles a page known to be this series': scores, or a layout change. */
-        async function handleOwnPage(target: ScrapeTarget, result: Extract<PageFetchResult, { kind: "page" }>, method: "wikidata" | "slug" | "override"): Promise<void> {
-          await upsertRatingPage(prisma, { seriesId: target.id, site, url: `${baseUrl}${pagePath(profile, result.url)}`, method, confirmedAt: deps.now() });
+        async function handleOwnPage(
+          target: ScrapeTarget,
+          result: Extract<PageFetchResult, { kind: "page" }>,
+          method: "wikidata" | "slug" | "override",
+        ): Promise<void> {
+          await upsertRatingPage(prisma, {
+            seriesId: target.id,
+            site,
+            url: `${baseUrl}${pagePath(profile, result.url)}`,
+            method,
+            confirmedAt: deps.now(),
+          });
           const { parse } = result;
           if (!parse.hasScores) {
             counts.layoutChanges += 1;
             metrics.scraperLayoutChanges.inc({ site });
             outcome("layout_change");
-            logger.warn({ site, seriesId: target.id, url: result.url, via: result.via }, "no parsing strategy matched an existing page: layout change");
+            logger.warn(
+              { site, seriesId: target.id, url: result.url, via: result.via },
+              "no parsing strategy matched an existing page: layout change",
+            );
             await scrapeEvent(target.id, "layout_change", result.url, `HTTP ${result.status} via ${result.via}; no parsing strategy matched`);
             await setState(target.id, "layout_changed", `no strategy matched ${result.url}`);
             return;
@@ -278,14 +329,22 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
             if (parse.grain !== "season" || otherSeason) {
               counts.seasonPagesRejected += 1;
               outcome("rejected");
-              logger.info({ site, seriesId: target.id, season: link.seasonNumber, url: result.url, grain: parse.grain, pageSeason: result.seasonNumber }, "season link led to another page; not read");
+              logger.info(
+                { site, seriesId: target.id, season: link.seasonNumber, url: result.url, grain: parse.grain, pageSeason: result.seasonNumber },
+                "season link led to another page; not read",
+              );
               continue;
             }
             if (!parse.hasScores) {
               counts.layoutChanges += 1;
               metrics.scraperLayoutChanges.inc({ site });
               outcome("layout_change");
-              await scrapeEvent(target.id, "layout_change", result.url, `season ${link.seasonNumber} page, HTTP ${result.status} via ${result.via}; no parsing strategy matched`);
+              await scrapeEvent(
+                target.id,
+                "layout_change",
+                result.url,
+                `season ${link.seasonNumber} page, HTTP ${result.status} via ${result.via}; no parsing strategy matched`,
+              );
               continue;
             }
             const strategy = parse.strategy ?? "unknown";
@@ -294,7 +353,11 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
             metrics.scraperStrategy.inc({ site, strategy });
             outcome("parsed");
             const { observations: found, rejected } = toSeasonObservations(target.id, link.seasonNumber, profile, parse);
-            if (rejected > 0) logger.warn({ site, seriesId: target.id, season: link.seasonNumber, url: result.url, rejected }, "season scores outside their scale; not loaded");
+            if (rejected > 0)
+              logger.warn(
+                { site, seriesId: target.id, season: link.seasonNumber, url: result.url, rejected },
+                "season scores outside their scale; not loaded",
+              );
             seasonObservations.push(...found);
             counts.seasonObservations += found.length;
           }
@@ -325,7 +388,12 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
           return false;
         }
 
-        async function noPage(target: ScrapeTarget, status: "no_page" | "not_found", detail: string, record: { method: "slug" | "override" } | null): Promise<void> {
+        async function noPage(
+          target: ScrapeTarget,
+          status: "no_page" | "not_found",
+          detail: string,
+          record: { method: "slug" | "override" } | null,
+        ): Promise<void> {
           counts.noPage += 1;
           outcome("no_page");
           if (record) await upsertRatingPage(prisma, { seriesId: target.id, site, url: null, method: record.method, confirmedAt: deps.now() });
@@ -351,14 +419,20 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
           const cached = pages.cached.get(target.id);
           if (cached?.url) {
             const result = await fetchPage(target.id, pagePath(profile, cached.url));
-            if (result.kind === "page") return handleOwnPage(target, result, cached.method === "wikidata" || cached.method === "override" ? cached.method : "slug");
+            if (result.kind === "page")
+              return handleOwnPage(target, result, cached.method === "wikidata" || cached.method === "override" ? cached.method : "slug");
             if (result.kind !== "gone") {
               await handleFailure(target, result);
               return;
             }
             await scrapeEvent(target.id, "not_found", result.url, `known page answered HTTP ${result.status}; resolving again`);
           } else if (cached && cached.url === null && cached.lastConfirmedAt.getTime() > retryBefore) {
-            return noPage(target, "not_found", `no page found on ${cached.lastConfirmedAt.toISOString().slice(0, 10)}; next try after ${NO_PAGE_RETRY_DAYS} days`, null);
+            return noPage(
+              target,
+              "not_found",
+              `no page found on ${cached.lastConfirmedAt.toISOString().slice(0, 10)}; next try after ${NO_PAGE_RETRY_DAYS} days`,
+              null,
+            );
           }
           // 3. Wikidata.
           const wikidataPage = target.wikidataId ? wikidataIds.get(target.wikidataId)?.[site] : null;
@@ -375,7 +449,10 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
             if (result.kind === "page") {
               if (confirmsSeries(result.parse, target)) return handleOwnPage(target, result, "slug");
               counts.slugsRejected += 1;
-              logger.info({ site, seriesId: target.id, url: result.url, pageTitle: result.parse.title, pageYear: result.parse.firstYear }, "slug page is another show's (title or year differ); rejected");
+              logger.info(
+                { site, seriesId: target.id, url: result.url, pageTitle: result.parse.title, pageYear: result.parse.firstYear },
+                "slug page is another show's (title or year differ); rejected",
+              );
               continue;
             }
             await handleFailure(target, result);
@@ -406,10 +483,29 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
   for (const site of sites) {
     const c = bySite[site];
     for (const key of [
-      "series", "pagesFetched", "pagesParsed", "layoutChanges", "browserFallbacks", "noPage", "slugsRejected", "blocked", "errors", "observations",
-      "seasonPages", "seasonPagesParsed", "seasonPagesRejected", "seasonObservations",
-    ] as const) totals[key] += c[key];
+      "series",
+      "pagesFetched",
+      "pagesParsed",
+      "layoutChanges",
+      "browserFallbacks",
+      "noPage",
+      "slugsRejected",
+      "blocked",
+      "errors",
+      "observations",
+      "seasonPages",
+      "seasonPagesParsed",
+      "seasonPagesRejected",
+      "seasonObservations",
+    ] as const)
+      totals[key] += c[key];
   }
   const { strategies: _ignored, ...totalCounts } = totals;
-  return { observations, seasonObservations, totals: totalCounts, bySite, wikidata: { items: new Set(needWikidata.map((s) => s.wikidataId)).size, failedBatches } };
+  return {
+    observations,
+    seasonObservations,
+    totals: totalCounts,
+    bySite,
+    wikidata: { items: new Set(needWikidata.map((s) => s.wikidataId)).size, failedBatches },
+  };
 }

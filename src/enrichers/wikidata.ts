@@ -69,7 +69,9 @@ export function isWikidataItemId(id: string): boolean {
  */
 export function pickStatementValue(statements: readonly z.infer<typeof statementSchema>[] | undefined): string | null {
   if (!statements) return null;
-  const usable = statements.filter((s) => s.rank !== "deprecated" && s.mainsnak.snaktype === "value" && typeof s.mainsnak.datavalue?.value === "string");
+  const usable = statements.filter(
+    (s) => s.rank !== "deprecated" && s.mainsnak.snaktype === "value" && typeof s.mainsnak.datavalue?.value === "string",
+  );
   const preferred = usable.filter((s) => s.rank === "preferred");
   const best = preferred.length > 0 ? preferred : usable;
   const values = [...new Set(best.map((s) => String(s.mainsnak.datavalue?.value).trim()))];
@@ -88,7 +90,11 @@ export function parseWikidataEntities(body: unknown, requestedIds: readonly stri
   }
   const parsed = wbgetentitiesSchema.safeParse(body);
   if (!parsed.success) {
-    throw new SchemaMismatchError("wikidata", url, parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+    throw new SchemaMismatchError(
+      "wikidata",
+      url,
+      parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    );
   }
   const { entities, redirects } = parsed.data;
   const redirectTo = new Map<string, string>();

@@ -22,7 +22,8 @@ export function jsonBodyCheck(schema?: z.ZodType): BodyCheck {
   return (response) => {
     const text = response.text.trim();
     if (text === "") return { ok: false, reason: "empty_body", detail: "empty body" };
-    if (text.startsWith("<")) return { ok: false, reason: "not_json", detail: `markup, content-type ${response.headers["content-type"] ?? "unknown"}` };
+    if (text.startsWith("<"))
+      return { ok: false, reason: "not_json", detail: `markup, content-type ${response.headers["content-type"] ?? "unknown"}` };
     let value: unknown;
     try {
       value = JSON.parse(text);

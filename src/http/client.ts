@@ -253,7 +253,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       stats.pauses += 1;
       pauseStartedAt = now();
       metrics?.httpRateLimitPauses.inc({ upstream: name });
-      logger?.warn({ upstream: name, url: redactedUrl, retryAfterSeconds: seconds, resumeRequestsPerSecond: Math.round(ceiling * 100) / 100 }, "rate limited (429): upstream paused; requests resume after Retry-After");
+      logger?.warn(
+        { upstream: name, url: redactedUrl, retryAfterSeconds: seconds, resumeRequestsPerSecond: Math.round(ceiling * 100) / 100 },
+        "rate limited (429): upstream paused; requests resume after Retry-After",
+      );
     }
     phase = "paused";
     pausedUntil = Math.max(pausedUntil, now() + seconds * 1000);
@@ -329,7 +332,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const status = response.status;
       metrics?.httpRequests.inc({ upstream: name, status_class: statusClass(status) });
       metrics?.httpLatency.observe({ upstream: name }, (performance.now() - started) / 1000);
-      return { status, headers: lowerCaseHeaders(response.headers), text: typeof response.data === "string" ? response.data : String(response.data ?? ""), url: redacted };
+      return {
+        status,
+        headers: lowerCaseHeaders(response.headers),
+        text: typeof response.data === "string" ? response.data : String(response.data ?? ""),
+        url: redacted,
+      };
     } catch (error) {
       metrics?.httpRequests.inc({ upstream: name, status_class: "error" });
       metrics?.httpLatency.observe({ upstream: name }, (performance.now() - started) / 1000);
@@ -413,7 +421,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
             stats.retries += 1;
             metrics?.httpRetries.inc({ upstream: name });
             const status = error instanceof UpstreamHttpError || error instanceof UpstreamBadBodyError ? error.status : undefined;
-            logger?.warn({ upstream: name, url: redacted, attempt: attemptNumber, retriesLeft, status, err: error.message }, "request failed; retrying");
+            logger?.warn(
+              { upstream: name, url: redacted, attempt: attemptNumber, retriesLeft, status, err: error.message },
+              "request failed; retrying",
+            );
           }
         },
       },

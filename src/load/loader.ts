@@ -236,10 +236,22 @@ export async function insertRatingFacts(prisma: PrismaClient, runId: number, obs
  * season × source × run is kept. Observations of a season the run did not load (no `season_dim` row) are skipped
  * rather than failing the batch. Returns the rows inserted.
  */
-export async function insertSeasonRatingFacts(prisma: PrismaClient, runId: number, observations: readonly SeasonRatingObservation[]): Promise<RowCounts> {
+export async function insertSeasonRatingFacts(
+  prisma: PrismaClient,
+  runId: number,
+  observations: readonly SeasonRatingObservation[],
+): Promise<RowCounts> {
   let inserted = 0;
   for (const batch of chunks(observations, 5000)) {
-    const rows = batch.map((o) => ({ s: o.seriesId, n: o.seasonNumber, k: o.source, v: o.score, c: o.voteCount, lb: o.voteCountIsLowerBound, m: o.method }));
+    const rows = batch.map((o) => ({
+      s: o.seriesId,
+      n: o.seasonNumber,
+      k: o.source,
+      v: o.score,
+      c: o.voteCount,
+      lb: o.voteCountIsLowerBound,
+      m: o.method,
+    }));
     inserted += await prisma.$executeRaw`
       INSERT INTO season_rating_fact (run_id, series_id, season_number, source_key, score, vote_count, vote_count_is_lower_bound, method)
       SELECT ${runId}, x.s, x.n, x.k, x.v, x.c, x.lb, x.m

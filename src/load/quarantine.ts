@@ -110,10 +110,7 @@ export class Quarantine {
   flag(entry: QuarantineEntry): void {
     if (entry.issues.length === 0) return;
     this.add("flagged", primaryReason(entry.issues), entry);
-    this.deps.logger.debug(
-      { source: entry.endpoint, upstreamKey: entry.upstreamKey, issues: this.scrubIssues(entry.issues) },
-      "record flagged",
-    );
+    this.deps.logger.debug({ source: entry.endpoint, upstreamKey: entry.upstreamKey, issues: this.scrubIssues(entry.issues) }, "record flagged");
   }
 
   /** Rows buffered and not yet written. */
@@ -216,9 +213,7 @@ export function storablePayload(payload: unknown, scrubber: SecretScrubber): Pri
   if (payload === undefined || payload === null) return null;
   if (typeof payload === "string") {
     const text = scrubber.scrubText(payload);
-    return text.length > MAX_TEXT_PAYLOAD_CHARS
-      ? { text: text.slice(0, MAX_TEXT_PAYLOAD_CHARS), length: text.length }
-      : { text };
+    return text.length > MAX_TEXT_PAYLOAD_CHARS ? { text: text.slice(0, MAX_TEXT_PAYLOAD_CHARS), length: text.length } : { text };
   }
   return toJson(scrubber.scrubJson(normalize(payload)));
 }

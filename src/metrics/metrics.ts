@@ -80,24 +80,92 @@ export class HarvesterMetrics {
       }
     }
 
-    this.runsTotal = new Counter({ name: `${p}harvest_runs_total`, help: "Harvest runs finished, by outcome (succeeded, failed, failed_quality).", labelNames: ["outcome"], registers: [registry] });
+    this.runsTotal = new Counter({
+      name: `${p}harvest_runs_total`,
+      help: "Harvest runs finished, by outcome (succeeded, failed, failed_quality).",
+      labelNames: ["outcome"],
+      registers: [registry],
+    });
     this.runInProgress = new Gauge({ name: `${p}harvest_in_progress`, help: "1 while a harvest run is in progress.", registers: [registry] });
-    this.lastRunTimestamp = new Gauge({ name: `${p}last_run_timestamp_seconds`, help: "Unix time the last harvest run finished, whatever its outcome.", registers: [registry] });
-    this.lastSuccessTimestamp = new Gauge({ name: `${p}last_success_timestamp_seconds`, help: "Unix time the last successful harvest run finished.", registers: [registry] });
+    this.lastRunTimestamp = new Gauge({
+      name: `${p}last_run_timestamp_seconds`,
+      help: "Unix time the last harvest run finished, whatever its outcome.",
+      registers: [registry],
+    });
+    this.lastSuccessTimestamp = new Gauge({
+      name: `${p}last_success_timestamp_seconds`,
+      help: "Unix time the last successful harvest run finished.",
+      registers: [registry],
+    });
     this.lastRunDuration = new Gauge({ name: `${p}last_run_duration_seconds`, help: "Wall time of the last harvest run.", registers: [registry] });
-    this.stageDuration = new Gauge({ name: `${p}stage_duration_seconds`, help: "Wall time of each stage in the last harvest run.", labelNames: ["stage"], registers: [registry] });
-    this.rowsWritten = new Counter({ name: `${p}rows_written_total`, help: "Rows inserted or updated, per table.", labelNames: ["table"], registers: [registry] });
-    this.lastRunRowsWritten = new Gauge({ name: `${p}last_run_rows_written`, help: "Rows inserted or updated by the last harvest run, per table.", labelNames: ["table"], registers: [registry] });
+    this.stageDuration = new Gauge({
+      name: `${p}stage_duration_seconds`,
+      help: "Wall time of each stage in the last harvest run.",
+      labelNames: ["stage"],
+      registers: [registry],
+    });
+    this.rowsWritten = new Counter({
+      name: `${p}rows_written_total`,
+      help: "Rows inserted or updated, per table.",
+      labelNames: ["table"],
+      registers: [registry],
+    });
+    this.lastRunRowsWritten = new Gauge({
+      name: `${p}last_run_rows_written`,
+      help: "Rows inserted or updated by the last harvest run, per table.",
+      labelNames: ["table"],
+      registers: [registry],
+    });
     this.seriesHarvested = new Gauge({ name: `${p}last_run_series`, help: "Series loaded by the last harvest run.", registers: [registry] });
 
-    this.httpRequests = new Counter({ name: `${p}http_requests_total`, help: "HTTP requests sent, per upstream and status class (2xx, 3xx, 4xx, 5xx, error).", labelNames: ["upstream", "status_class"], registers: [registry] });
-    this.httpLatency = new Histogram({ name: `${p}http_request_duration_seconds`, help: "HTTP request latency per upstream (time on the wire, not in the limiter queue).", labelNames: ["upstream"], buckets: HTTP_LATENCY_BUCKETS, registers: [registry] });
-    this.httpRetries = new Counter({ name: `${p}http_retries_total`, help: "Requests retried after a 5xx, timeout or connection error, per upstream.", labelNames: ["upstream"], registers: [registry] });
-    this.httpThrottled = new Counter({ name: `${p}http_throttled_total`, help: "429 Too Many Requests answers, per upstream.", labelNames: ["upstream"], registers: [registry] });
-    this.rateLimiterWait = new Counter({ name: `${p}rate_limiter_wait_seconds_total`, help: "Seconds requests spent waiting for the rate limiter or a Retry-After, per upstream.", labelNames: ["upstream"], registers: [registry] });
-    this.httpRateLimitPauses = new Counter({ name: `${p}http_rate_limit_pauses_total`, help: "Pauses of an upstream after a 429 (one per storm, however many 429s it holds), per upstream.", labelNames: ["upstream"], registers: [registry] });
-    this.httpBadBody = new Counter({ name: `${p}http_bad_body_total`, help: "2xx answers whose body failed its check (empty_body, not_json, invalid_json, schema_mismatch), per upstream and reason; each is retried.", labelNames: ["upstream", "reason"], registers: [registry] });
-    this.omdbBudgetRemaining = new Gauge({ name: `${p}omdb_budget_remaining`, help: "OMDb requests left in today's (UTC) budget.", registers: [registry] });
+    this.httpRequests = new Counter({
+      name: `${p}http_requests_total`,
+      help: "HTTP requests sent, per upstream and status class (2xx, 3xx, 4xx, 5xx, error).",
+      labelNames: ["upstream", "status_class"],
+      registers: [registry],
+    });
+    this.httpLatency = new Histogram({
+      name: `${p}http_request_duration_seconds`,
+      help: "HTTP request latency per upstream (time on the wire, not in the limiter queue).",
+      labelNames: ["upstream"],
+      buckets: HTTP_LATENCY_BUCKETS,
+      registers: [registry],
+    });
+    this.httpRetries = new Counter({
+      name: `${p}http_retries_total`,
+      help: "Requests retried after a 5xx, timeout or connection error, per upstream.",
+      labelNames: ["upstream"],
+      registers: [registry],
+    });
+    this.httpThrottled = new Counter({
+      name: `${p}http_throttled_total`,
+      help: "429 Too Many Requests answers, per upstream.",
+      labelNames: ["upstream"],
+      registers: [registry],
+    });
+    this.rateLimiterWait = new Counter({
+      name: `${p}rate_limiter_wait_seconds_total`,
+      help: "Seconds requests spent waiting for the rate limiter or a Retry-After, per upstream.",
+      labelNames: ["upstream"],
+      registers: [registry],
+    });
+    this.httpRateLimitPauses = new Counter({
+      name: `${p}http_rate_limit_pauses_total`,
+      help: "Pauses of an upstream after a 429 (one per storm, however many 429s it holds), per upstream.",
+      labelNames: ["upstream"],
+      registers: [registry],
+    });
+    this.httpBadBody = new Counter({
+      name: `${p}http_bad_body_total`,
+      help: "2xx answers whose body failed its check (empty_body, not_json, invalid_json, schema_mismatch), per upstream and reason; each is retried.",
+      labelNames: ["upstream", "reason"],
+      registers: [registry],
+    });
+    this.omdbBudgetRemaining = new Gauge({
+      name: `${p}omdb_budget_remaining`,
+      help: "OMDb requests left in today's (UTC) budget.",
+      registers: [registry],
+    });
     this.overdueSeries = new Gauge({
       name: `${p}overdue_series`,
       help: "Catalogue series whose value from the source is past its refresh age, at the end of the last run.",
@@ -111,12 +179,42 @@ export class HarvesterMetrics {
       registers: [registry],
     });
 
-    this.quarantined = new Counter({ name: `${p}quarantined_records_total`, help: "Records quarantined (not loaded), per source and reason.", labelNames: ["source", "reason"], registers: [registry] });
-    this.schemaDrift = new Counter({ name: `${p}schema_drift_total`, help: "Whole upstream responses that failed their schema, per source.", labelNames: ["source"], registers: [registry] });
-    this.qualityCheckPassed = new Gauge({ name: `${p}quality_check_passed`, help: "1 when the expectation passed in the last run, 0 when it failed.", labelNames: ["check", "severity"], registers: [registry] });
-    this.qualityChecks = new Counter({ name: `${p}quality_checks_total`, help: "Expectations evaluated, per check and result (passed, failed).", labelNames: ["check", "result"], registers: [registry] });
-    this.nullRatio = new Gauge({ name: `${p}null_ratio`, help: "Share of series (0–1) with a null value in a key column after the last load.", labelNames: ["column"], registers: [registry] });
-    this.ratingCoverage = new Gauge({ name: `${p}rating_coverage_ratio`, help: "Share of series (0–1) with a known rating from each source.", labelNames: ["source"], registers: [registry] });
+    this.quarantined = new Counter({
+      name: `${p}quarantined_records_total`,
+      help: "Records quarantined (not loaded), per source and reason.",
+      labelNames: ["source", "reason"],
+      registers: [registry],
+    });
+    this.schemaDrift = new Counter({
+      name: `${p}schema_drift_total`,
+      help: "Whole upstream responses that failed their schema, per source.",
+      labelNames: ["source"],
+      registers: [registry],
+    });
+    this.qualityCheckPassed = new Gauge({
+      name: `${p}quality_check_passed`,
+      help: "1 when the expectation passed in the last run, 0 when it failed.",
+      labelNames: ["check", "severity"],
+      registers: [registry],
+    });
+    this.qualityChecks = new Counter({
+      name: `${p}quality_checks_total`,
+      help: "Expectations evaluated, per check and result (passed, failed).",
+      labelNames: ["check", "result"],
+      registers: [registry],
+    });
+    this.nullRatio = new Gauge({
+      name: `${p}null_ratio`,
+      help: "Share of series (0–1) with a null value in a key column after the last load.",
+      labelNames: ["column"],
+      registers: [registry],
+    });
+    this.ratingCoverage = new Gauge({
+      name: `${p}rating_coverage_ratio`,
+      help: "Share of series (0–1) with a known rating from each source.",
+      labelNames: ["source"],
+      registers: [registry],
+    });
     const lastSuccess = () => this.lastSuccessUnix;
     this.dataFreshness = new Gauge({
       name: `${p}data_freshness_seconds`,
@@ -128,10 +226,30 @@ export class HarvesterMetrics {
       },
     });
 
-    this.scraperStrategy = new Counter({ name: `${p}scraper_strategy_total`, help: "Pages parsed, per site and the strategy that matched.", labelNames: ["site", "strategy"], registers: [registry] });
-    this.scraperBrowserFallback = new Counter({ name: `${p}scraper_browser_fallback_total`, help: "Pages fetched with the headless browser fallback, per site.", labelNames: ["site"], registers: [registry] });
-    this.scraperLayoutChanges = new Counter({ name: `${p}scraper_layout_changes_total`, help: "Existing pages on which no parsing strategy matched (a layout change), per site.", labelNames: ["site"], registers: [registry] });
-    this.scraperPages = new Counter({ name: `${p}scraper_pages_total`, help: "Ratings pages handled, per site and outcome (parsed, no_page, layout_change, error).", labelNames: ["site", "outcome"], registers: [registry] });
+    this.scraperStrategy = new Counter({
+      name: `${p}scraper_strategy_total`,
+      help: "Pages parsed, per site and the strategy that matched.",
+      labelNames: ["site", "strategy"],
+      registers: [registry],
+    });
+    this.scraperBrowserFallback = new Counter({
+      name: `${p}scraper_browser_fallback_total`,
+      help: "Pages fetched with the headless browser fallback, per site.",
+      labelNames: ["site"],
+      registers: [registry],
+    });
+    this.scraperLayoutChanges = new Counter({
+      name: `${p}scraper_layout_changes_total`,
+      help: "Existing pages on which no parsing strategy matched (a layout change), per site.",
+      labelNames: ["site"],
+      registers: [registry],
+    });
+    this.scraperPages = new Counter({
+      name: `${p}scraper_pages_total`,
+      help: "Ratings pages handled, per site and outcome (parsed, no_page, layout_change, error).",
+      labelNames: ["site", "outcome"],
+      registers: [registry],
+    });
   }
 
   /** Records the newest successful run (Unix seconds) for the success timestamp and freshness gauges. */

@@ -80,7 +80,9 @@ export async function ensureReaderRole(databaseUrl: string, roleName: string, pa
     const { rowCount } = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [roleName]);
     const created = rowCount === 0;
     const attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS";
-    await client.query(created ? `CREATE ROLE ${role} WITH ${attributes} PASSWORD ${verifier}` : `ALTER ROLE ${role} WITH ${attributes} PASSWORD ${verifier}`);
+    await client.query(
+      created ? `CREATE ROLE ${role} WITH ${attributes} PASSWORD ${verifier}` : `ALTER ROLE ${role} WITH ${attributes} PASSWORD ${verifier}`,
+    );
     await client.query(`ALTER ROLE ${role} IN DATABASE ${pg.escapeIdentifier(database)} SET default_transaction_read_only = on`);
     await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${role}`);
     // Nothing in public: neither tables nor the right to create there (PUBLIC's grants are not the role's).
@@ -98,7 +100,9 @@ export async function ensureReaderRole(databaseUrl: string, roleName: string, pa
     // monitoring.table_row_counts calls a SECURITY DEFINER function that PUBLIC may not execute; a view's caller
     // needs EXECUTE on the functions it calls (PostgreSQL's CREATE VIEW documentation).
     await client.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${MONITORING_SCHEMA} TO ${role}`);
-    await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${pg.escapeIdentifier(me)} IN SCHEMA ${MONITORING_SCHEMA} GRANT EXECUTE ON FUNCTIONS TO ${role}`);
+    await client.query(
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${pg.escapeIdentifier(me)} IN SCHEMA ${MONITORING_SCHEMA} GRANT EXECUTE ON FUNCTIONS TO ${role}`,
+    );
     const readable = async (schema: string) =>
       (
         await client.query<{ name: string }>(

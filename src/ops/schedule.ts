@@ -77,7 +77,6 @@ export interface HarvestRetryPolicy {
   backoffMs: number;
 }
 
-
 /** Dependencies of {@link HarvestScheduler}. */
 export interface HarvestSchedulerDeps {
   /** Cron expression, 5 fields (or 6 with seconds), evaluated in UTC. */
@@ -188,10 +187,16 @@ export class HarvestScheduler {
     const missed = isHarvestMissed(lastSuccess, previous);
     await this.closeOpenRuns(missed ? previous : null);
     if (!missed || previous === null) {
-      deps.logger.info({ lastSuccessAt: lastSuccess?.toISOString() ?? null, nextRun: this.nextRun()?.toISOString() ?? null }, "harvest schedule started");
+      deps.logger.info(
+        { lastSuccessAt: lastSuccess?.toISOString() ?? null, nextRun: this.nextRun()?.toISOString() ?? null },
+        "harvest schedule started",
+      );
       return false;
     }
-    deps.logger.warn({ lastSuccessAt: lastSuccess?.toISOString() ?? null, missedSlot: previous.toISOString() }, "the last scheduled harvest is missing; running it now");
+    deps.logger.warn(
+      { lastSuccessAt: lastSuccess?.toISOString() ?? null, missedSlot: previous.toISOString() },
+      "the last scheduled harvest is missing; running it now",
+    );
     void this.runSlot(previous, true);
     return true;
   }
@@ -274,7 +279,10 @@ export class HarvestScheduler {
             try {
               const { status } = await deps.harvest({ resume, trigger: "schedule" });
               outcome = status;
-              deps.logger.info({ slot: slot.toISOString(), status, resumed: resume, attempt: attemptNumber, nextRun: this.nextRun()?.toISOString() ?? null }, "scheduled harvest finished");
+              deps.logger.info(
+                { slot: slot.toISOString(), status, resumed: resume, attempt: attemptNumber, nextRun: this.nextRun()?.toISOString() ?? null },
+                "scheduled harvest finished",
+              );
             } catch (error) {
               if (resume) resumeFailed = true;
               outcome = error instanceof HarvestLockedError ? "skipped_locked" : "error";
@@ -306,7 +314,8 @@ export class HarvestScheduler {
           return "skipped_locked";
         }
         // Failed attempts were logged one by one (onFailedAttempt); what is left is a stop or a failure before any attempt.
-        if (this.stopping.signal.aborted) deps.logger.info({ slot: slot.toISOString(), attempts }, "scheduler stopped; no more retries for this slot");
+        if (this.stopping.signal.aborted)
+          deps.logger.info({ slot: slot.toISOString(), attempts }, "scheduler stopped; no more retries for this slot");
         else if (attempts === 0) deps.logger.error({ slot: slot.toISOString(), err: errorMessage(error) }, "scheduled harvest could not run");
         return outcome;
       }

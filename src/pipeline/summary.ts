@@ -21,15 +21,30 @@ export function formatSummary(summary: HarvestSummary): string {
   row("rejects", `${summary.quarantine.rejected} rejected, ${summary.quarantine.schemaDrift} schema drift, ${summary.quarantine.flagged} flagged`);
   for (const q of summary.quarantine.details.filter((d) => d.kind !== "flagged")) row("", `${q.kind} ${q.source}/${q.reason}: ${q.count}`);
   const requests = Object.entries(summary.requests);
-  row("requests", requests.length ? requests.map(([u, s]) => `${u}=${s?.requests ?? 0}${s?.retries ? ` (${s.retries} retries)` : ""}${s?.throttled ? ` (${s.throttled}×429)` : ""}`).join(", ") : "none");
+  row(
+    "requests",
+    requests.length
+      ? requests
+          .map(([u, s]) => `${u}=${s?.requests ?? 0}${s?.retries ? ` (${s.retries} retries)` : ""}${s?.throttled ? ` (${s.throttled}×429)` : ""}`)
+          .join(", ")
+      : "none",
+  );
   if (summary.reusedFromStage > 0) row("re-used answers", summary.reusedFromStage);
-  row("omdb", `${summary.omdb.status}: ${summary.omdb.found} found, ${summary.omdb.notFound} not found, ${summary.omdb.skipped} skipped${summary.omdb.budgetRemaining === null ? "" : `, budget left ${summary.omdb.budgetRemaining}`}`);
+  row(
+    "omdb",
+    `${summary.omdb.status}: ${summary.omdb.found} found, ${summary.omdb.notFound} not found, ${summary.omdb.skipped} skipped${summary.omdb.budgetRemaining === null ? "" : `, budget left ${summary.omdb.budgetRemaining}`}`,
+  );
   const enrichment = summary.enrichment;
   if (enrichment?.status === "disabled") row("ratings sites", "disabled");
   else if (enrichment) {
     for (const [site, c] of Object.entries(enrichment.bySite)) {
-      const strategies = Object.entries(c.strategies).map(([name, n]) => `${name}=${n}`).join(" ");
-      row(site, `${c.pagesParsed} parsed, ${c.noPage} without page, ${c.layoutChanges} layout changes, ${c.browserFallbacks} via browser, ${c.slugsRejected} wrong-show slugs rejected${strategies ? ` [${strategies}]` : ""}`);
+      const strategies = Object.entries(c.strategies)
+        .map(([name, n]) => `${name}=${n}`)
+        .join(" ");
+      row(
+        site,
+        `${c.pagesParsed} parsed, ${c.noPage} without page, ${c.layoutChanges} layout changes, ${c.browserFallbacks} via browser, ${c.slugsRejected} wrong-show slugs rejected${strategies ? ` [${strategies}]` : ""}`,
+      );
     }
   }
   const refresh = summary.refresh;

@@ -297,9 +297,14 @@ async function nullRatios(ctx: ExpectationContext): Promise<ExpectationResult[]>
     });
   }
   if (ctx.metrics && nulls.total > 0) {
-    const coverage = z.array(z.object({ source_key: z.string(), n: z.number().int() })).parse(
-      await prisma.$queryRawUnsafe(`SELECT source_key, count(DISTINCT series_id)::int AS n FROM rating_fact WHERE run_id = $1 GROUP BY source_key`, runId),
-    );
+    const coverage = z
+      .array(z.object({ source_key: z.string(), n: z.number().int() }))
+      .parse(
+        await prisma.$queryRawUnsafe(
+          `SELECT source_key, count(DISTINCT series_id)::int AS n FROM rating_fact WHERE run_id = $1 GROUP BY source_key`,
+          runId,
+        ),
+      );
     for (const source of RATING_SOURCES) {
       const n = coverage.find((c) => c.source_key === source)?.n ?? 0;
       ctx.metrics.ratingCoverage.set({ source }, n / nulls.total);
@@ -323,28 +328,28 @@ export function mergeThresholds(overrides: ExpectationThresholdOverrides | undef
   };
 }
 
-async function volumeCheck(
-  prisma: PrismaClient,
-  runId: number,
-  seriesCount: number,
-  tolerance: number,
-): Promise<ExpectationResult> {
+async function volumeCheck(prisma: PrismaClient, runId: number, seriesCount: number, tolerance: number): Promise<ExpectationResult> {
   const threshold = `|change| <= ${tolerance}`;
   const current = await prisma.harvestRun.findUnique({ where: { id: runId }, select: { trigger: true } });
   if (current?.trigger === "topup") {
-    return { check: "volume.series_count", severity: "error", observed: null, threshold, passed: true, details: `${seriesCount} series; a top-up run lists no series` };
+    return {
+      check: "volume.series_count",
+      severity: "error",
+      observed: null,
+      threshold,
+      passed: true,
+      details: `${seriesCount} series; a top-up run lists no series`,
+    };
   }
-  const previous = z
-    .array(z.object({ run_id: z.number().int() }))
-    .parse(
-      await prisma.$queryRawUnsafe(
-        `SELECT r.run_id FROM harvest_run r JOIN harvest_run cur ON cur.run_id = $1
+  const previous = z.array(z.object({ run_id: z.number().int() })).parse(
+    await prisma.$queryRawUnsafe(
+      `SELECT r.run_id FROM harvest_run r JOIN harvest_run cur ON cur.run_id = $1
          WHERE r.status = 'succeeded' AND r.run_id < cur.run_id AND r.trigger <> 'topup'
            AND NULLIF(r.options -> 'maxPages', 'null'::jsonb) IS NOT DISTINCT FROM NULLIF(cur.options -> 'maxPages', 'null'::jsonb)
          ORDER BY r.finished_at DESC NULLS LAST, r.run_id DESC LIMIT 1`,
-        runId,
-      ),
-    )[0];
+      runId,
+    ),
+  )[0];
   if (!previous) {
     return {
       check: "volume.series_count",
@@ -377,27 +382,20 @@ async function volumeCheck(
   };
 }
 
-async function freshnessCheck(
-  prisma: PrismaClient,
-  runId: number,
-  now: Date,
-  maxAgeDays: number,
-): Promise<ExpectationResult> {
-  const row = z
-    .object({ newest: z.date().nullable(), newest_run: z.number().int().nullable() })
-    .parse(
-      await one(
-        prisma,
-        `SELECT max(t) AS newest, (array_agg(run_id ORDER BY t DESC))[1] AS newest_run FROM (
+async function freshnessCheck(prisma: PrismaClient, runId: number, now: Date, maxAgeDays: number): Promise<ExpectationResult> {
+  const row = z.object({ newest: z.date().nullable(), newest_run: z.number().int().nullable() }).parse(
+    await one(
+      prisma,
+      `SELECT max(t) AS newest, (array_agg(run_id ORDER BY t DESC))[1] AS newest_run FROM (
            SELECT run_id, finished_at AS t FROM harvest_run WHERE status = 'succeeded' AND finished_at IS NOT NULL
            UNION ALL
            SELECT run_id, COALESCE(finished_at, $2::timestamptz) FROM harvest_run
            WHERE run_id = $1 AND status IN ('running', 'succeeded')
          ) s`,
-        runId,
-        now.toISOString(),
-      ),
-    );
+      runId,
+      now.toISOString(),
+    ),
+  );
   const threshold = `< ${maxAgeDays} days`;
   if (row.newest === null) {
     return {

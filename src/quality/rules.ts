@@ -16,14 +16,7 @@
  * (IMDb ids `tt` + 7 or more digits, TMDB dates `YYYY-MM-DD`, Wikidata items `Q…`).
  */
 import { z } from "zod";
-import {
-  RATING_SCALES,
-  RATING_SOURCES,
-  type QuarantineReason,
-  type RatingObservation,
-  type RecordIssue,
-  type SeriesRecord,
-} from "../domain.js";
+import { RATING_SCALES, RATING_SOURCES, type QuarantineReason, type RatingObservation, type RecordIssue, type SeriesRecord } from "../domain.js";
 import { isValidCalendarDate, issuesFromZod } from "../validation/issues.js";
 import { scoreCountFlags } from "../validation/numbers.js";
 
@@ -52,9 +45,7 @@ export const WIKIDATA_ID_PATTERN = /^Q[1-9]\d*$/;
 
 const reason = (r: QuarantineReason) => ({ params: { reason: r } });
 
-const positiveIntId = z
-  .int()
-  .refine((v) => v > 0, { message: "id must be a positive integer", ...reason("invalid_id") });
+const positiveIntId = z.int().refine((v) => v > 0, { message: "id must be a positive integer", ...reason("invalid_id") });
 const nullableCount = z.int().nonnegative().nullable();
 
 const genreSchema = z.object({ id: positiveIntId, name: z.string().trim().min(1) });
@@ -218,4 +209,3 @@ export function checkRating(obs: RatingObservation): Verdict<RatingObservation> 
   }
   return { ok: true, value: obs, flags: scoreCountFlags(obs.score, obs.voteCount) };
 }
-

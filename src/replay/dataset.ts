@@ -88,12 +88,33 @@ const PROVIDERS: Record<number, [string, string]> = {
 
 /** The subscription platform of a seed in the US, from its primary network (illustrative, not JustWatch's data). */
 function subscriptionPlatform(seed: SeriesSeed): number {
-  const byNetwork: Record<number, number> = { 49: 1899, 213: 8, 1024: 9, 2739: 337, 2552: 350, 453: 15, 88: 15, 2: 15, 16: 531, 67: 531, 6: 386, 1112: 283, 614: 283, 57: 283, 174: 8 };
+  const byNetwork: Record<number, number> = {
+    49: 1899,
+    213: 8,
+    1024: 9,
+    2739: 337,
+    2552: 350,
+    453: 15,
+    88: 15,
+    2: 15,
+    16: 531,
+    67: 531,
+    6: 386,
+    1112: 283,
+    614: 283,
+    57: 283,
+    174: 8,
+  };
   return byNetwork[seed.networkIds[0] ?? 0] ?? (seed.tmdbId % 2 === 0 ? 8 : 9);
 }
 
 /** A `watch/providers` offer entry. */
-const offer = (id: number, priority: number) => ({ logo_path: PROVIDERS[id]?.[1] ?? null, provider_id: id, provider_name: PROVIDERS[id]?.[0] ?? `Provider ${id}`, display_priority: priority });
+const offer = (id: number, priority: number) => ({
+  logo_path: PROVIDERS[id]?.[1] ?? null,
+  provider_id: id,
+  provider_name: PROVIDERS[id]?.[0] ?? `Provider ${id}`,
+  display_priority: priority,
+});
 
 /**
  * TMDB `watch/providers` for a seed: a subscription in the US (and in GB for every other seed), Amazon Video and
@@ -115,13 +136,21 @@ export function tmdbContentRatings(seed: SeriesSeed): Record<string, unknown> {
   const family = seed.genreIds.some((g) => [16, 10751, 10762].includes(g));
   const mature = seed.genreIds.some((g) => [80, 18, 10768].includes(g));
   const [us, gb] = family ? ["TV-Y7", "PG"] : mature ? ["TV-MA", "15"] : ["TV-14", "12"];
-  return { results: [{ descriptors: [], iso_3166_1: "US", rating: us }, { descriptors: [], iso_3166_1: "GB", rating: gb }] };
+  return {
+    results: [
+      { descriptors: [], iso_3166_1: "US", rating: us },
+      { descriptors: [], iso_3166_1: "GB", rating: gb },
+    ],
+  };
 }
 
 /** TMDB `keywords` (TV shape: `results`) for a seed: its genres' names and its first origin country, lower case. */
 export function tmdbKeywords(seed: SeriesSeed): Record<string, unknown> {
   const genreName = new Map(TV_GENRES.map((g) => [g.id, g.name]));
-  const names = [...seed.genreIds.map((id) => (genreName.get(id) ?? `genre ${id}`).toLowerCase()), `set in ${(seed.countries[0] ?? "us").toLowerCase()}`];
+  const names = [
+    ...seed.genreIds.map((id) => (genreName.get(id) ?? `genre ${id}`).toLowerCase()),
+    `set in ${(seed.countries[0] ?? "us").toLowerCase()}`,
+  ];
   return { results: names.map((name, i) => ({ name, id: 900000 + seed.tmdbId * 10 + i })) };
 }
 
@@ -132,7 +161,14 @@ export function tmdbDetails(seed: SeriesSeed): Record<string, unknown> {
   return {
     ...sharedFields(seed),
     created_by: [
-      { id: 800000 + seed.tmdbId, credit_id: `demo${seed.tmdbId.toString(36)}`, name: `Showrunner of ${seed.title}`, original_name: `Showrunner of ${seed.title}`, gender: 0, profile_path: null },
+      {
+        id: 800000 + seed.tmdbId,
+        credit_id: `demo${seed.tmdbId.toString(36)}`,
+        name: `Showrunner of ${seed.title}`,
+        original_name: `Showrunner of ${seed.title}`,
+        gender: 0,
+        profile_path: null,
+      },
     ],
     episode_run_time: [45],
     genres: seed.genreIds.map((id) => ({ id, name: genreName.get(id) ?? `Genre ${id}` })),

@@ -101,13 +101,20 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
         : null;
     let response: ReplayResponse;
     if (!take()) {
-      response = { status: 429, body: { status_code: 25, status_message: "Your request count (#) is over the allowed limit of (40).", success: false }, headers: { "Retry-After": "1" } };
+      response = {
+        status: 429,
+        body: { status_code: 25, status_message: "Your request count (#) is over the allowed limit of (40).", success: false },
+        headers: { "Retry-After": "1" },
+      };
     } else if (options.auth && !(credential !== null && options.auth.values.includes(credential))) {
       response = options.auth.unauthorized;
     } else {
       const route = routes.get(key);
       if (route === undefined) {
-        response = options.notFound?.(key) ?? { status: 404, body: { status_code: 34, status_message: "The resource you requested could not be found.", success: false } };
+        response = options.notFound?.(key) ?? {
+          status: 404,
+          body: { status_code: 34, status_message: "The resource you requested could not be found.", success: false },
+        };
       } else if (Array.isArray(route)) {
         const n = served.get(key) ?? 0;
         served.set(key, n + 1);

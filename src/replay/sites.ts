@@ -8,14 +8,7 @@
  */
 
 /** robots.txt of both sites: series pages allowed, search and account pages not (as the real sites do). */
-export const SITE_ROBOTS_TXT = [
-  "User-agent: *",
-  "Allow: /tv/",
-  "Disallow: /search",
-  "Disallow: /user/",
-  "Disallow: /napi/",
-  "",
-].join("\n");
+export const SITE_ROBOTS_TXT = ["User-agent: *", "Allow: /tv/", "Disallow: /search", "Disallow: /user/", "Disallow: /napi/", ""].join("\n");
 
 /** Rotten Tomatoes layouts: `scorecard` (2024+, JSON-LD + scorecard JSON + markup), `score-board-2022`,
  * `json-ld-only` (critics only), `js-rendered` (scores inserted by a script), `layout-changed` (no strategy
@@ -120,7 +113,10 @@ function withSeasonList(html: string, paths: readonly string[]): string {
 
 /** Renders a Rotten Tomatoes series page in the given layout, with its season list when `seasons` is given. */
 export function renderRottenTomatoesPage(input: RottenTomatoesPageInput): string {
-  return withSeasonList(renderRottenTomatoesSeriesBody(input), (input.seasons ?? []).map((n) => rottenTomatoesSeasonPath(input.pageId, n)));
+  return withSeasonList(
+    renderRottenTomatoesSeriesBody(input),
+    (input.seasons ?? []).map((n) => rottenTomatoesSeasonPath(input.pageId, n)),
+  );
 }
 
 function renderRottenTomatoesSeriesBody(input: RottenTomatoesPageInput): string {
@@ -138,7 +134,16 @@ function renderRottenTomatoesSeriesBody(input: RottenTomatoesPageInput): string 
     startDate: `${input.year}-01-01`,
     ...(input.criticsScore === null
       ? {}
-      : { aggregateRating: { "@type": "AggregateRating", name: "Tomatometer", ratingValue: String(input.criticsScore), reviewCount: input.criticsCount ?? 0, bestRating: "100", worstRating: "0" } }),
+      : {
+          aggregateRating: {
+            "@type": "AggregateRating",
+            name: "Tomatometer",
+            ratingValue: String(input.criticsScore),
+            reviewCount: input.criticsCount ?? 0,
+            bestRating: "100",
+            worstRating: "0",
+          },
+        }),
   };
   const head = (extra: string) =>
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${title} | Rotten Tomatoes</title>` +
@@ -154,8 +159,20 @@ function renderRottenTomatoesSeriesBody(input: RottenTomatoesPageInput): string 
   switch (input.layout) {
     case "scorecard": {
       const scorecard = {
-        criticsScore: { score: input.criticsScore === null ? "" : String(input.criticsScore), reviewCount: input.criticsCount, certified: false, sentiment: input.criticsScore === null ? "EMPTY" : "POSITIVE", title: "Tomatometer" },
-        audienceScore: { score: input.audienceScore === null ? null : String(input.audienceScore), bandedRatingCount: audience || null, certified: false, sentiment: input.audienceScore === null ? "EMPTY" : "POSITIVE", title: "Popcornmeter" },
+        criticsScore: {
+          score: input.criticsScore === null ? "" : String(input.criticsScore),
+          reviewCount: input.criticsCount,
+          certified: false,
+          sentiment: input.criticsScore === null ? "EMPTY" : "POSITIVE",
+          title: "Tomatometer",
+        },
+        audienceScore: {
+          score: input.audienceScore === null ? null : String(input.audienceScore),
+          bandedRatingCount: audience || null,
+          certified: false,
+          sentiment: input.audienceScore === null ? "EMPTY" : "POSITIVE",
+          title: "Popcornmeter",
+        },
       };
       return (
         head(`<script type="application/ld+json">${scriptJson(jsonLd)}</script>`) +
@@ -209,7 +226,16 @@ export function renderRottenTomatoesSeasonPage(series: { pageId: string; title: 
     url: canonical,
     seasonNumber: season.seasonNumber,
     partOfSeries: { "@type": "TVSeries", name: series.title, url: `https://www.rottentomatoes.com${rottenTomatoesPath(series.pageId)}` },
-    ...(season.critics === null ? {} : { aggregateRating: { "@type": "AggregateRating", name: "Tomatometer", ratingValue: String(season.critics), reviewCount: season.criticsCount ?? 0 } }),
+    ...(season.critics === null
+      ? {}
+      : {
+          aggregateRating: {
+            "@type": "AggregateRating",
+            name: "Tomatometer",
+            ratingValue: String(season.critics),
+            reviewCount: season.criticsCount ?? 0,
+          },
+        }),
   };
   const scorecard = {
     criticsScore: { score: season.critics === null ? "" : String(season.critics), reviewCount: season.criticsCount, title: "Tomatometer" },
@@ -240,7 +266,9 @@ export function renderMetacriticSeasonPage(series: { pageId: string; title: stri
     name: `${series.title} - Season ${season.seasonNumber}`,
     url: canonical,
     seasonNumber: season.seasonNumber,
-    ...(season.critics === null ? {} : { aggregateRating: { "@type": "AggregateRating", name: "Metascore", ratingValue: season.critics, reviewCount: season.criticsCount ?? 0 } }),
+    ...(season.critics === null
+      ? {}
+      : { aggregateRating: { "@type": "AggregateRating", name: "Metascore", ratingValue: season.critics, reviewCount: season.criticsCount ?? 0 } }),
   };
   return (
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${title} Season ${season.seasonNumber} Reviews - Metacritic</title>` +
@@ -257,7 +285,10 @@ export function renderMetacriticSeasonPage(series: { pageId: string; title: stri
 
 /** Renders a Metacritic series page in the given layout, with its season list when `seasons` is given. */
 export function renderMetacriticPage(input: MetacriticPageInput): string {
-  return withSeasonList(renderMetacriticSeriesBody(input), (input.seasons ?? []).map((n) => metacriticSeasonPath(input.pageId, n)));
+  return withSeasonList(
+    renderMetacriticSeriesBody(input),
+    (input.seasons ?? []).map((n) => metacriticSeasonPath(input.pageId, n)),
+  );
 }
 
 function renderMetacriticSeriesBody(input: MetacriticPageInput): string {
@@ -277,7 +308,18 @@ function renderMetacriticSeriesBody(input: MetacriticPageInput): string {
         name: input.title,
         url: canonical,
         datePublished: `${input.year}-01-01`,
-        ...(input.metascore === null ? {} : { aggregateRating: { "@type": "AggregateRating", name: "Metascore", ratingValue: input.metascore, reviewCount: input.criticReviews ?? 0, bestRating: 100, worstRating: 0 } }),
+        ...(input.metascore === null
+          ? {}
+          : {
+              aggregateRating: {
+                "@type": "AggregateRating",
+                name: "Metascore",
+                ratingValue: input.metascore,
+                reviewCount: input.criticReviews ?? 0,
+                bestRating: 100,
+                worstRating: 0,
+              },
+            }),
       };
       return (
         head(`<script type="application/ld+json">${scriptJson(jsonLd)}</script>`) +
@@ -327,7 +369,10 @@ export function renderWikidataEntities(items: readonly WikidataItemInput[], requ
 }
 
 /** The object of {@link renderWikidataEntities}. */
-export function wikidataEntities(items: readonly WikidataItemInput[], requestedIds: readonly string[]): { entities: Record<string, unknown>; success: 1 } {
+export function wikidataEntities(
+  items: readonly WikidataItemInput[],
+  requestedIds: readonly string[],
+): { entities: Record<string, unknown>; success: 1 } {
   const byId = new Map(items.map((i) => [i.id, i]));
   const entities: Record<string, unknown> = {};
   requestedIds.forEach((id, n) => {
@@ -442,15 +487,29 @@ export function buildSiteRoutes(
       const seasons = rt.seasons ?? [];
       rottentomatoes.set(rottenTomatoesPath(pageId), {
         body: renderRottenTomatoesPage({
-          pageId, title: seed.title, year, endYear, criticsScore: rt.critics, criticsCount: rt.criticsCount, audienceScore: rt.audience, audienceCount: rt.audienceCount, layout,
+          pageId,
+          title: seed.title,
+          year,
+          endYear,
+          criticsScore: rt.critics,
+          criticsCount: rt.criticsCount,
+          audienceScore: rt.audience,
+          audienceCount: rt.audienceCount,
+          layout,
           seasons: seasons.map((x) => x.seasonNumber),
         }),
       });
       for (const season of seasons) {
         const body = options.layoutChanged
           ? renderRottenTomatoesPage({
-              pageId: rottenTomatoesSeasonPath(pageId, season.seasonNumber).slice(1), title: seed.title, year, layout: "layout-changed",
-              criticsScore: season.critics, criticsCount: season.criticsCount, audienceScore: season.audience, audienceCount: season.audienceCount,
+              pageId: rottenTomatoesSeasonPath(pageId, season.seasonNumber).slice(1),
+              title: seed.title,
+              year,
+              layout: "layout-changed",
+              criticsScore: season.critics,
+              criticsCount: season.criticsCount,
+              audienceScore: season.audience,
+              audienceCount: season.audienceCount,
             })
           : renderRottenTomatoesSeasonPage({ pageId, title: seed.title }, season);
         rottentomatoes.set(rottenTomatoesSeasonPath(pageId, season.seasonNumber), { body });
@@ -462,15 +521,28 @@ export function buildSiteRoutes(
       const seasons = mc.seasons ?? [];
       metacritic.set(metacriticPath(pageId), {
         body: renderMetacriticPage({
-          pageId, title: seed.title, year, metascore: mc.critics, criticReviews: mc.criticsCount, userScore: mc.audience, userRatings: mc.audienceCount, layout,
+          pageId,
+          title: seed.title,
+          year,
+          metascore: mc.critics,
+          criticReviews: mc.criticsCount,
+          userScore: mc.audience,
+          userRatings: mc.audienceCount,
+          layout,
           seasons: seasons.map((x) => x.seasonNumber),
         }),
       });
       for (const season of seasons) {
         const body = options.layoutChanged
           ? renderMetacriticPage({
-              pageId: `${pageId}/season-${season.seasonNumber}`, title: seed.title, year, layout: "layout-changed",
-              metascore: season.critics, criticReviews: season.criticsCount, userScore: season.audience, userRatings: season.audienceCount,
+              pageId: `${pageId}/season-${season.seasonNumber}`,
+              title: seed.title,
+              year,
+              layout: "layout-changed",
+              metascore: season.critics,
+              criticReviews: season.criticsCount,
+              userScore: season.audience,
+              userRatings: season.audienceCount,
             })
           : renderMetacriticSeasonPage({ pageId, title: seed.title }, season);
         metacritic.set(metacriticSeasonPath(pageId, season.seasonNumber), { body });

@@ -56,8 +56,18 @@ export async function startReplayUpstreams(dataset: ReplayDataset, options: Repl
       notFound: () => ({ body: { Response: "False", Error: "Error getting data." } }),
     }),
     startReplayServer({ name: "wikidata", routes: dataset.wikidata, latencyMs, notFound: () => ({ body: { entities: {} } }) }),
-    startReplayServer({ name: "rottentomatoes", routes: dataset.rottentomatoes, latencyMs, notFound: () => ({ status: 404, body: "<html><body>Not Found</body></html>" }) }),
-    startReplayServer({ name: "metacritic", routes: dataset.metacritic, latencyMs, notFound: () => ({ status: 404, body: "<html><body>Page not found</body></html>" }) }),
+    startReplayServer({
+      name: "rottentomatoes",
+      routes: dataset.rottentomatoes,
+      latencyMs,
+      notFound: () => ({ status: 404, body: "<html><body>Not Found</body></html>" }),
+    }),
+    startReplayServer({
+      name: "metacritic",
+      routes: dataset.metacritic,
+      latencyMs,
+      notFound: () => ({ status: 404, body: "<html><body>Page not found</body></html>" }),
+    }),
   ]);
   return {
     tmdb,

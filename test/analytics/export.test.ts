@@ -54,7 +54,11 @@ async function viewRows(view: string): Promise<Row[]> {
   return rows.map((r) => JSON.parse(r.row) as Row);
 }
 
-async function fileRows(file: string, manifestView: ExportManifest["views"][number], format: "parquet" | "csv"): Promise<{ rows: Row[]; types: string[] }> {
+async function fileRows(
+  file: string,
+  manifestView: ExportManifest["views"][number],
+  format: "parquet" | "csv",
+): Promise<{ rows: Row[]; types: string[] }> {
   const duck = await DuckDBInstance.create(":memory:");
   const conn = await duck.connect();
   try {
@@ -80,7 +84,9 @@ describe.each(["parquet", "csv"] as const)("export --format %s", (format) => {
   }, 120_000);
 
   it("writes one file per analytics view and a manifest naming the latest succeeded run", async () => {
-    const views = await h.db.query<{ name: string }>(`SELECT 'analytics.' || table_name AS name FROM information_schema.views WHERE table_schema = 'analytics' ORDER BY 1`);
+    const views = await h.db.query<{ name: string }>(
+      `SELECT 'analytics.' || table_name AS name FROM information_schema.views WHERE table_schema = 'analytics' ORDER BY 1`,
+    );
     expect(manifest.views.map((v) => v.view)).toEqual(views.map((v) => v.name));
     expect(manifest).toMatchObject({ format, runId });
     expect(readdirSync(out).sort()).toEqual(["manifest.json", ...manifest.views.map((v) => v.file)].sort());
@@ -115,14 +121,21 @@ describe.each(["parquet", "csv"] as const)("export --format %s", (format) => {
 
 describe("export without a succeeded run", () => {
   it("says so and exits 1", async () => {
-    const empty = await startHarness({ ...buildApiRoutes([]), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() }, { env: { LOG_LEVEL: "silent" } });
+    const empty = await startHarness(
+      { ...buildApiRoutes([]), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() },
+      { env: { LOG_LEVEL: "silent" } },
+    );
     try {
       const lines: string[] = [];
-      const code = await runCli(["export", "--out", mkdtempSync(path.join(os.tmpdir(), "tvh-export-none-"))], { DATABASE_URL: empty.db.url, LOG_LEVEL: "silent" }, {
-        stdout: (s) => void lines.push(s),
-        stderr: (s) => void lines.push(s),
-        interactive: false,
-      });
+      const code = await runCli(
+        ["export", "--out", mkdtempSync(path.join(os.tmpdir(), "tvh-export-none-"))],
+        { DATABASE_URL: empty.db.url, LOG_LEVEL: "silent" },
+        {
+          stdout: (s) => void lines.push(s),
+          stderr: (s) => void lines.push(s),
+          interactive: false,
+        },
+      );
       expect(code).toBe(1);
       expect(lines.join("")).toContain("No succeeded harvest run yet");
     } finally {

@@ -96,7 +96,16 @@ describe("only finished runs are visible", () => {
 
   it("a failed_quality run leaves every analytics and contract view exactly as before", async () => {
     expect(Object.keys(before)).toEqual(
-      expect.arrayContaining(["public.series", "public.ratings", "analytics.series_ratings", "analytics.series_profile", "analytics.series_features", "analytics.series_platforms", "analytics.seasons", "analytics.series_history"]),
+      expect.arrayContaining([
+        "public.series",
+        "public.ratings",
+        "analytics.series_ratings",
+        "analytics.series_profile",
+        "analytics.series_features",
+        "analytics.series_platforms",
+        "analytics.seasons",
+        "analytics.series_history",
+      ]),
     );
     expect(Object.keys(before).length).toBe((await viewNames()).length - RUN_VIEWS.size);
     expect(Object.keys(after)).toEqual(Object.keys(before));
@@ -124,7 +133,10 @@ describe("only finished runs are visible", () => {
       const id = DAMAGED[0]!.tmdbId;
       const [now] = await h.db.query(`SELECT title, release_year, genres, network FROM analytics.series_ratings WHERE series_id = $1`, [id]);
       expect(now).toEqual({ title: "BROKEN TITLE", release_year: null, genres: "Western", network: "FOX" });
-      const history = await h.db.query(`SELECT run_id, title, is_current, genres FROM analytics.series_history WHERE series_id = $1 ORDER BY run_id`, [id]);
+      const history = await h.db.query(
+        `SELECT run_id, title, is_current, genres FROM analytics.series_history WHERE series_id = $1 ORDER BY run_id`,
+        [id],
+      );
       expect(history).toEqual([
         { run_id: goodRunId, title: DAMAGED[0]!.title, is_current: false, genres: expect.any(String) },
         { run_id: brokenRunId, title: "BROKEN TITLE", is_current: true, genres: "Western" },
@@ -169,7 +181,9 @@ describe("one scale, lower bounds, weighted ranks", () => {
     );
     expect(rows[0]!.n).toBeGreaterThan(0);
     expect(rows[0]!.flagged).toBeGreaterThan(0);
-    const [contract] = await h.db.query<{ flagged: number }>(`SELECT count(*) FILTER (WHERE tomatoes_audience_count_is_lower_bound)::int AS flagged FROM ratings`);
+    const [contract] = await h.db.query<{ flagged: number }>(
+      `SELECT count(*) FILTER (WHERE tomatoes_audience_count_is_lower_bound)::int AS flagged FROM ratings`,
+    );
     expect(contract!.flagged).toBe(rows[0]!.flagged);
   });
 
@@ -195,12 +209,16 @@ describe("one scale, lower bounds, weighted ranks", () => {
 
 describe("platforms, seasons, profile, features", () => {
   it("latest availability per series and region, for the configured regions only", async () => {
-    const rows = await h.db.query(`SELECT region, platform, offer_type FROM analytics.series_platforms WHERE series_id = 1396 ORDER BY region, offer_type, platform`);
-    expect(rows).toEqual([
-      { region: "US", platform: "Apple TV", offer_type: "buy" },
-      { region: "US", platform: "Amazon Video", offer_type: "buy" },
-      { region: "US", platform: "Netflix", offer_type: "flatrate" },
-    ].sort((a, b) => `${a.region}${a.offer_type}${a.platform}`.localeCompare(`${b.region}${b.offer_type}${b.platform}`)));
+    const rows = await h.db.query(
+      `SELECT region, platform, offer_type FROM analytics.series_platforms WHERE series_id = 1396 ORDER BY region, offer_type, platform`,
+    );
+    expect(rows).toEqual(
+      [
+        { region: "US", platform: "Apple TV", offer_type: "buy" },
+        { region: "US", platform: "Amazon Video", offer_type: "buy" },
+        { region: "US", platform: "Netflix", offer_type: "flatrate" },
+      ].sort((a, b) => `${a.region}${a.offer_type}${a.platform}`.localeCompare(`${b.region}${b.offer_type}${b.platform}`)),
+    );
     const regions = await h.db.query<{ region: string }>(`SELECT DISTINCT region FROM analytics.series_platforms ORDER BY 1`);
     expect(regions.map((r) => r.region)).toEqual(["GB", "US"]);
   });
@@ -216,7 +234,9 @@ describe("platforms, seasons, profile, features", () => {
   });
 
   it("series_profile: one row per series with ids, image and page URLs, creators, content ratings, keywords, seasons", async () => {
-    const [counts] = await h.db.query<{ n: number; distinct: number }>(`SELECT count(*)::int AS n, count(DISTINCT series_id)::int AS distinct FROM analytics.series_profile`);
+    const [counts] = await h.db.query<{ n: number; distinct: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT series_id)::int AS distinct FROM analytics.series_profile`,
+    );
     expect(counts).toEqual({ n: SERIES.length, distinct: SERIES.length });
     const [bb] = await h.db.query(
       `SELECT tmdb_id, imdb_id, tvdb_id, poster_url, backdrop_url, tmdb_url, imdb_url, creators, content_ratings, keywords, platforms,
@@ -249,7 +269,9 @@ describe("platforms, seasons, profile, features", () => {
   });
 
   it("seasons from the details' seasons[], apart from the season-grain ratings", async () => {
-    const rows = await h.db.query(`SELECT season_number, season_name, air_date::text, episode_count FROM analytics.seasons WHERE series_id = 1396 ORDER BY 1 LIMIT 2`);
+    const rows = await h.db.query(
+      `SELECT season_number, season_name, air_date::text, episode_count FROM analytics.seasons WHERE series_id = 1396 ORDER BY 1 LIMIT 2`,
+    );
     expect(rows).toEqual([
       { season_number: 1, season_name: "Season 1", air_date: "2008-01-20", episode_count: 12 },
       { season_number: 2, season_name: "Season 2", air_date: "2009-01-20", episode_count: 12 },
@@ -260,7 +282,17 @@ describe("platforms, seasons, profile, features", () => {
     const rows = await h.db.query(`SELECT * FROM analytics.series_features WHERE series_id = 1396`);
     expect(rows).toHaveLength(1);
     const f = rows[0]!;
-    expect(f).toMatchObject({ score_imdb: "95.00", genre_crime: 1, genre_drama: 1, genre_comedy: 0, platform_netflix: 1, platform_max: 0, language: "en", country: "US", is_finished: 1 });
+    expect(f).toMatchObject({
+      score_imdb: "95.00",
+      genre_crime: 1,
+      genre_drama: 1,
+      genre_comedy: 0,
+      platform_netflix: 1,
+      platform_max: 0,
+      language: "en",
+      country: "US",
+      is_finished: 1,
+    });
     expect(Number(f.log_votes_imdb)).toBeCloseTo(Math.log(1 + 2212015), 3);
     expect(Number(f.age_years)).toBeGreaterThan(18);
     const [features] = await h.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM analytics.series_features`);

@@ -101,7 +101,8 @@ describe.skipIf(!hasSharedFixtures)("recorded OMDb responses (../shared/fixtures
     const kinds = Object.fromEntries(omdbFiles.map((f) => [f, classifyOmdbAnswer(200, readFixture(`omdb/${f}`)).kind]));
     for (const [file, kind] of Object.entries(kinds)) {
       if (file.includes("__error-")) expect(kind, file).toBe("not_found");
-      else if (file.includes("__search-")) expect(kind, file).toBe("invalid"); // a search answer is not a title lookup
+      else if (file.includes("__search-"))
+        expect(kind, file).toBe("invalid"); // a search answer is not a title lookup
       else expect(kind, file).toBe("found");
     }
   });
@@ -112,7 +113,9 @@ describe.skipIf(!hasSharedFixtures)("recorded OMDb responses (../shared/fixtures
     if (answer.kind !== "found") return;
     const { observations, issues } = toOmdbRatings(7, answer.title);
     expect(issues).toEqual([]);
-    expect(observations).toEqual([{ seriesId: 7, source: "imdb", score: 8.4, voteCount: 450097, voteCountIsLowerBound: false, grain: "series", method: "api" }]);
+    expect(observations).toEqual([
+      { seriesId: 7, source: "imdb", score: 8.4, voteCount: 450097, voteCountIsLowerBound: false, grain: "series", method: "api" },
+    ]);
   });
 
   it("refuses to take a film's or an episode's rating for a series", () => {
@@ -167,7 +170,9 @@ describe.skipIf(!hasSharedFixtures)("the replay data has the shapes of the real 
     const ours = tmdbDetails(seed);
     const first = (v: unknown, ...path: (string | number)[]): unknown => path.reduce<unknown>((acc, k) => field(acc, String(k)), v);
     expect(keys(first(ours, "watch/providers", "results", "US"))).toEqual(expect.arrayContaining(["link", "flatrate"]));
-    expect(keys(first(ours, "watch/providers", "results", "US", "flatrate", 0))).toEqual(keys(first(real, "watch/providers", "results", "AE", "flatrate", 0)));
+    expect(keys(first(ours, "watch/providers", "results", "US", "flatrate", 0))).toEqual(
+      keys(first(real, "watch/providers", "results", "AE", "flatrate", 0)),
+    );
     expect(keys(first(ours, "content_ratings", "results", 0))).toEqual(keys(first(real, "content_ratings", "results", 0)));
     expect(keys(first(ours, "keywords", "results", 0))).toEqual(keys(first(real, "keywords", "results", 0)));
     expect(keys(first(ours, "seasons", 0))).toEqual(keys(first(real, "seasons", 0)));

@@ -23,9 +23,14 @@ describe("applyMigrations", () => {
     const names = readMigrations().map((m) => m.name);
     expect(first.applied).toEqual(names);
     expect(names[0]).toBe("20261121000000_init");
-    const rows = await db.query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number; logs: string | null; rolled_back_at: Date | null }>(
-      `SELECT migration_name, checksum, finished_at, applied_steps_count, logs, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name`,
-    );
+    const rows = await db.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+      logs: string | null;
+      rolled_back_at: Date | null;
+    }>(`SELECT migration_name, checksum, finished_at, applied_steps_count, logs, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name`);
     expect(rows.map((r) => r.migration_name)).toEqual(names);
     for (const row of rows) {
       const sql = readFileSync(path.join(MIGRATIONS_DIR, row.migration_name, "migration.sql"));
@@ -53,7 +58,9 @@ describe("applyMigrations", () => {
     write("20200101000000_ok", "CREATE TABLE a (id int);");
     write("20200102000000_bad", "CREATE TABLE b (id int); SELECT * FROM no_such_table;");
     await expect(applyMigrations(db.url, dir)).rejects.toThrow(/20200102000000_bad failed/);
-    const rows = await db.query<{ migration_name: string; finished_at: Date | null; logs: string | null }>(`SELECT migration_name, finished_at, logs FROM "_prisma_migrations" ORDER BY migration_name`);
+    const rows = await db.query<{ migration_name: string; finished_at: Date | null; logs: string | null }>(
+      `SELECT migration_name, finished_at, logs FROM "_prisma_migrations" ORDER BY migration_name`,
+    );
     expect(rows[0]).toMatchObject({ migration_name: "20200101000000_ok" });
     expect(rows[1]).toMatchObject({ migration_name: "20200102000000_bad", finished_at: null });
     expect(rows[1]!.logs).toContain("no_such_table");

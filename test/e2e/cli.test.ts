@@ -28,7 +28,12 @@ function capture(): CommandIO & { out: string; err: string } {
 let upstreams: ReplayUpstreams;
 let database: TestDatabase;
 beforeAll(async () => {
-  upstreams = await startReplayUpstreams({ ...buildApiRoutes(DEMO_CATALOGUE), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() });
+  upstreams = await startReplayUpstreams({
+    ...buildApiRoutes(DEMO_CATALOGUE),
+    wikidata: new Map(),
+    rottentomatoes: new Map(),
+    metacritic: new Map(),
+  });
   database = await createTestDatabase({ migrate: false });
 });
 afterAll(async () => {
@@ -77,7 +82,11 @@ describe("tv-harvester CLI", () => {
     expect(io.out).toMatch(/requests\s+tmdb=22, omdb=20/);
 
     const failing = capture();
-    const code = await runCli(["harvest", "--max-pages", "1", "--no-scrape"], { ...env, TMDB_API_KEY: "wrong-key-1234", HTTP_MAX_RETRIES: "0" }, failing);
+    const code = await runCli(
+      ["harvest", "--max-pages", "1", "--no-scrape"],
+      { ...env, TMDB_API_KEY: "wrong-key-1234", HTTP_MAX_RETRIES: "0" },
+      failing,
+    );
     expect(code).toBe(1);
     expect(failing.out).toMatch(/Harvest run 2: FAILED/);
     expect(failing.out).toMatch(/HTTP 401/);
@@ -100,7 +109,13 @@ describe("tv-harvester CLI", () => {
 
   it("validates the whole configuration for every command, even one that needs no database", async () => {
     const io = capture();
-    expect(await runCli(["scrape", "--site", "metacritic", "--file", "/nonexistent.html"], { HTTP_BACKOFF_BASE_MS: "9000", HTTP_BACKOFF_MAX_MS: "100" }, io)).toBe(2);
+    expect(
+      await runCli(
+        ["scrape", "--site", "metacritic", "--file", "/nonexistent.html"],
+        { HTTP_BACKOFF_BASE_MS: "9000", HTTP_BACKOFF_MAX_MS: "100" },
+        io,
+      ),
+    ).toBe(2);
     expect(io.err).toContain("HTTP_BACKOFF_BASE_MS");
   });
 

@@ -44,7 +44,16 @@ describe("harvest end to end", () => {
       series: await count(h, "series"),
       ratings: await count(h, "ratings"),
     });
-    const expected = { series_dim: 40, genre_dim: 16, network_dim: 18, series_genre: 92, series_network: 45, series_ratings: 40, series: 40, ratings: 40 };
+    const expected = {
+      series_dim: 40,
+      genre_dim: 16,
+      network_dim: 18,
+      series_genre: 92,
+      series_network: 45,
+      series_ratings: 40,
+      series: 40,
+      ratings: 40,
+    };
     expect(await tables()).toEqual(expected);
     expect(await count(h, "rating_fact")).toBe(80);
 
@@ -54,14 +63,36 @@ describe("harvest end to end", () => {
        FROM analytics.series_ratings WHERE series_id = 1396`,
     );
     expect(bb).toEqual({
-      series_id: 1396, title: "Breaking Bad", release_year: 2008, language: "en", genres: "Crime, Drama", network: "AMC", networks: "AMC",
-      imdb_id: "tt0903747", tmdb_score: 8.9, tmdb_votes: 15210, imdb_rating: 9.5, imdb_votes: 2212015, tomatoes_critic: null, metacritic: null,
-      number_of_seasons: 5, number_of_episodes: 62, status: "Ended",
+      series_id: 1396,
+      title: "Breaking Bad",
+      release_year: 2008,
+      language: "en",
+      genres: "Crime, Drama",
+      network: "AMC",
+      networks: "AMC",
+      imdb_id: "tt0903747",
+      tmdb_score: 8.9,
+      tmdb_votes: 15210,
+      imdb_rating: 9.5,
+      imdb_votes: 2212015,
+      tomatoes_critic: null,
+      metacritic: null,
+      number_of_seasons: 5,
+      number_of_episodes: 62,
+      status: "Ended",
     });
     const [fleabag] = await h.db.query(`SELECT network, networks, genres FROM analytics.series_ratings WHERE title = 'Fleabag'`);
     expect(fleabag).toEqual({ network: "BBC Two", networks: "BBC Two, Prime Video", genres: "Comedy, Drama" });
     expect(await h.db.query(`SELECT * FROM series WHERE series_id = 1396`)).toEqual([
-      { series_id: 1396, title: "Breaking Bad", release_year: 2008, genres: "Crime, Drama", language: "en", network: "AMC", plot: DEMO_CATALOGUE[0]!.overview },
+      {
+        series_id: 1396,
+        title: "Breaking Bad",
+        release_year: 2008,
+        genres: "Crime, Drama",
+        language: "en",
+        network: "AMC",
+        plot: DEMO_CATALOGUE[0]!.overview,
+      },
     ]);
     const [rating] = await h.db.query(`SELECT imdb_rating::float8, imdb_count FROM ratings WHERE series_id = 1396`);
     expect(rating).toEqual({ imdb_rating: 9.5, imdb_count: 2212015 });
@@ -80,15 +111,28 @@ describe("harvest end to end", () => {
   it("keeps a known rating when a later run gets none, and shows only facts of succeeded runs", async () => {
     const h = await harness(apiDataset());
     await runHarvest(h.app, { maxPages: 1, scrape: false });
-    h.upstreams.omdb.setRoute(omdbKey("tt0903747"), { body: { ...JSON.parse(JSON.stringify({ Response: "True", Title: "Breaking Bad", imdbID: "tt0903747", Type: "series", imdbRating: "N/A", imdbVotes: "N/A" })) } });
+    h.upstreams.omdb.setRoute(omdbKey("tt0903747"), {
+      body: {
+        ...JSON.parse(
+          JSON.stringify({ Response: "True", Title: "Breaking Bad", imdbID: "tt0903747", Type: "series", imdbRating: "N/A", imdbVotes: "N/A" }),
+        ),
+      },
+    });
     h.upstreams.omdb.setRoute(omdbKey("tt0944947"), { status: 500, body: "down" });
     const second = await runHarvest(h.app, { maxPages: 1, scrape: false });
     expect(second.status).toBe("succeeded");
-    const rows = await h.db.query(`SELECT series_id, imdb_rating::float8 FROM analytics.series_ratings WHERE series_id IN (1396, 1399) ORDER BY series_id`);
-    expect(rows).toEqual([{ series_id: 1396, imdb_rating: 9.5 }, { series_id: 1399, imdb_rating: 9.2 }]);
+    const rows = await h.db.query(
+      `SELECT series_id, imdb_rating::float8 FROM analytics.series_ratings WHERE series_id IN (1396, 1399) ORDER BY series_id`,
+    );
+    expect(rows).toEqual([
+      { series_id: 1396, imdb_rating: 9.5 },
+      { series_id: 1399, imdb_rating: 9.2 },
+    ]);
 
     // A run whose facts exist but that did not succeed never reaches the views.
-    const [{ run_id: badRun }] = (await h.db.query<{ run_id: number }>(`INSERT INTO harvest_run (status, finished_at) VALUES ('failed_quality', now() + interval '1 hour') RETURNING run_id`)) as [{ run_id: number }];
+    const [{ run_id: badRun }] = (await h.db.query<{ run_id: number }>(
+      `INSERT INTO harvest_run (status, finished_at) VALUES ('failed_quality', now() + interval '1 hour') RETURNING run_id`,
+    )) as [{ run_id: number }];
     await h.db.query(`INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count) VALUES ($1, 1396, 'imdb', 1.0, 1)`, [badRun]);
     const [bb] = await h.db.query(`SELECT imdb_rating::float8 FROM analytics.series_ratings WHERE series_id = 1396`);
     expect(bb).toEqual({ imdb_rating: 9.5 });
@@ -137,7 +181,9 @@ describe("harvest end to end", () => {
     const thirdAsked = h.upstreams.omdb.requests.slice(25).map((r) => r.key);
     expect(thirdAsked).toHaveLength(25);
     // The 15 never looked up come first, then the 10 oldest.
-    const neverAsked = DEMO_CATALOGUE.slice(0, 40).map((s) => omdbKey(s.imdbId!)).filter((k) => !firstAsked.has(k));
+    const neverAsked = DEMO_CATALOGUE.slice(0, 40)
+      .map((s) => omdbKey(s.imdbId!))
+      .filter((k) => !firstAsked.has(k));
     expect(neverAsked).toHaveLength(15);
     expect(new Set(thirdAsked.slice(0, 15))).toEqual(new Set(neverAsked));
     expect(await count(h, "analytics.series_ratings WHERE imdb_rating IS NOT NULL")).toBe(40);

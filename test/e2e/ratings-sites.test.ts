@@ -22,7 +22,10 @@ const SCORES = `SELECT series_id, tomatoes_critic::float8, tomatoes_critic_count
 describe("harvest with the ratings sites", () => {
   it("fills the scraped columns, then keeps them through a layout change and records it", async () => {
     // No browser: the static pages are enough here (the fallback has its own tests in test/enrichers).
-    h = await startHarness({ ...buildApiRoutes(DEMO_CATALOGUE), ...buildSiteRoutes(DEMO_CATALOGUE) }, { env: { PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH: "/nonexistent/chromium" } });
+    h = await startHarness(
+      { ...buildApiRoutes(DEMO_CATALOGUE), ...buildSiteRoutes(DEMO_CATALOGUE) },
+      { env: { PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH: "/nonexistent/chromium" } },
+    );
     const first = await runHarvest(h.app, { maxPages: 2 });
     expect(first.status).toBe("succeeded");
     expect(first.ratingsBySource.rotten_tomatoes_critics).toBe(15);
@@ -30,14 +33,46 @@ describe("harvest with the ratings sites", () => {
 
     const expected = [
       // Breaking Bad: "250,000+ Ratings" is a lower bound, stored as 250000.
-      { series_id: 1396, tomatoes_critic: 96, tomatoes_critic_count: 160, tomatoes_audience: 97, tomatoes_audience_count: 250000, metacritic: 87, metacritic_count: 16, metauser: 9.3, metauser_count: 24426 },
+      {
+        series_id: 1396,
+        tomatoes_critic: 96,
+        tomatoes_critic_count: 160,
+        tomatoes_audience: 97,
+        tomatoes_audience_count: 250000,
+        metacritic: 87,
+        metacritic_count: 16,
+        metauser: 9.3,
+        metauser_count: 24426,
+      },
       // Band of Brothers has no page on either site: nulls, not another show's scores.
-      { series_id: 4613, tomatoes_critic: null, tomatoes_critic_count: null, tomatoes_audience: null, tomatoes_audience_count: null, metacritic: null, metacritic_count: null, metauser: null, metauser_count: null },
+      {
+        series_id: 4613,
+        tomatoes_critic: null,
+        tomatoes_critic_count: null,
+        tomatoes_audience: null,
+        tomatoes_audience_count: null,
+        metacritic: null,
+        metacritic_count: null,
+        metauser: null,
+        metauser_count: null,
+      },
       // The Bear: Metacritic user score "tbd" is null, never 0.
-      { series_id: 136315, tomatoes_critic: 97, tomatoes_critic_count: 400, tomatoes_audience: 82, tomatoes_audience_count: 2500, metacritic: 88, metacritic_count: 34, metauser: null, metauser_count: null },
+      {
+        series_id: 136315,
+        tomatoes_critic: 97,
+        tomatoes_critic_count: 400,
+        tomatoes_audience: 82,
+        tomatoes_audience_count: 2500,
+        metacritic: 88,
+        metacritic_count: 34,
+        metauser: null,
+        metauser_count: null,
+      },
     ];
     expect(await h.db.query(SCORES, [[1396, 4613, 136315]])).toEqual(expected);
-    const [lowerBound] = await h.db.query(`SELECT vote_count_is_lower_bound FROM rating_fact WHERE series_id = 1396 AND source_key = 'rotten_tomatoes_audience'`);
+    const [lowerBound] = await h.db.query(
+      `SELECT vote_count_is_lower_bound FROM rating_fact WHERE series_id = 1396 AND source_key = 'rotten_tomatoes_audience'`,
+    );
     expect(lowerBound).toEqual({ vote_count_is_lower_bound: true });
     expect(await h.db.query(`SELECT count(*)::int AS n FROM scrape_event WHERE kind = 'layout_change'`)).toEqual([{ n: 0 }]);
 
@@ -54,7 +89,10 @@ describe("harvest with the ratings sites", () => {
       `SELECT site, count(*)::int AS n FROM scrape_event WHERE kind = 'layout_change' AND run_id = $1 GROUP BY site ORDER BY site`,
       [second.runId],
     );
-    expect(events).toEqual([{ site: "metacritic", n: 14 }, { site: "rottentomatoes", n: 15 }]);
+    expect(events).toEqual([
+      { site: "metacritic", n: 14 },
+      { site: "rottentomatoes", n: 15 },
+    ]);
     expect(await h.db.query(`SELECT status FROM enrichment_state WHERE series_id = 1396 AND source <> 'tmdb' ORDER BY source`)).toEqual([
       { status: "layout_changed" },
       { status: "found" },

@@ -39,13 +39,19 @@ function routeOf(upstream: string, key: string): string {
 /** Tables of the star schema, without run-time columns (timestamps). */
 async function snapshot(db: TestDatabase) {
   return {
-    series: await db.query(`SELECT series_id, title, original_title, first_air_date, release_year, status, original_language, origin_countries, number_of_seasons, number_of_episodes, plot, imdb_id, tvdb_id, wikidata_id, popularity FROM series_dim ORDER BY series_id`),
+    series: await db.query(
+      `SELECT series_id, title, original_title, first_air_date, release_year, status, original_language, origin_countries, number_of_seasons, number_of_episodes, plot, imdb_id, tvdb_id, wikidata_id, popularity FROM series_dim ORDER BY series_id`,
+    ),
     genres: await db.query(`SELECT * FROM genre_dim ORDER BY genre_id`),
     networks: await db.query(`SELECT * FROM network_dim ORDER BY network_id`),
     seriesGenre: await db.query(`SELECT * FROM series_genre ORDER BY series_id, genre_id`),
     seriesNetwork: await db.query(`SELECT * FROM series_network ORDER BY series_id, network_id`),
-    facts: await db.query(`SELECT run_id, series_id, source_key, score::text, vote_count, grain, method FROM rating_fact ORDER BY series_id, source_key`),
-    analytics: await db.query(`SELECT series_id, title, genres, network, tmdb_score::text, tmdb_votes, imdb_rating::text, imdb_votes FROM analytics.series_ratings ORDER BY series_id`),
+    facts: await db.query(
+      `SELECT run_id, series_id, source_key, score::text, vote_count, grain, method FROM rating_fact ORDER BY series_id, source_key`,
+    ),
+    analytics: await db.query(
+      `SELECT series_id, title, genres, network, tmdb_score::text, tmdb_votes, imdb_rating::text, imdb_votes FROM analytics.series_ratings ORDER BY series_id`,
+    ),
   };
 }
 
@@ -53,10 +59,14 @@ async function snapshot(db: TestDatabase) {
 async function runRecords(db: TestDatabase) {
   return {
     counts: await db.query(`SELECT run_id, status::text, series_listed, series_loaded, facts_written, quarantined FROM harvest_run ORDER BY run_id`),
-    summaryFacts: await db.query(`SELECT summary->'ratingsBySource' AS by_source, summary->'rowsWritten'->'rating_fact' AS facts FROM harvest_run ORDER BY run_id`),
+    summaryFacts: await db.query(
+      `SELECT summary->'ratingsBySource' AS by_source, summary->'rowsWritten'->'rating_fact' AS facts FROM harvest_run ORDER BY run_id`,
+    ),
     enrichment: await db.query(`SELECT series_id, source, status, detail FROM enrichment_state ORDER BY series_id, source`),
     // The replays' ports differ between environments: the page path is what must match.
-    pages: await db.query(`SELECT series_id, site, regexp_replace(url, '^http://[^/]+', '') AS path, method FROM rating_page ORDER BY series_id, site`),
+    pages: await db.query(
+      `SELECT series_id, site, regexp_replace(url, '^http://[^/]+', '') AS path, method FROM rating_page ORDER BY series_id, site`,
+    ),
   };
 }
 
@@ -153,14 +163,18 @@ describe("harvest --resume", () => {
     const watcher = setInterval(() => {
       if (upstreams.tmdb.count() >= 18) controller.abort();
     }, 5);
-    const interrupted = await runHarvest(await app({ TMDB_REQUESTS_PER_SECOND: "15", TMDB_MAX_CONCURRENT: "4" }), { maxPages: 2, scrape: false, signal: controller.signal }).finally(() =>
-      clearInterval(watcher),
-    );
+    const interrupted = await runHarvest(await app({ TMDB_REQUESTS_PER_SECOND: "15", TMDB_MAX_CONCURRENT: "4" }), {
+      maxPages: 2,
+      scrape: false,
+      signal: controller.signal,
+    }).finally(() => clearInterval(watcher));
     expect(interrupted).toMatchObject({ runId: 1, status: "interrupted", seriesListed: 40 });
     // Series are loaded in batches as their details arrive: those checked before the stop are in.
     expect(interrupted.seriesLoaded).toBeLessThan(40);
     expect(interrupted.error).toBeUndefined();
-    const [run] = await db.query<{ status: string; stage: string; series_listed: number }>(`SELECT status::text, stage, series_listed FROM harvest_run`);
+    const [run] = await db.query<{ status: string; stage: string; series_listed: number }>(
+      `SELECT status::text, stage, series_listed FROM harvest_run`,
+    );
     expect(run).toEqual({ status: "interrupted", stage: "details", series_listed: 40 });
     // Every answer received before the stop was written: nothing asked is missing from the store.
     const asked = upstreams.tmdb.count();
@@ -180,7 +194,9 @@ describe("harvest --resume", () => {
     const { upstreams, db, app } = await environment(true);
     const env = { ...NO_BROWSER, SCRAPE_REQUESTS_PER_SECOND: "8", OMDB_REQUESTS_PER_SECOND: "200", TMDB_REQUESTS_PER_SECOND: "200" };
     await harvestKilledWhen(upstreams, db, env, () => upstreams.rottentomatoes.count() >= 12, true);
-    const staged = await db.query<{ upstream: string; request_key: string }>(`SELECT upstream, request_key FROM staged_response WHERE upstream IN ('rottentomatoes', 'metacritic')`);
+    const staged = await db.query<{ upstream: string; request_key: string }>(
+      `SELECT upstream, request_key FROM staged_response WHERE upstream IN ('rottentomatoes', 'metacritic')`,
+    );
     expect(staged.length).toBeGreaterThan(5);
     const stagedRoutes = new Set(staged.map((s) => `${s.upstream} ${routeOf(s.upstream, s.request_key)}`));
     const seenBefore = { rottentomatoes: upstreams.rottentomatoes.requests.length, metacritic: upstreams.metacritic.requests.length };

@@ -23,7 +23,12 @@ const databases: TestDatabase[] = [];
 beforeAll(async () => {
   // `npm test` builds first; a direct `vitest run` of this file builds only when dist/ is missing.
   if (!existsSync(entry)) expect(spawnSync("npm", ["run", "build"], { cwd: root, encoding: "utf8" }).status).toBe(0);
-  upstreams = await startReplayUpstreams({ ...buildApiRoutes(DEMO_CATALOGUE), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() });
+  upstreams = await startReplayUpstreams({
+    ...buildApiRoutes(DEMO_CATALOGUE),
+    wikidata: new Map(),
+    rottentomatoes: new Map(),
+    metacritic: new Map(),
+  });
 });
 afterAll(async () => {
   await upstreams?.close();
@@ -47,7 +52,9 @@ function start(args: string[], env: Record<string, string>, on: ReplayUpstreams 
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
@@ -111,7 +118,10 @@ describe("signals during a harvest (real process, compiled entry point)", () => 
 
   it("a second Ctrl-C quits at once, leaving the run to be resumed", async () => {
     // Answers take 1.5 s: after the first Ctrl-C the harvest is still waiting for its requests in flight.
-    const slow = await startReplayUpstreams({ ...buildApiRoutes(DEMO_CATALOGUE), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() }, { latencyMs: 1500 });
+    const slow = await startReplayUpstreams(
+      { ...buildApiRoutes(DEMO_CATALOGUE), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() },
+      { latencyMs: 1500 },
+    );
     try {
       const db = await database();
       const run = start(HARVEST, { DATABASE_URL: db.url, ...SLOW }, slow);

@@ -10,7 +10,8 @@ import { type ReplayServer, startReplayServer } from "../../src/replay/server.js
 
 const UA = "tv-harvester-test/1.0 (+https://example.invalid)";
 const scores = { title: "Breaking Bad", year: 2008, criticsScore: 96, criticsCount: 160, audienceScore: 97, audienceCount: 250000 };
-const page = (pageId: string, layout: Parameters<typeof renderRottenTomatoesPage>[0]["layout"]) => renderRottenTomatoesPage({ ...scores, pageId, layout });
+const page = (pageId: string, layout: Parameters<typeof renderRottenTomatoesPage>[0]["layout"]) =>
+  renderRottenTomatoesPage({ ...scores, pageId, layout });
 
 function clientFor(server: ReplayServer, metrics?: HarvesterMetrics): UpstreamClient {
   return createUpstreamClient({
@@ -46,7 +47,10 @@ describe("fetchRatingsPage", () => {
     server = await startReplayServer({
       name: "rottentomatoes",
       routes: new Map<string, unknown>([
-        ["/robots.txt", { body: "User-agent: *\nAllow: /tv/\nDisallow: /tv/private_show\n\nUser-agent: tv-harvester-test\nDisallow: /tv/not_for_us\n" }],
+        [
+          "/robots.txt",
+          { body: "User-agent: *\nAllow: /tv/\nDisallow: /tv/private_show\n\nUser-agent: tv-harvester-test\nDisallow: /tv/not_for_us\n" },
+        ],
         ["/tv/breaking_bad", { body: page("tv/breaking_bad", "scorecard") }],
         ["/tv/private_show", { body: page("tv/private_show", "scorecard") }],
         ["/tv/not_for_us", { body: page("tv/not_for_us", "scorecard") }],
@@ -74,7 +78,12 @@ describe("fetchRatingsPage", () => {
     const d = deps(client, null);
     const first = await fetchRatingsPage(d, "/tv/breaking_bad");
     await fetchRatingsPage(d, "/tv/breaking_bad");
-    expect(first).toMatchObject({ kind: "page", via: "http", status: 200, parse: { critics: { score: 96 }, audience: { score: 97, countIsLowerBound: true } } });
+    expect(first).toMatchObject({
+      kind: "page",
+      via: "http",
+      status: 200,
+      parse: { critics: { score: 96 }, audience: { score: 97, countIsLowerBound: true } },
+    });
     expect(server.requests.filter((r) => r.key === "/robots.txt")).toHaveLength(1);
   });
 
@@ -84,7 +93,15 @@ describe("fetchRatingsPage", () => {
     // Our product token has its own group, which replaces the * group for us.
     expect(await fetchRatingsPage(deps(client, null), "/tv/not_for_us")).toMatchObject({ kind: "disallowed" });
     expect(server.count("/tv/private_show") + server.count("/tv/not_for_us")).toBe(before);
-    const other = createUpstreamClient({ name: "rottentomatoes", baseUrl: server.url, timeoutMs: 5000, requestsPerSecond: 100, maxConcurrent: 1, retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 }, userAgent: "other-bot/2.0" });
+    const other = createUpstreamClient({
+      name: "rottentomatoes",
+      baseUrl: server.url,
+      timeoutMs: 5000,
+      requestsPerSecond: 100,
+      maxConcurrent: 1,
+      retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 },
+      userAgent: "other-bot/2.0",
+    });
     const otherDeps = { ...deps(other, null), robots: createRobotsGate(other, "other-bot/2.0") };
     expect(await fetchRatingsPage(otherDeps, "/tv/private_show")).toMatchObject({ kind: "disallowed" });
     expect(server.count("/tv/private_show")).toBe(0);
@@ -118,23 +135,34 @@ describe("fetchRatingsPage", () => {
     const rendered = { status: 200, html: page("tv/x", "scorecard") };
     const renderer = fakeRenderer({ "/tv/challenged": rendered, "/tv/accepted": rendered, "/tv/client_rendered": rendered });
     for (const path of ["/tv/challenged", "/tv/accepted", "/tv/client_rendered"]) {
-      expect(await fetchRatingsPage(deps(client, renderer, metrics), path)).toMatchObject({ kind: "page", via: "browser", parse: { critics: { score: 96 } } });
+      expect(await fetchRatingsPage(deps(client, renderer, metrics), path)).toMatchObject({
+        kind: "page",
+        via: "browser",
+        parse: { critics: { score: 96 } },
+      });
     }
     // A page whose static HTML has scores never goes to the browser.
     await fetchRatingsPage(deps(client, renderer, metrics), "/tv/breaking_bad");
     expect(renderer.calls).toEqual(["/tv/challenged", "/tv/accepted", "/tv/client_rendered"]);
-    const counted = (await metrics.registry.getSingleMetricAsString("tv_harvester_scraper_browser_fallback_total"));
+    const counted = await metrics.registry.getSingleMetricAsString("tv_harvester_scraper_browser_fallback_total");
     expect(counted).toContain('tv_harvester_scraper_browser_fallback_total{site="rottentomatoes"} 3');
   });
 
   it("a page that the browser cannot read either is still returned (a layout change for the caller)", async () => {
     const client = clientFor(server);
     const renderer = fakeRenderer({ "/tv/changed": { status: 200, html: page("tv/changed", "layout-changed") } });
-    expect(await fetchRatingsPage(deps(client, renderer), "/tv/changed")).toMatchObject({ kind: "page", via: "browser", parse: { hasScores: false } });
+    expect(await fetchRatingsPage(deps(client, renderer), "/tv/changed")).toMatchObject({
+      kind: "page",
+      via: "browser",
+      parse: { hasScores: false },
+    });
   });
 
   const chromium = findChromium(process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH);
-  if (!chromium) console.warn("SKIPPED: browser fallback against Chromium — no Chromium found (install Debian's `chromium` or set PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH)");
+  if (!chromium)
+    console.warn(
+      "SKIPPED: browser fallback against Chromium — no Chromium found (install Debian's `chromium` or set PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH)",
+    );
   describe.skipIf(!chromium)(`with a real Chromium (${chromium ?? "skipped: no Chromium installed"})`, () => {
     it("renders a page whose score exists only after JavaScript runs", async () => {
       const client = clientFor(server);
@@ -144,7 +172,11 @@ describe("fetchRatingsPage", () => {
         expect(result).toMatchObject({
           kind: "page",
           via: "browser",
-          parse: { strategy: "scorecard-markup", critics: { score: 96, count: 160 }, audience: { score: 97, count: 250000, countIsLowerBound: true } },
+          parse: {
+            strategy: "scorecard-markup",
+            critics: { score: 96, count: 160 },
+            audience: { score: 97, count: 250000, countIsLowerBound: true },
+          },
         });
       } finally {
         await renderer.close();

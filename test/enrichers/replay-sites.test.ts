@@ -2,9 +2,24 @@ import { describe, expect, it } from "vitest";
 import { parseMetacriticPage } from "../../src/enrichers/metacritic/parse.js";
 import { parseRottenTomatoesPage } from "../../src/enrichers/rottentomatoes/parse.js";
 import { parseWikidataEntities } from "../../src/enrichers/wikidata.js";
-import { bandedRatingCount, buildSiteRoutes, renderMetacriticPage, renderRottenTomatoesPage, renderWikidataEntities } from "../../src/replay/sites.js";
+import {
+  bandedRatingCount,
+  buildSiteRoutes,
+  renderMetacriticPage,
+  renderRottenTomatoesPage,
+  renderWikidataEntities,
+} from "../../src/replay/sites.js";
 
-const rt = { pageId: "tv/breaking_bad", title: "Breaking Bad", year: 2008, endYear: 2013, criticsScore: 96, criticsCount: 160, audienceScore: 97, audienceCount: 253_118 };
+const rt = {
+  pageId: "tv/breaking_bad",
+  title: "Breaking Bad",
+  year: 2008,
+  endYear: 2013,
+  criticsScore: 96,
+  criticsCount: 160,
+  audienceScore: 97,
+  audienceCount: 253_118,
+};
 const mc = { pageId: "tv/breaking-bad", title: "Breaking Bad", year: 2008, metascore: 87, criticReviews: 16, userScore: 9.3, userRatings: 24426 };
 
 describe("replay pages parse as the real layouts do", () => {
@@ -36,7 +51,10 @@ describe("replay pages parse as the real layouts do", () => {
   });
 
   it("Metacritic tbd user score and a changed layout", () => {
-    expect(parseMetacriticPage(renderMetacriticPage({ ...mc, userScore: null, layout: "2023" })).audience).toMatchObject({ score: null, nullReason: "tbd" });
+    expect(parseMetacriticPage(renderMetacriticPage({ ...mc, userScore: null, layout: "2023" })).audience).toMatchObject({
+      score: null,
+      nullReason: "tbd",
+    });
     expect(parseMetacriticPage(renderMetacriticPage({ ...mc, layout: "layout-changed" })).hasScores).toBe(false);
   });
 
@@ -49,7 +67,9 @@ describe("replay pages parse as the real layouts do", () => {
 
 describe("Wikidata replay", () => {
   it("answers any batch with the items' ids, deprecated statements included", () => {
-    const items = [{ id: "Q1079", rottenTomatoesId: "tv/breaking_bad", metacriticId: "tv/breaking-bad", deprecatedRottenTomatoesId: "tv/breaking_bad_old" }];
+    const items = [
+      { id: "Q1079", rottenTomatoesId: "tv/breaking_bad", metacriticId: "tv/breaking-bad", deprecatedRottenTomatoesId: "tv/breaking_bad_old" },
+    ];
     const body = JSON.parse(renderWikidataEntities(items, ["Q1079", "Q404"])) as unknown;
     const ids = parseWikidataEntities(body, ["Q1079", "Q404"], "u");
     expect(ids.get("Q1079")).toEqual({ rottentomatoes: "tv/breaking_bad", metacritic: "tv/breaking-bad" });
@@ -57,7 +77,15 @@ describe("Wikidata replay", () => {
   });
 
   it("buildSiteRoutes serves robots.txt, pages and wbgetentities for any id order", () => {
-    const seed = { title: "Breaking Bad", firstAirDate: "2008-01-20", lastAirDate: "2013-09-29", status: "Ended", wikidataId: "Q1079", rottenTomatoes: { slug: "breaking_bad", critics: 96, criticsCount: 160, audience: 97, audienceCount: 250000 }, metacritic: { slug: "breaking-bad", critics: 87, criticsCount: 16, audience: 9.3, audienceCount: 24426 } };
+    const seed = {
+      title: "Breaking Bad",
+      firstAirDate: "2008-01-20",
+      lastAirDate: "2013-09-29",
+      status: "Ended",
+      wikidataId: "Q1079",
+      rottenTomatoes: { slug: "breaking_bad", critics: 96, criticsCount: 160, audience: 97, audienceCount: 250000 },
+      metacritic: { slug: "breaking-bad", critics: 87, criticsCount: 16, audience: 9.3, audienceCount: 24426 },
+    };
     const routes = buildSiteRoutes([seed]);
     expect(routes.rottentomatoes.get("/robots.txt")?.body).toContain("Allow: /tv/");
     expect(routes.rottentomatoes.has("/tv/breaking_bad")).toBe(true);

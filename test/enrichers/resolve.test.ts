@@ -19,17 +19,37 @@ const statement = (property: string, value: string, rank: "preferred" | "normal"
 /** A wbgetentities answer in Wikidata's shape, written for these tests. */
 const answer = {
   entities: {
-    Q1079: { type: "item", id: "Q1079", claims: { P1258: [statement("P1258", "tv/breaking_bad", "normal")], P1712: [statement("P1712", "tv/breaking-bad", "normal")] } },
+    Q1079: {
+      type: "item",
+      id: "Q1079",
+      claims: { P1258: [statement("P1258", "tv/breaking_bad", "normal")], P1712: [statement("P1712", "tv/breaking-bad", "normal")] },
+    },
     // A deprecated (wrong) id next to the right one.
-    Q23572: { type: "item", id: "Q23572", claims: { P1258: [statement("P1258", "tv/game_of_thrones_2011_old", "deprecated"), statement("P1258", "tv/game_of_thrones", "normal")] } },
+    Q23572: {
+      type: "item",
+      id: "Q23572",
+      claims: { P1258: [statement("P1258", "tv/game_of_thrones_2011_old", "deprecated"), statement("P1258", "tv/game_of_thrones", "normal")] },
+    },
     // Only a deprecated id: no page.
     Q5: { type: "item", id: "Q5", claims: { P1712: [statement("P1712", "tv/old-wrong", "deprecated")] } },
     // Preferred beats normal.
-    Q6: { type: "item", id: "Q6", claims: { P1258: [statement("P1258", "tv/the_office_uk", "normal"), statement("P1258", "tv/the_office", "preferred")] } },
+    Q6: {
+      type: "item",
+      id: "Q6",
+      claims: { P1258: [statement("P1258", "tv/the_office_uk", "normal"), statement("P1258", "tv/the_office", "preferred")] },
+    },
     // Two different normal values: ambiguous, no answer.
-    Q7: { type: "item", id: "Q7", claims: { P1258: [statement("P1258", "tv/shameless", "normal"), statement("P1258", "tv/shameless_2011", "normal")] } },
+    Q7: {
+      type: "item",
+      id: "Q7",
+      claims: { P1258: [statement("P1258", "tv/shameless", "normal"), statement("P1258", "tv/shameless_2011", "normal")] },
+    },
     // A movie id and a season id are not series pages.
-    Q8: { type: "item", id: "Q8", claims: { P1258: [statement("P1258", "m/the_office", "normal")], P1712: [statement("P1712", "tv/the-office/season-1", "normal")] } },
+    Q8: {
+      type: "item",
+      id: "Q8",
+      claims: { P1258: [statement("P1258", "m/the_office", "normal")], P1712: [statement("P1712", "tv/the-office/season-1", "normal")] },
+    },
     Q9: { id: "Q9", missing: "" },
     // Q10 was merged into Q11.
     Q11: { type: "item", id: "Q11", claims: { P1712: [statement("P1712", "tv/fleabag", "normal")] } },
@@ -97,17 +117,30 @@ describe("confirmsSeries (slug verification)", () => {
   });
   it("accepts ± 1 year and the original title", () => {
     const parse = parseMetacriticPage(page("mc-same-title-trap-the-office-2001.html"));
-    expect(confirmsSeries(parse, { id: 2, title: "The Office (UK)", originalTitle: "The Office", firstAirDate: "2002-01-01", wikidataId: null })).toBe(true);
-    expect(confirmsSeries(parse, { id: 3, title: "The Office", originalTitle: "The Office", firstAirDate: "2005-03-24", wikidataId: null })).toBe(false);
+    expect(
+      confirmsSeries(parse, { id: 2, title: "The Office (UK)", originalTitle: "The Office", firstAirDate: "2002-01-01", wikidataId: null }),
+    ).toBe(true);
+    expect(confirmsSeries(parse, { id: 3, title: "The Office", originalTitle: "The Office", firstAirDate: "2005-03-24", wikidataId: null })).toBe(
+      false,
+    );
   });
   it("rejects when there is nothing to confirm with", () => {
     const changed = parseRottenTomatoesPage(page("rt-layout-changed.html"));
-    expect(confirmsSeries(changed, { id: 1396, title: "Breaking Bad", originalTitle: "Breaking Bad", firstAirDate: "2008-01-20", wikidataId: null })).toBe(false);
+    expect(
+      confirmsSeries(changed, { id: 1396, title: "Breaking Bad", originalTitle: "Breaking Bad", firstAirDate: "2008-01-20", wikidataId: null }),
+    ).toBe(false);
     const current = parseRottenTomatoesPage(page("rt-current-breaking-bad.html"));
-    expect(confirmsSeries(current, { id: 1396, title: "Breaking Bad", originalTitle: "Breaking Bad", firstAirDate: null, wikidataId: null })).toBe(false);
+    expect(confirmsSeries(current, { id: 1396, title: "Breaking Bad", originalTitle: "Breaking Bad", firstAirDate: null, wikidataId: null })).toBe(
+      false,
+    );
   });
   it("rejects season pages", () => {
     const season = parseRottenTomatoesPage(page("rt-season-breaking-bad-s05.html"));
-    expect(confirmsSeries({ ...season, title: "Breaking Bad", firstYear: 2008 }, { id: 1396, title: "Breaking Bad", originalTitle: "Breaking Bad", firstAirDate: "2008-01-20", wikidataId: null })).toBe(false);
+    expect(
+      confirmsSeries(
+        { ...season, title: "Breaking Bad", firstYear: 2008 },
+        { id: 1396, title: "Breaking Bad", originalTitle: "Breaking Bad", firstAirDate: "2008-01-20", wikidataId: null },
+      ),
+    ).toBe(false);
   });
 });

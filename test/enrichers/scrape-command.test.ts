@@ -41,7 +41,10 @@ describe("scrape --file", () => {
   });
 
   it("exit 2 on bad input, with a message", async () => {
-    expect(await run({ site: "imdb", file: fixture("rt-layout-changed.html") })).toMatchObject({ code: 2, err: expect.stringContaining("unknown site") });
+    expect(await run({ site: "imdb", file: fixture("rt-layout-changed.html") })).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("unknown site"),
+    });
     expect(await run({ site: "metacritic", file: "/nonexistent/page.html" })).toMatchObject({ code: 2, err: expect.stringContaining("cannot read") });
     expect(await run({ site: "metacritic" })).toMatchObject({ code: 2 });
     expect(await run({ site: "metacritic", url: "ftp://example.invalid/x" })).toMatchObject({ code: 2 });
@@ -55,7 +58,21 @@ describe("scrape --url", () => {
       name: "metacritic",
       routes: new Map<string, ReplayRoute>([
         ["/robots.txt", { body: SITE_ROBOTS_TXT }],
-        ["/tv/severance/", { body: renderMetacriticPage({ pageId: "tv/severance", title: "Severance", year: 2022, metascore: 83, criticReviews: 33, userScore: 8.4, userRatings: 2198, layout: "2023" }) }],
+        [
+          "/tv/severance/",
+          {
+            body: renderMetacriticPage({
+              pageId: "tv/severance",
+              title: "Severance",
+              year: 2022,
+              metascore: 83,
+              criticReviews: 33,
+              userScore: 8.4,
+              userRatings: 2198,
+              layout: "2023",
+            }),
+          },
+        ],
         ["/search/severance", { body: "<html></html>" }],
       ]),
       notFound: () => ({ status: 404, body: "<html>Not Found</html>" }),
@@ -66,7 +83,10 @@ describe("scrape --url", () => {
   it("fetches politely (robots.txt first) and prints the parse", async () => {
     const { code, out } = await run({ site: "metacritic", url: `${server.url}/tv/severance/` });
     expect(code).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({ source: { httpStatus: 200, via: "http" }, parse: { critics: { score: 83, count: 33 }, audience: { score: 8.4, count: 2198 } } });
+    expect(JSON.parse(out)).toMatchObject({
+      source: { httpStatus: 200, via: "http" },
+      parse: { critics: { score: 83, count: 33 }, audience: { score: 8.4, count: 2198 } },
+    });
     expect(server.requests.map((r) => r.key)).toEqual(["/robots.txt", "/tv/severance/"]);
   });
 

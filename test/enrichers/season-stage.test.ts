@@ -15,14 +15,27 @@ import { buildSiteRoutes, renderRottenTomatoesPage, renderRottenTomatoesSeasonPa
 import { type ReplayRoute, type ReplayServer, startReplayServer } from "../../src/replay/server.js";
 import { useTestDatabase } from "../helpers/db.js";
 
-const season = (seasonNumber: number, critics: number, audience: number) => ({ seasonNumber, critics, criticsCount: 40 + seasonNumber, audience, audienceCount: 2600 });
+const season = (seasonNumber: number, critics: number, audience: number) => ({
+  seasonNumber,
+  critics,
+  criticsCount: 40 + seasonNumber,
+  audience,
+  audienceCount: 2600,
+});
 const FARGO = {
   title: "Fargo",
   firstAirDate: "2014-04-15",
   lastAirDate: null,
   status: "Returning Series",
   wikidataId: null,
-  rottenTomatoes: { slug: "fargo", critics: 97, criticsCount: 500, audience: 93, audienceCount: 25000, seasons: [1, 2, 3, 4, 5].map((n) => season(n, 90 + n, 80 + n)) },
+  rottenTomatoes: {
+    slug: "fargo",
+    critics: 97,
+    criticsCount: 500,
+    audience: 93,
+    audienceCount: 25000,
+    seasons: [1, 2, 3, 4, 5].map((n) => season(n, 90 + n, 80 + n)),
+  },
   metacritic: null,
 };
 const TARGET: ScrapeTarget = { id: 60622, title: "Fargo", originalTitle: "Fargo", firstAirDate: "2014-04-15", wikidataId: null };
@@ -35,7 +48,16 @@ describe("runScrapeStage: season pages", () => {
     const routes = buildSiteRoutes([FARGO]);
     // Season 3's link lands on the series page (as a redirect would), season 4's on season 2's page, season 5 is gone.
     routes.rottentomatoes.set("/tv/fargo/s03", {
-      body: renderRottenTomatoesPage({ pageId: "tv/fargo", title: "Fargo", year: 2014, criticsScore: 97, criticsCount: 500, audienceScore: 93, audienceCount: 25000, layout: "scorecard" }),
+      body: renderRottenTomatoesPage({
+        pageId: "tv/fargo",
+        title: "Fargo",
+        year: 2014,
+        criticsScore: 97,
+        criticsCount: 500,
+        audienceScore: 93,
+        audienceCount: 25000,
+        layout: "scorecard",
+      }),
     });
     routes.rottentomatoes.set("/tv/fargo/s04", { body: renderRottenTomatoesSeasonPage({ pageId: "tv/fargo", title: "Fargo" }, season(2, 92, 82)) });
     routes.rottentomatoes.delete("/tv/fargo/s05");
@@ -44,7 +66,9 @@ describe("runScrapeStage: season pages", () => {
     servers.rottentomatoes = await startReplayServer({ name: "rottentomatoes", routes: routes.rottentomatoes as Map<string, ReplayRoute>, notFound });
     servers.metacritic = await startReplayServer({ name: "metacritic", routes: routes.metacritic as Map<string, ReplayRoute>, notFound });
     await fixture.db.query(`INSERT INTO harvest_run (trigger) VALUES ('test'), ('test')`);
-    await fixture.db.query(`INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES (60622, 'Fargo', 'Fargo', 1, 1)`);
+    await fixture.db.query(
+      `INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES (60622, 'Fargo', 'Fargo', 1, 1)`,
+    );
   });
 
   afterAll(async () => {
@@ -53,13 +77,30 @@ describe("runScrapeStage: season pages", () => {
 
   function deps(runId: number, pageCache?: PageCache): ScrapeStageDeps {
     const metrics = new HarvesterMetrics();
-    const config = loadConfig({ ROTTEN_TOMATOES_URL: servers.rottentomatoes?.url, METACRITIC_URL: servers.metacritic?.url, WIKIDATA_API_URL: `${servers.wikidata?.url}/w/api.php` });
+    const config = loadConfig({
+      ROTTEN_TOMATOES_URL: servers.rottentomatoes?.url,
+      METACRITIC_URL: servers.metacritic?.url,
+      WIKIDATA_API_URL: `${servers.wikidata?.url}/w/api.php`,
+    });
     const client = (name: UpstreamName, baseUrl: string) =>
-      createUpstreamClient({ name, baseUrl, timeoutMs: 5000, requestsPerSecond: 200, maxConcurrent: 4, retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 }, userAgent: config.scrape.userAgent, metrics });
+      createUpstreamClient({
+        name,
+        baseUrl,
+        timeoutMs: 5000,
+        requestsPerSecond: 200,
+        maxConcurrent: 4,
+        retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 },
+        userAgent: config.scrape.userAgent,
+        metrics,
+      });
     return {
       prisma: fixture.prisma,
       runId,
-      clients: { wikidata: client("wikidata", config.scrape.wikidataApiUrl), rottentomatoes: client("rottentomatoes", config.scrape.rottenTomatoesUrl), metacritic: client("metacritic", config.scrape.metacriticUrl) },
+      clients: {
+        wikidata: client("wikidata", config.scrape.wikidataApiUrl),
+        rottentomatoes: client("rottentomatoes", config.scrape.rottenTomatoesUrl),
+        metacritic: client("metacritic", config.scrape.metacriticUrl),
+      },
       config: config.scrape,
       metrics,
       logger: pino({ level: "silent" }),
@@ -87,21 +128,56 @@ describe("runScrapeStage: season pages", () => {
     const result = await runScrapeStage(deps(1, cache), [TARGET]);
 
     expect(result.seasonObservations).toEqual([
-      { seriesId: 60622, seasonNumber: 1, source: "rotten_tomatoes_critics", score: 91, voteCount: 41, voteCountIsLowerBound: false, method: "json-ld" },
-      { seriesId: 60622, seasonNumber: 1, source: "rotten_tomatoes_audience", score: 81, voteCount: 2500, voteCountIsLowerBound: true, method: "scorecard-json" },
+      {
+        seriesId: 60622,
+        seasonNumber: 1,
+        source: "rotten_tomatoes_critics",
+        score: 91,
+        voteCount: 41,
+        voteCountIsLowerBound: false,
+        method: "json-ld",
+      },
+      {
+        seriesId: 60622,
+        seasonNumber: 1,
+        source: "rotten_tomatoes_audience",
+        score: 81,
+        voteCount: 2500,
+        voteCountIsLowerBound: true,
+        method: "scorecard-json",
+      },
     ]);
     // The series' own scores are untouched by its season pages.
-    expect(result.observations.map((o) => [o.source, o.score, o.grain])).toEqual([["rotten_tomatoes_critics", 97, "series"], ["rotten_tomatoes_audience", 93, "series"]]);
-    expect(result.bySite.rottentomatoes).toMatchObject({ series: 1, pagesParsed: 1, seasonPages: 4, seasonPagesParsed: 1, seasonPagesRejected: 2, seasonObservations: 2, noPage: 0, layoutChanges: 0 });
+    expect(result.observations.map((o) => [o.source, o.score, o.grain])).toEqual([
+      ["rotten_tomatoes_critics", 97, "series"],
+      ["rotten_tomatoes_audience", 93, "series"],
+    ]);
+    expect(result.bySite.rottentomatoes).toMatchObject({
+      series: 1,
+      pagesParsed: 1,
+      seasonPages: 4,
+      seasonPagesParsed: 1,
+      seasonPagesRejected: 2,
+      seasonObservations: 2,
+      noPage: 0,
+      layoutChanges: 0,
+    });
     const asked = servers.rottentomatoes!.requests.map((r) => r.key).filter((k) => k !== "/robots.txt");
     expect(asked).toEqual(["/tv/fargo", "/tv/fargo/s01", "/tv/fargo/s03", "/tv/fargo/s04", "/tv/fargo/s05"]);
-    expect(await fixture.db.query(`SELECT site, url FROM rating_page`)).toEqual([{ site: "rottentomatoes", url: `${servers.rottentomatoes!.url}/tv/fargo` }]);
+    expect(await fixture.db.query(`SELECT site, url FROM rating_page`)).toEqual([
+      { site: "rottentomatoes", url: `${servers.rottentomatoes!.url}/tv/fargo` },
+    ]);
     expect(await fixture.db.query(`SELECT source, status FROM enrichment_state`)).toEqual([{ source: "rottentomatoes", status: "found" }]);
 
     // A resumed attempt: the series page's season links and the season pages come from the cache.
     const before = servers.rottentomatoes!.requests.length;
     const again = await runScrapeStage(deps(1, cache), [TARGET]);
-    expect(servers.rottentomatoes!.requests.slice(before).map((r) => r.key).filter((k) => k !== "/robots.txt")).toEqual([]);
+    expect(
+      servers
+        .rottentomatoes!.requests.slice(before)
+        .map((r) => r.key)
+        .filter((k) => k !== "/robots.txt"),
+    ).toEqual([]);
     expect(again.seasonObservations).toEqual(result.seasonObservations);
   });
 
@@ -113,7 +189,12 @@ describe("runScrapeStage: season pages", () => {
     ];
     const before = servers.rottentomatoes!.requests.length;
     const result = await runScrapeStage(deps(2), [{ ...TARGET, seasons: known }]);
-    expect(servers.rottentomatoes!.requests.slice(before).map((r) => r.key).filter((k) => /\/s\d+$/.test(k))).toEqual(["/tv/fargo/s01", "/tv/fargo/s02"]);
+    expect(
+      servers
+        .rottentomatoes!.requests.slice(before)
+        .map((r) => r.key)
+        .filter((k) => /\/s\d+$/.test(k)),
+    ).toEqual(["/tv/fargo/s01", "/tv/fargo/s02"]);
     expect(result.seasonObservations.map((o) => [o.seasonNumber, o.source])).toEqual([
       [1, "rotten_tomatoes_critics"],
       [1, "rotten_tomatoes_audience"],
@@ -125,6 +206,11 @@ describe("runScrapeStage: season pages", () => {
     const beforeOff = servers.rottentomatoes!.requests.length;
     const none = await runScrapeStage({ ...off, config: { ...off.config, seasonPagesPerSeries: 0 } }, [TARGET]);
     expect(none.seasonObservations).toEqual([]);
-    expect(servers.rottentomatoes!.requests.slice(beforeOff).map((r) => r.key).filter((k) => /\/s\d+$/.test(k))).toEqual([]);
+    expect(
+      servers
+        .rottentomatoes!.requests.slice(beforeOff)
+        .map((r) => r.key)
+        .filter((k) => /\/s\d+$/.test(k)),
+    ).toEqual([]);
   });
 });

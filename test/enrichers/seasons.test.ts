@@ -40,7 +40,9 @@ describe("parseSeasonLinks", () => {
 
   it("a page without season links, or without a canonical URL or og:url (whose series is unknown), gives none", () => {
     expect(parseSeasonLinks("metacritic", page("mc-2025-breaking-bad.html"))).toEqual([]);
-    const withoutCanonical = page("rt-current-breaking-bad.html").replace(/<link rel="canonical"[^>]*>/, "").replace(/<meta property="og:url"[^>]*>/, "");
+    const withoutCanonical = page("rt-current-breaking-bad.html")
+      .replace(/<link rel="canonical"[^>]*>/, "")
+      .replace(/<meta property="og:url"[^>]*>/, "");
     expect(parseSeasonLinks("rottentomatoes", withoutCanonical)).toEqual([]);
     // Metacritic's season paths are not Rotten Tomatoes' and the other way round.
     expect(parseSeasonLinks("metacritic", page("rt-current-breaking-bad.html"))).toEqual([]);
@@ -48,12 +50,38 @@ describe("parseSeasonLinks", () => {
 
   it("reads the replay's series pages in every layout", () => {
     for (const layout of ["scorecard", "score-board-2022", "json-ld-only"] as const) {
-      const html = renderRottenTomatoesPage({ pageId: "tv/fargo", title: "Fargo", year: 2014, criticsScore: 97, criticsCount: 500, audienceScore: 93, audienceCount: 25000, layout, seasons: [1, 2, 10] });
-      expect(parseSeasonLinks("rottentomatoes", html).map((l) => l.path), layout).toEqual(["/tv/fargo/s01", "/tv/fargo/s02", "/tv/fargo/s10"]);
+      const html = renderRottenTomatoesPage({
+        pageId: "tv/fargo",
+        title: "Fargo",
+        year: 2014,
+        criticsScore: 97,
+        criticsCount: 500,
+        audienceScore: 93,
+        audienceCount: 25000,
+        layout,
+        seasons: [1, 2, 10],
+      });
+      expect(
+        parseSeasonLinks("rottentomatoes", html).map((l) => l.path),
+        layout,
+      ).toEqual(["/tv/fargo/s01", "/tv/fargo/s02", "/tv/fargo/s10"]);
     }
     for (const layout of ["2023", "old"] as const) {
-      const html = renderMetacriticPage({ pageId: "tv/fargo", title: "Fargo", year: 2014, metascore: 85, criticReviews: 30, userScore: 8.9, userRatings: 2000, layout, seasons: [1, 5] });
-      expect(parseSeasonLinks("metacritic", html).map((l) => l.path), layout).toEqual(["/tv/fargo/season-1/", "/tv/fargo/season-5/"]);
+      const html = renderMetacriticPage({
+        pageId: "tv/fargo",
+        title: "Fargo",
+        year: 2014,
+        metascore: 85,
+        criticReviews: 30,
+        userScore: 8.9,
+        userRatings: 2000,
+        layout,
+        seasons: [1, 5],
+      });
+      expect(
+        parseSeasonLinks("metacritic", html).map((l) => l.path),
+        layout,
+      ).toEqual(["/tv/fargo/season-1/", "/tv/fargo/season-5/"]);
     }
   });
 });
@@ -68,8 +96,24 @@ describe("season pages", () => {
     expect(parse.grain).toBe("season");
     expect(toSeasonObservations(1399, 8, SITE_PROFILES.rottentomatoes, parse)).toEqual({
       observations: [
-        { seriesId: 1399, seasonNumber: 8, source: "rotten_tomatoes_critics", score: 55, voteCount: 220, voteCountIsLowerBound: false, method: "scorecard-json" },
-        { seriesId: 1399, seasonNumber: 8, source: "rotten_tomatoes_audience", score: 30, voteCount: 25000, voteCountIsLowerBound: true, method: "scorecard-json" },
+        {
+          seriesId: 1399,
+          seasonNumber: 8,
+          source: "rotten_tomatoes_critics",
+          score: 55,
+          voteCount: 220,
+          voteCountIsLowerBound: false,
+          method: "scorecard-json",
+        },
+        {
+          seriesId: 1399,
+          seasonNumber: 8,
+          source: "rotten_tomatoes_audience",
+          score: 30,
+          voteCount: 25000,
+          voteCountIsLowerBound: true,
+          method: "scorecard-json",
+        },
       ],
       rejected: 0,
     });
@@ -82,7 +126,15 @@ describe("season pages", () => {
     expect(parse.grain).toBe("season");
     expect(toSeasonObservations(1396, 5, SITE_PROFILES.metacritic, parse).observations).toEqual([
       { seriesId: 1396, seasonNumber: 5, source: "metacritic_critics", score: 99, voteCount: 27, voteCountIsLowerBound: false, method: "json-ld" },
-      { seriesId: 1396, seasonNumber: 5, source: "metacritic_users", score: 9.6, voteCount: 9812, voteCountIsLowerBound: false, method: "testid-markup" },
+      {
+        seriesId: 1396,
+        seasonNumber: 5,
+        source: "metacritic_users",
+        score: 9.6,
+        voteCount: 9812,
+        voteCountIsLowerBound: false,
+        method: "testid-markup",
+      },
     ]);
   });
 

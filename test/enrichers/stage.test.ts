@@ -15,10 +15,31 @@ const site = (rt: [string, number, number, number, number] | null, mc: [string, 
 
 /** The sites' catalogue: what the replay serves. */
 const catalogue = [
-  { title: "Breaking Bad", firstAirDate: "2008-01-20", lastAirDate: "2013-09-29", status: "Ended", wikidataId: "Q1079", ...site(["breaking_bad", 96, 160, 97, 250000], ["breaking-bad", 87, 16, 9.3, 24426]) },
-  { title: "The Wire", firstAirDate: "2002-06-02", lastAirDate: "2008-03-09", status: "Ended", wikidataId: null, ...site(["the_wire", 94, 90, 96, 50000], null) },
+  {
+    title: "Breaking Bad",
+    firstAirDate: "2008-01-20",
+    lastAirDate: "2013-09-29",
+    status: "Ended",
+    wikidataId: "Q1079",
+    ...site(["breaking_bad", 96, 160, 97, 250000], ["breaking-bad", 87, 16, 9.3, 24426]),
+  },
+  {
+    title: "The Wire",
+    firstAirDate: "2002-06-02",
+    lastAirDate: "2008-03-09",
+    status: "Ended",
+    wikidataId: null,
+    ...site(["the_wire", 94, 90, 96, 50000], null),
+  },
   // The trap: RT's tv/shameless is the 2004 British show.
-  { title: "Shameless", firstAirDate: "2004-01-13", lastAirDate: "2013-05-28", status: "Ended", wikidataId: null, ...site(["shameless", 100, 9, 91, 1000], null) },
+  {
+    title: "Shameless",
+    firstAirDate: "2004-01-13",
+    lastAirDate: "2013-05-28",
+    status: "Ended",
+    wikidataId: null,
+    ...site(["shameless", 100, 9, 91, 1000], null),
+  },
 ];
 
 /** The series being harvested. */
@@ -38,7 +59,16 @@ describe("runScrapeStage against local replays and a real database", () => {
     const routes = buildSiteRoutes(catalogue);
     // Fleabag's RT page is set by an override and has a layout no strategy knows.
     routes.rottentomatoes.set("/tv/fleabag_2016_override", {
-      body: renderRottenTomatoesPage({ pageId: "tv/fleabag_2016_override", title: "Fleabag", year: 2016, criticsScore: 100, criticsCount: 80, audienceScore: 93, audienceCount: 5000, layout: "layout-changed" }),
+      body: renderRottenTomatoesPage({
+        pageId: "tv/fleabag_2016_override",
+        title: "Fleabag",
+        year: 2016,
+        criticsScore: 100,
+        criticsCount: 80,
+        audienceScore: 93,
+        audienceCount: 5000,
+        layout: "layout-changed",
+      }),
     });
     const notFound = () => ({ status: 404, body: "<html>Not Found</html>" });
     servers.wikidata = await startReplayServer({ name: "wikidata", routes: routes.wikidata as Map<string, ReplayRoute> });
@@ -46,9 +76,14 @@ describe("runScrapeStage against local replays and a real database", () => {
     servers.metacritic = await startReplayServer({ name: "metacritic", routes: routes.metacritic as Map<string, ReplayRoute>, notFound });
     await fixture.db.query(`INSERT INTO harvest_run (trigger) VALUES ('test'), ('test')`);
     for (const t of targets) {
-      await fixture.db.query(`INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES ($1, $2, $2, 1, 1)`, [t.id, t.title]);
+      await fixture.db.query(
+        `INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES ($1, $2, $2, 1, 1)`,
+        [t.id, t.title],
+      );
     }
-    await fixture.db.query(`INSERT INTO rating_page_override (series_id, site, url, note) VALUES (67070, 'rottentomatoes', 'https://www.rottentomatoes.com/tv/fleabag_2016_override', 'test'), (1438, 'metacritic', NULL, 'no Metacritic page')`);
+    await fixture.db.query(
+      `INSERT INTO rating_page_override (series_id, site, url, note) VALUES (67070, 'rottentomatoes', 'https://www.rottentomatoes.com/tv/fleabag_2016_override', 'test'), (1438, 'metacritic', NULL, 'no Metacritic page')`,
+    );
   });
 
   afterAll(async () => {
@@ -62,7 +97,16 @@ describe("runScrapeStage against local replays and a real database", () => {
       WIKIDATA_API_URL: `${servers.wikidata?.url}/w/api.php`,
     });
     const client = (name: UpstreamName, baseUrl: string) =>
-      createUpstreamClient({ name, baseUrl, timeoutMs: 5000, requestsPerSecond: 200, maxConcurrent: 4, retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 }, userAgent: config.scrape.userAgent, metrics });
+      createUpstreamClient({
+        name,
+        baseUrl,
+        timeoutMs: 5000,
+        requestsPerSecond: 200,
+        maxConcurrent: 4,
+        retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 },
+        userAgent: config.scrape.userAgent,
+        metrics,
+      });
     runId += 1;
     return {
       prisma: fixture.prisma,
@@ -87,12 +131,52 @@ describe("runScrapeStage against local replays and a real database", () => {
     const sorted = [...result.observations].sort((a, b) => a.seriesId - b.seriesId || a.source.localeCompare(b.source));
     expect(sorted).toEqual([
       { seriesId: 1396, source: "metacritic_critics", score: 87, voteCount: 16, voteCountIsLowerBound: false, grain: "series", method: "json-ld" },
-      { seriesId: 1396, source: "metacritic_users", score: 9.3, voteCount: 24426, voteCountIsLowerBound: false, grain: "series", method: "testid-markup" },
-      { seriesId: 1396, source: "rotten_tomatoes_audience", score: 97, voteCount: 250000, voteCountIsLowerBound: true, grain: "series", method: "scorecard-json" },
-      { seriesId: 1396, source: "rotten_tomatoes_critics", score: 96, voteCount: 160, voteCountIsLowerBound: false, grain: "series", method: "json-ld" },
+      {
+        seriesId: 1396,
+        source: "metacritic_users",
+        score: 9.3,
+        voteCount: 24426,
+        voteCountIsLowerBound: false,
+        grain: "series",
+        method: "testid-markup",
+      },
+      {
+        seriesId: 1396,
+        source: "rotten_tomatoes_audience",
+        score: 97,
+        voteCount: 250000,
+        voteCountIsLowerBound: true,
+        grain: "series",
+        method: "scorecard-json",
+      },
+      {
+        seriesId: 1396,
+        source: "rotten_tomatoes_critics",
+        score: 96,
+        voteCount: 160,
+        voteCountIsLowerBound: false,
+        grain: "series",
+        method: "json-ld",
+      },
       // The Wire's RT page (rotation index 1 → scorecard) found by its slug and confirmed.
-      { seriesId: 1438, source: "rotten_tomatoes_audience", score: 96, voteCount: 50000, voteCountIsLowerBound: true, grain: "series", method: "scorecard-json" },
-      { seriesId: 1438, source: "rotten_tomatoes_critics", score: 94, voteCount: 90, voteCountIsLowerBound: false, grain: "series", method: "json-ld" },
+      {
+        seriesId: 1438,
+        source: "rotten_tomatoes_audience",
+        score: 96,
+        voteCount: 50000,
+        voteCountIsLowerBound: true,
+        grain: "series",
+        method: "scorecard-json",
+      },
+      {
+        seriesId: 1438,
+        source: "rotten_tomatoes_critics",
+        score: 94,
+        voteCount: 90,
+        voteCountIsLowerBound: false,
+        grain: "series",
+        method: "json-ld",
+      },
     ]);
     // No score from the 2004 show for the 2011 series.
     expect(result.observations.some((o) => o.seriesId === 34307)).toBe(false);
@@ -130,7 +214,9 @@ describe("runScrapeStage against local replays and a real database", () => {
     expect(result.bySite.metacritic).toMatchObject({ series: 4, pagesParsed: 1, layoutChanges: 0, noPage: 3, observations: 2 });
     expect(result.totals.layoutChanges).toBe(1);
     expect(await metrics.registry.getSingleMetricAsString("tv_harvester_scraper_layout_changes_total")).toContain('{site="rottentomatoes"} 1');
-    expect(await metrics.registry.getSingleMetricAsString("tv_harvester_scraper_strategy_total")).toContain('{site="rottentomatoes",strategy="json-ld"} 2');
+    expect(await metrics.registry.getSingleMetricAsString("tv_harvester_scraper_strategy_total")).toContain(
+      '{site="rottentomatoes",strategy="json-ld"} 2',
+    );
     // Only Breaking Bad had a Wikidata id to ask for.
     expect(servers.wikidata?.requests.map((r) => r.key)).toEqual(["/w/api.php?action=wbgetentities&format=json&ids=Q1079&props=claims"]);
   });
@@ -149,6 +235,11 @@ describe("runScrapeStage against local replays and a real database", () => {
     const wire = await fixture.db.query(`SELECT url, method FROM rating_page WHERE series_id = 1438 AND site = 'rottentomatoes'`);
     expect(wire).toEqual([{ url: null, method: "slug" }]);
     const events = await fixture.db.query(`SELECT series_id, kind FROM scrape_event WHERE run_id = 2 ORDER BY scrape_event_id`);
-    expect(events).toEqual(expect.arrayContaining([{ series_id: 1438, kind: "not_found" }, { series_id: 67070, kind: "layout_change" }]));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        { series_id: 1438, kind: "not_found" },
+        { series_id: 67070, kind: "layout_change" },
+      ]),
+    );
   });
 });

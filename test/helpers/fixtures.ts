@@ -15,7 +15,9 @@ export const hasSharedFixtures = existsSync(path.join(SHARED_FIXTURES, "tmdb"));
 /** Names of the JSON files in `tmdb` or `omdb`. */
 export function listFixtures(dir: "tmdb" | "omdb"): string[] {
   if (!hasSharedFixtures) return [];
-  return readdirSync(path.join(SHARED_FIXTURES, dir)).filter((f) => f.endsWith(".json")).sort();
+  return readdirSync(path.join(SHARED_FIXTURES, dir))
+    .filter((f) => f.endsWith(".json"))
+    .sort();
 }
 
 /** Parsed JSON of a fixture, e.g. `readFixture("tmdb/jdrouet__tv-2-details.json")`. */

@@ -53,7 +53,10 @@ beforeAll(async () => {
   prisma = createPrisma(db.url);
   const created = await rows(`INSERT INTO harvest_run (status) VALUES ('running'), ('running') RETURNING run_id`);
   runs = created.map((r) => Number(r.run_id));
-  await upsertGenres(prisma, [{ id: 18, name: "Drama" }, { id: 80, name: "Crime" }]);
+  await upsertGenres(prisma, [
+    { id: 18, name: "Drama" },
+    { id: 80, name: "Crime" },
+  ]);
 });
 afterAll(async () => {
   await prisma.$disconnect();
@@ -63,7 +66,15 @@ afterAll(async () => {
 describe("series versions", () => {
   it("writes the run's version with its bridges, platforms, content ratings and seasons", async () => {
     const counts = await upsertSeries(prisma, runs[0]!, [record()]);
-    expect(counts).toMatchObject({ series_version: 1, platform_dim: 1, series_genre_version: 1, series_network_version: 1, series_platform: 1, series_content_rating: 1, season_dim: 2 });
+    expect(counts).toMatchObject({
+      series_version: 1,
+      platform_dim: 1,
+      series_genre_version: 1,
+      series_network_version: 1,
+      series_platform: 1,
+      series_content_rating: 1,
+      season_dim: 2,
+    });
     expect(await rows(`SELECT title, creators, keywords, backdrop_path FROM series_version WHERE run_id = $1`, [runs[0]])).toEqual([
       { title: "Breaking Bad", creators: ["Vince Gilligan"], keywords: ["drug dealer", "chemistry"], backdrop_path: "/b.jpg" },
     ]);
@@ -71,8 +82,24 @@ describe("series versions", () => {
 
   it("a resumed load of the same run rewrites the version in place and keeps its season-grain facts", async () => {
     const facts = await insertSeasonRatingFacts(prisma, runs[0]!, [
-      { seriesId: 1396, seasonNumber: 2, source: "rotten_tomatoes_critics", score: 97, voteCount: 40, voteCountIsLowerBound: false, method: "json-ld" },
-      { seriesId: 1396, seasonNumber: 9, source: "rotten_tomatoes_critics", score: 50, voteCount: 1, voteCountIsLowerBound: false, method: "json-ld" },
+      {
+        seriesId: 1396,
+        seasonNumber: 2,
+        source: "rotten_tomatoes_critics",
+        score: 97,
+        voteCount: 40,
+        voteCountIsLowerBound: false,
+        method: "json-ld",
+      },
+      {
+        seriesId: 1396,
+        seasonNumber: 9,
+        source: "rotten_tomatoes_critics",
+        score: 50,
+        voteCount: 1,
+        voteCountIsLowerBound: false,
+        method: "json-ld",
+      },
     ]);
     expect(facts).toEqual({ season_rating_fact: 1 }); // season 9 was not loaded by the run: skipped
     await upsertSeries(prisma, runs[0]!, [record({ genres: [{ id: 80, name: "Crime" }], seasons: record().seasons.slice(1) })]);

@@ -39,7 +39,11 @@ interface ComposeFile {
 function withoutLegacyIds(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(withoutLegacyIds);
   if (node && typeof node === "object") {
-    return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === "id" && typeof v === "string")).map(([k, v]) => [k, withoutLegacyIds(v)]));
+    return Object.fromEntries(
+      Object.entries(node)
+        .filter(([k, v]) => !(k === "id" && typeof v === "string"))
+        .map(([k, v]) => [k, withoutLegacyIds(v)]),
+    );
   }
   return node;
 }
@@ -82,7 +86,15 @@ describe("docker-compose.yml", () => {
   });
 
   it("has the services of the stack, postgres with a volume and a healthcheck, the harvester in serve mode", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["alertmanager", "db-init", "grafana", "harvester", "postgres", "prometheus", "pushgateway"]);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      "alertmanager",
+      "db-init",
+      "grafana",
+      "harvester",
+      "postgres",
+      "prometheus",
+      "pushgateway",
+    ]);
     const raw = parse(composeText) as { services: Record<string, Record<string, unknown>> };
     expect(raw.services.postgres!.healthcheck).toBeDefined();
     // PostgreSQL 18's image keeps its data under /var/lib/postgresql/18/docker: the volume goes on the parent.
@@ -166,19 +178,22 @@ interface DeployService {
  * @throws Error with Compose's message ("required variable VAR is missing a value: message")
  */
 function interpolate(text: string, env: Record<string, string | undefined>): string {
-  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, name, colon, op, arg, bare) => {
-    if (whole === "$$") return "$";
-    if (bare !== undefined) return env[bare] ?? "";
-    const value = env[name];
-    const missing = colon === ":" ? value === undefined || value === "" : value === undefined;
-    if (op === "-") return missing ? arg : value!;
-    if (op === "?") {
-      if (missing) throw new Error(`required variable ${name} is missing a value: ${arg}`);
-      return value!;
-    }
-    if (op === "+") return missing ? "" : arg;
-    return value ?? "";
-  });
+  return text.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, name, colon, op, arg, bare) => {
+      if (whole === "$$") return "$";
+      if (bare !== undefined) return env[bare] ?? "";
+      const value = env[name];
+      const missing = colon === ":" ? value === undefined || value === "" : value === undefined;
+      if (op === "-") return missing ? arg : value!;
+      if (op === "?") {
+        if (missing) throw new Error(`required variable ${name} is missing a value: ${arg}`);
+        return value!;
+      }
+      if (op === "+") return missing ? "" : arg;
+      return value ?? "";
+    },
+  );
 }
 
 /** Every string of a parsed YAML document interpolated (Compose interpolates values, not keys). */
@@ -192,7 +207,9 @@ function interpolateAll(node: unknown, env: Record<string, string | undefined>):
 /** compose.env.example as an environment, with every empty value filled in as a user would. */
 function filledEnv(): Record<string, string | undefined> {
   const example = readFileSync(path.join(root, "compose.env.example"), "utf8");
-  return Object.fromEntries([...example.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim() === "" ? `filled-${m[1]!.toLowerCase()}` : m[2]!]));
+  return Object.fromEntries(
+    [...example.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim() === "" ? `filled-${m[1]!.toLowerCase()}` : m[2]!]),
+  );
 }
 
 /** Variables that hold a secret, and the services that may receive each. */
@@ -238,7 +255,10 @@ describe("docker-compose.yml as a stack one would deploy", () => {
       expect(["CMD", "CMD-SHELL"], `${name}: healthcheck.test ${JSON.stringify(test)}`).toContain(test[0]);
       const probed = JSON.stringify(test).match(/http:\/\/127\.0\.0\.1:(\d+)\//)?.[1];
       if (probed !== undefined) {
-        const own = [...(service.ports ?? []).map((p) => p.split(":").at(-1)!), ...(service.environment?.METRICS_PORT ? [service.environment.METRICS_PORT] : [])];
+        const own = [
+          ...(service.ports ?? []).map((p) => p.split(":").at(-1)!),
+          ...(service.environment?.METRICS_PORT ? [service.environment.METRICS_PORT] : []),
+        ];
         expect(own, `${name} probes port ${probed}`).toContain(probed);
       } else {
         expect(JSON.stringify(test), name).toContain("pg_isready");
@@ -320,7 +340,13 @@ describe("docker-compose.yml as a stack one would deploy", () => {
   it("connects Grafana's PostgreSQL datasources as the read-only reader role, with what Grafana's environment provides", () => {
     const file = readFileSync(path.join(root, "grafana/provisioning/datasources/tv-harvester.yml"), "utf8");
     const { datasources } = parse(file) as {
-      datasources: { uid: string; type: string; user?: string; jsonData?: { database?: string; postgresVersion?: number }; secureJsonData?: { password?: string } }[];
+      datasources: {
+        uid: string;
+        type: string;
+        user?: string;
+        jsonData?: { database?: string; postgresVersion?: number };
+        secureJsonData?: { password?: string };
+      }[];
     };
     const postgres = datasources.filter((d) => d.type === "grafana-postgresql-datasource");
     expect(postgres.map((d) => d.uid)).toEqual(["tvh-postgres", "tvh-analytics"]);
@@ -333,7 +359,8 @@ describe("docker-compose.yml as a stack one would deploy", () => {
     }
     // Every $VAR the provisioning expands is in Grafana's environment; the owner's credentials are not.
     const grafanaEnv = Object.keys(services.grafana!.environment ?? {});
-    for (const [, name] of JSON.stringify(datasources).matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)) expect(grafanaEnv, `grafana provisioning expands $${name}`).toContain(name);
+    for (const [, name] of JSON.stringify(datasources).matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g))
+      expect(grafanaEnv, `grafana provisioning expands $${name}`).toContain(name);
     expect(grafanaEnv).not.toContain("POSTGRES_PASSWORD");
     expect(grafanaEnv).not.toContain("POSTGRES_USER");
   });
@@ -352,7 +379,9 @@ describe("docker-compose.yml as a stack one would deploy", () => {
       const [repository, tag] = service.image!.split(":");
       expect(tag, `${name}: ${service.image}`).toMatch(/^v?\d+\.\d+(\.\d+)?(-[a-z0-9]+)?$/);
       expect(Object.keys(MINIMUM_IMAGE), `${name}: ${repository} has no minimum release here`).toContain(repository);
-      expect(semver.gte(semver.coerce(tag)!, MINIMUM_IMAGE[repository!]!), `${name}: ${service.image} older than ${MINIMUM_IMAGE[repository!]}`).toBe(true);
+      expect(semver.gte(semver.coerce(tag)!, MINIMUM_IMAGE[repository!]!), `${name}: ${service.image} older than ${MINIMUM_IMAGE[repository!]}`).toBe(
+        true,
+      );
     }
     expect(pulled.length).toBe(5);
     expect(services.harvester!.image).toBe("tv-harvester:local");

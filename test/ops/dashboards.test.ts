@@ -72,7 +72,9 @@ const dashboards: Dashboard[] = readdirSync(path.join(root, "grafana/dashboards"
   .map((f) => JSON.parse(readFileSync(path.join(root, "grafana/dashboards", f), "utf8")) as Dashboard);
 const targets = [
   ...dashboards.flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ dashboard: d.title, panel: p.title, ...t })))),
-  ...dashboards.flatMap((d) => d.annotations.list.flatMap((a) => (a.target ? [{ dashboard: d.title, panel: `annotation ${a.name}`, ...a.target }] : []))),
+  ...dashboards.flatMap((d) =>
+    d.annotations.list.flatMap((a) => (a.target ? [{ dashboard: d.title, panel: `annotation ${a.name}`, ...a.target }] : [])),
+  ),
 ];
 const variables = dashboards.flatMap((d) => d.templating.list.map((v) => ({ dashboard: d.title, ...v })));
 const contentDashboard = dashboards.find((d) => d.uid === "tvh-content")!;
@@ -99,18 +101,21 @@ type Selection = Record<string, string[] | "all">;
  * @throws when a variable of the query has no value (a typo in a panel would otherwise pass unnoticed).
  */
 function substituteVariables(query: string, selection: Selection, defined: readonly Variable[]): string {
-  return query.replace(/\$\{(\w+)(?::(\w+))?\}|\$(\w+)/g, (match, braced: string | undefined, format: string | undefined, bare: string | undefined) => {
-    const name = braced ?? bare!;
-    if (name.startsWith("__")) return match;
-    const variable = defined.find((v) => v.name === name);
-    const value = selection[name];
-    if (!variable || value === undefined) throw new Error(`no value for template variable ${name} in: ${query.slice(0, 80)}`);
-    if (value === "all") {
-      if (variable.allValue === undefined) throw new Error(`variable ${name} has no custom all value`);
-      return variable.allValue;
-    }
-    return format === "sqlstring" ? value.map((v) => `'${v.replaceAll("'", "''")}'`).join(",") : value.join(",");
-  });
+  return query.replace(
+    /\$\{(\w+)(?::(\w+))?\}|\$(\w+)/g,
+    (match, braced: string | undefined, format: string | undefined, bare: string | undefined) => {
+      const name = braced ?? bare!;
+      if (name.startsWith("__")) return match;
+      const variable = defined.find((v) => v.name === name);
+      const value = selection[name];
+      if (!variable || value === undefined) throw new Error(`no value for template variable ${name} in: ${query.slice(0, 80)}`);
+      if (value === "all") {
+        if (variable.allValue === undefined) throw new Error(`variable ${name} has no custom all value`);
+        return variable.allValue;
+      }
+      return format === "sqlstring" ? value.map((v) => `'${v.replaceAll("'", "''")}'`).join(",") : value.join(",");
+    },
+  );
 }
 
 describe("dashboard files", () => {
@@ -148,7 +153,9 @@ describe("dashboard files", () => {
         expect(sql, panel.title).not.toMatch(/\*\s*10\b|\/\s*10\b|\*\s*100\b/);
         // A raw score column is only read through the one normalization (availability counts read none).
         const rest = sql.replace(/analytics\.normalized_score\('\w+', (\w+\.)?\w+\)/g, "").replace(/(\w+\.)?\w+ IS (NOT )?NULL/g, "");
-        expect(rest, `${panel.title}: a raw score outside normalized_score`).not.toMatch(/\b(imdb_rating|tmdb_score|tomatoes_critic|tomatoes_audience|metacritic|metauser)\b(?!_)/);
+        expect(rest, `${panel.title}: a raw score outside normalized_score`).not.toMatch(
+          /\b(imdb_rating|tmdb_score|tomatoes_critic|tomatoes_audience|metacritic|metauser)\b(?!_)/,
+        );
       }
     }
   });
@@ -161,10 +168,17 @@ describe("dashboard files", () => {
   });
 
   it("substitutes variables as Grafana does", () => {
-    const defined: Variable[] = [{ name: "genre", type: "query", allValue: "'__all'" }, { name: "region", type: "query" }];
-    expect(substituteVariables("g IN (${genre:sqlstring}) AND r = ${region:sqlstring} AND $__timeFilter(x)", { genre: ["Sci-Fi & Fantasy", "Kid's"], region: ["US"] }, defined)).toBe(
-      "g IN ('Sci-Fi & Fantasy','Kid''s') AND r = 'US' AND $__timeFilter(x)",
-    );
+    const defined: Variable[] = [
+      { name: "genre", type: "query", allValue: "'__all'" },
+      { name: "region", type: "query" },
+    ];
+    expect(
+      substituteVariables(
+        "g IN (${genre:sqlstring}) AND r = ${region:sqlstring} AND $__timeFilter(x)",
+        { genre: ["Sci-Fi & Fantasy", "Kid's"], region: ["US"] },
+        defined,
+      ),
+    ).toBe("g IN ('Sci-Fi & Fantasy','Kid''s') AND r = 'US' AND $__timeFilter(x)");
     expect(substituteVariables("'__all' IN (${genre:sqlstring})", { genre: "all", region: ["US"] }, defined)).toBe("'__all' IN ('__all')");
     expect(() => substituteVariables("${genr:sqlstring}", { genre: "all" }, defined)).toThrow(/genr/);
   });
@@ -187,7 +201,9 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
     // browser fallback; a changed one matches no strategy).
     const dataset: ReplayDataset = {
       ...buildApiRoutes(DEMO_CATALOGUE),
-      ...buildSiteRoutes(DEMO_CATALOGUE, { rottenTomatoesLayouts: ["scorecard", "score-board-2022", "json-ld-only", "js-rendered", "layout-changed"] }),
+      ...buildSiteRoutes(DEMO_CATALOGUE, {
+        rottenTomatoesLayouts: ["scorecard", "score-board-2022", "json-ld-only", "js-rendered", "layout-changed"],
+      }),
     };
     // An OMDb answer with an impossible IMDb rating (quarantined) …
     const omdbKey = [...dataset.omdb.keys()][0]!;
@@ -204,7 +220,10 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
     // Three series answer 429 (Retry-After 1 s) to their first details request: the replay decides, not the load.
     for (const key of [...dataset.tmdb.keys()].filter((k) => /\/tv\/\d+\?/.test(k) && k !== detailsKey).slice(0, 3)) {
       const route = dataset.tmdb.get(key)!;
-      dataset.tmdb.set(key, [{ status: 429, body: { status_code: 25, status_message: "Your request count is over the allowed limit." }, headers: { "Retry-After": "1" } }, ...(Array.isArray(route) ? route : [route])]);
+      dataset.tmdb.set(key, [
+        { status: 429, body: { status_code: 25, status_message: "Your request count is over the allowed limit." }, headers: { "Retry-After": "1" } },
+        ...(Array.isArray(route) ? route : [route]),
+      ]);
     }
     upstreams = await startReplayUpstreams(dataset);
     const config = loadConfig({
@@ -222,20 +241,26 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
     let resolveCatchUp!: (o: ScheduledHarvestOutcome | undefined) => void;
     catchUp = new Promise((r) => (resolveCatchUp = r));
     const ready = new Promise<void>((resolve, reject) => {
-      served = serveCommand(config, { stdout: () => undefined, stderr: () => undefined, interactive: false }, {
-        signal: stopServe.signal,
-        host: "127.0.0.1",
-        harvestOptions: { maxPages: 3 },
-        onReady: ({ port, catchUp: started, scheduler }) => {
-          metricsPort = port;
-          // The catch-up harvest runs in the background; wait for it through the scheduler.
-          resolve();
-          void (started ? scheduler.idle().then(() => "done" as const) : Promise.resolve(undefined)).then(async () => {
-            const [run] = await db.query<{ status: ScheduledHarvestOutcome }>(`SELECT status::text AS status FROM harvest_run ORDER BY run_id DESC LIMIT 1`);
-            resolveCatchUp(run?.status);
-          });
+      served = serveCommand(
+        config,
+        { stdout: () => undefined, stderr: () => undefined, interactive: false },
+        {
+          signal: stopServe.signal,
+          host: "127.0.0.1",
+          harvestOptions: { maxPages: 3 },
+          onReady: ({ port, catchUp: started, scheduler }) => {
+            metricsPort = port;
+            // The catch-up harvest runs in the background; wait for it through the scheduler.
+            resolve();
+            void (started ? scheduler.idle().then(() => "done" as const) : Promise.resolve(undefined)).then(async () => {
+              const [run] = await db.query<{ status: ScheduledHarvestOutcome }>(
+                `SELECT status::text AS status FROM harvest_run ORDER BY run_id DESC LIMIT 1`,
+              );
+              resolveCatchUp(run?.status);
+            });
+          },
         },
-      });
+      );
       served.catch(reject);
     });
     await ready;
@@ -256,7 +281,11 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
     );
     prometheus = await startServer(
       prometheusBinary!,
-      [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${promPort}`],
+      [
+        `--config.file=${path.join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${path.join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+      ],
       `${promUrl}/-/ready`,
     );
     outcome = await catchUp;
@@ -299,7 +328,9 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
   });
 
   it("every alert rule evaluates without error", async () => {
-    const body = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
+    const body = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
+      data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
+    };
     const rules = body.data.groups.flatMap((g) => g.rules);
     expect(rules.length).toBeGreaterThanOrEqual(10);
     for (const rule of rules) expect(rule.health, `${rule.name}: ${rule.lastError ?? ""}`).toBe("ok");
@@ -337,7 +368,13 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
     if (!series) throw new Error("no series with a genre, network, platform and year");
     return {
       all: { genre: "all", platform: "all", network: "all", region: [series.region], first_air_year: "all" },
-      "one series": { genre: [series.genre], platform: [series.platform], network: [series.network], region: [series.region], first_air_year: [series.year] },
+      "one series": {
+        genre: [series.genre],
+        platform: [series.platform],
+        network: [series.network],
+        region: [series.region],
+        first_air_year: [series.year],
+      },
     };
   }
 
@@ -350,7 +387,8 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
       ),
     ),
   )("SQL returns rows: %s", async (_name, target, which) => {
-    const sql = which === "no variables" ? target.rawSql! : substituteVariables(target.rawSql!, (await selections())[which], definedIn(target.dashboard));
+    const sql =
+      which === "no variables" ? target.rawSql! : substituteVariables(target.rawSql!, (await selections())[which], definedIn(target.dashboard));
     const rows = await query(target.datasource.uid, expandSql(sql));
     expect(rows.length).toBeGreaterThan(0);
   });

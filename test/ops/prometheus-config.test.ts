@@ -52,8 +52,14 @@ describe("alert rules and their unit tests (static)", () => {
 
   it.each(alerts)("%s is tested firing and not firing", (alert) => {
     const mine = cases.filter((c) => c.alertname === alert);
-    expect(mine.some((c) => c.exp_alerts.length > 0), "a case where it fires").toBe(true);
-    expect(mine.some((c) => c.exp_alerts.length === 0), "a case where it does not fire").toBe(true);
+    expect(
+      mine.some((c) => c.exp_alerts.length > 0),
+      "a case where it fires",
+    ).toBe(true);
+    expect(
+      mine.some((c) => c.exp_alerts.length === 0),
+      "a case where it does not fire",
+    ).toBe(true);
   });
 });
 

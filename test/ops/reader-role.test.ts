@@ -30,15 +30,23 @@ async function asReader(sql: string, password = PASSWORD, before: string[] = [])
 }
 
 const READ_WRITE = "SET default_transaction_read_only = off";
-const code = (p: Promise<unknown>) => p.then(() => "ok", (e: { code?: string }) => e.code ?? String(e));
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => "ok",
+    (e: { code?: string }) => e.code ?? String(e),
+  );
 
 beforeAll(async () => {
   db = await createTestDatabase();
   // A succeeded run with one series and one fact, so the views return rows.
   await db.query(`INSERT INTO harvest_run (run_id, status, finished_at) VALUES (1, 'succeeded', now())`);
-  await db.query(`INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES (1396, 'Breaking Bad', 'Breaking Bad', 1, 1)`);
+  await db.query(
+    `INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES (1396, 'Breaking Bad', 'Breaking Bad', 1, 1)`,
+  );
   // The views show the version the succeeded run loaded.
-  await db.query(`INSERT INTO series_version (series_id, run_id, title, original_title, creators, keywords) VALUES (1396, 1, 'Breaking Bad', 'Breaking Bad', '{}', '{}')`);
+  await db.query(
+    `INSERT INTO series_version (series_id, run_id, title, original_title, creators, keywords) VALUES (1396, 1, 'Breaking Bad', 'Breaking Bad', '{}', '{}')`,
+  );
   await db.query(`INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count) VALUES (1, 1396, 'imdb', 9.5, 2000000)`);
   await createReaderCommand({ stdout: (s) => (output += s), databaseUrl: db.url, reader: { roleName: ROLE, password: PASSWORD } });
 });
@@ -59,8 +67,12 @@ describe("db create-reader", () => {
   });
 
   it("can read every analytics view", async () => {
-    const views = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.views WHERE table_schema = 'analytics' ORDER BY 1`);
-    expect(views.map((v) => v.table_name)).toEqual(expect.arrayContaining(["series_ratings", "rating_history", "series_genres", "series_networks", "quality_checks", "quarantine_summary"]));
+    const views = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.views WHERE table_schema = 'analytics' ORDER BY 1`,
+    );
+    expect(views.map((v) => v.table_name)).toEqual(
+      expect.arrayContaining(["series_ratings", "rating_history", "series_genres", "series_networks", "quality_checks", "quarantine_summary"]),
+    );
     for (const { table_name } of views) {
       await expect(asReader(`SELECT * FROM analytics.${table_name} LIMIT 5`), table_name).resolves.toBeDefined();
     }
@@ -69,28 +81,63 @@ describe("db create-reader", () => {
   });
 
   it("reads the platform, season, profile and feature views and calls the one normalization, but not their tables", async () => {
-    const views = ["series_profile", "series_features", "series_platforms", "platform_history", "top_rated_by_platform", "seasons", "season_rating_history", "series_history", "weighted_ratings", "series_content_ratings"];
+    const views = [
+      "series_profile",
+      "series_features",
+      "series_platforms",
+      "platform_history",
+      "top_rated_by_platform",
+      "seasons",
+      "season_rating_history",
+      "series_history",
+      "weighted_ratings",
+      "series_content_ratings",
+    ];
     for (const view of views) await expect(asReader(`SELECT * FROM analytics.${view} LIMIT 1`), view).resolves.toBeDefined();
     expect(await asReader(`SELECT analytics.normalized_score('imdb', 9.5)::float8 AS s`)).toEqual([{ s: 95 }]);
-    for (const table of ["series_version", "series_genre_version", "series_network_version", "platform_dim", "series_platform", "series_content_rating", "season_dim", "season_rating_fact", "published_series_version"]) {
+    for (const table of [
+      "series_version",
+      "series_genre_version",
+      "series_network_version",
+      "platform_dim",
+      "series_platform",
+      "series_content_rating",
+      "season_dim",
+      "season_rating_fact",
+      "published_series_version",
+    ]) {
       expect(await code(asReader(`SELECT * FROM public."${table}" LIMIT 1`)), table).toBe("42501");
     }
   });
 
   it("reads every monitoring view (Grafana's Database health board), with the figures of the tables it cannot read", async () => {
-    const views = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.views WHERE table_schema = 'monitoring' ORDER BY 1`);
-    expect(views.map((v) => v.table_name)).toEqual(["enrichment_by_source", "harvest_runs", "latest_run_per_source", "rating_coverage", "series_key_nulls", "table_row_counts", "table_sizes"]);
+    const views = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.views WHERE table_schema = 'monitoring' ORDER BY 1`,
+    );
+    expect(views.map((v) => v.table_name)).toEqual([
+      "enrichment_by_source",
+      "harvest_runs",
+      "latest_run_per_source",
+      "rating_coverage",
+      "series_key_nulls",
+      "table_row_counts",
+      "table_sizes",
+    ]);
     for (const { table_name } of views) {
       await expect(asReader(`SELECT * FROM monitoring.${table_name} LIMIT 5`), table_name).resolves.toBeDefined();
     }
     expect(output).toContain("views of schema monitoring");
     // Exact counts of every table of schema public, those a later migration adds included.
     const counts = (await asReader(`SELECT table_name, row_count::int AS n FROM monitoring.table_row_counts`)) as { table_name: string; n: number }[];
-    const tables = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`);
+    const tables = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
+    );
     expect(counts.map((c) => c.table_name).sort()).toEqual(tables.map((t) => t.table_name));
     expect(counts.find((c) => c.table_name === "rating_fact")?.n).toBe(1);
     expect(await asReader(`SELECT run_id, status FROM monitoring.harvest_runs`)).toEqual([{ run_id: 1, status: "succeeded" }]);
-    expect(await asReader(`SELECT source, series_with_rating::int AS n FROM monitoring.rating_coverage WHERE source = 'imdb'`)).toEqual([{ source: "imdb", n: 1 }]);
+    expect(await asReader(`SELECT source, series_with_rating::int AS n FROM monitoring.rating_coverage WHERE source = 'imdb'`)).toEqual([
+      { source: "imdb", n: 1 },
+    ]);
     // The row-count function reads every table as its owner: only through the view's columns, never directly by PUBLIC.
     const [acl] = await db.query<{ publicMay: boolean }>(
       `SELECT bool_or(a.grantee = 0 AND a.privilege_type = 'EXECUTE') AS "publicMay"
@@ -100,15 +147,23 @@ describe("db create-reader", () => {
   });
 
   it("cannot write through the monitoring views, nor create in schema monitoring", async () => {
-    for (const sql of [`DELETE FROM monitoring.harvest_runs`, `UPDATE monitoring.harvest_runs SET error = 'x'`, `CREATE VIEW monitoring.mine AS SELECT 1 AS x`]) {
+    for (const sql of [
+      `DELETE FROM monitoring.harvest_runs`,
+      `UPDATE monitoring.harvest_runs SET error = 'x'`,
+      `CREATE VIEW monitoring.mine AS SELECT 1 AS x`,
+    ]) {
       expect(await code(asReader(sql, PASSWORD, [READ_WRITE])), sql).toBe("42501");
     }
   });
 
   it("cannot read the raw, quarantine or operational tables, nor the public views", async () => {
-    const tables = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
+    const tables = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+    );
     const names = tables.map((t) => t.table_name);
-    expect(names).toEqual(expect.arrayContaining(["series_dim", "rating_fact", "quarantine", "harvest_run", "staged_response", "_prisma_migrations"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["series_dim", "rating_fact", "quarantine", "harvest_run", "staged_response", "_prisma_migrations"]),
+    );
     for (const name of names) {
       expect(await code(asReader(`SELECT * FROM public."${name}" LIMIT 1`)), name).toBe("42501"); // insufficient_privilege
     }
@@ -153,12 +208,16 @@ describe("db create-reader", () => {
   });
 
   it("requires a password", async () => {
-    await expect(createReaderCommand({ stdout: () => undefined, databaseUrl: db.url, reader: { roleName: ROLE, password: undefined } })).rejects.toBeInstanceOf(ConfigError);
+    await expect(
+      createReaderCommand({ stdout: () => undefined, databaseUrl: db.url, reader: { roleName: ROLE, password: undefined } }),
+    ).rejects.toBeInstanceOf(ConfigError);
   });
 
   it("refuses to turn the connecting role into the reader", async () => {
     const me = new URL(db.url).username;
-    await expect(createReaderCommand({ stdout: () => undefined, databaseUrl: db.url, reader: { roleName: me, password: "x" } })).rejects.toThrow(/must not be the role/);
+    await expect(createReaderCommand({ stdout: () => undefined, databaseUrl: db.url, reader: { roleName: me, password: "x" } })).rejects.toThrow(
+      /must not be the role/,
+    );
   });
 });
 
@@ -167,6 +226,8 @@ describe("scramSha256Verifier", () => {
     // RFC 7677 section 3: salt W22ZaJ0SNY7soEsUEjb6gQ==; ServerSignature derives from ServerKey — the stored
     // form below is what PostgreSQL stores for password "pencil" with that salt.
     const verifier = scramSha256Verifier("pencil", { salt: Buffer.from("W22ZaJ0SNY7soEsUEjb6gQ==", "base64"), iterations: 4096 });
-    expect(verifier).toBe("SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=");
+    expect(verifier).toBe(
+      "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+    );
   });
 });

@@ -42,7 +42,11 @@ describe("toSummary", () => {
     state.rowsWritten = { rating_fact: 10, series_dim: 0 };
     state.seriesLoaded = 40;
     const stored = { factsBySource: { tmdb: 40, imdb: 40 }, facts: 80, seriesLoaded: 40 };
-    expect(toSummary(state, { ...end, stored })).toMatchObject({ ratingsBySource: { tmdb: 40, imdb: 40 }, rowsWritten: { rating_fact: 80, series_dim: 0 }, seriesLoaded: 40 });
+    expect(toSummary(state, { ...end, stored })).toMatchObject({
+      ratingsBySource: { tmdb: 40, imdb: 40 },
+      rowsWritten: { rating_fact: 80, series_dim: 0 },
+      seriesLoaded: 40,
+    });
     expect(toSummary(state, end)).toMatchObject({ ratingsBySource: { imdb: 10 }, rowsWritten: { rating_fact: 10 } });
   });
 

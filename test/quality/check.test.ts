@@ -22,7 +22,13 @@ describe("check command", () => {
     const lines = out.split("\n");
     const header = lines.find((l) => l.startsWith("check"));
     expect(header?.split(/\s{2,}/)).toEqual(["check", "severity", "observed", "threshold", "passed"]);
-    expect(lines.find((l) => l.startsWith("volume.series_count"))?.split(/\s{2,}/)).toEqual(["volume.series_count", "error", "0", "|change| <= 0.2", "yes"]);
+    expect(lines.find((l) => l.startsWith("volume.series_count"))?.split(/\s{2,}/)).toEqual([
+      "volume.series_count",
+      "error",
+      "0",
+      "|change| <= 0.2",
+      "yes",
+    ]);
     expect(out).toContain("13/13 passed; 0 error failure(s), 0 warning(s)");
     expect(await t.prisma.qualityCheckResult.count({ where: { runId: state.currentRunId } })).toBe(13);
   });

@@ -7,7 +7,13 @@ describe("quality thresholds from the environment", () => {
   it("defaults to no overrides, which means the suite's defaults", () => {
     const config = loadConfig({});
     expect(config.quality).toEqual({ nullRatio: {}, volumeTolerance: 0.2, freshnessMaxAgeDays: 8 });
-    expect(mergeThresholds(config.quality).nullRatio).toEqual({ title: 0, first_air_date: 0.05, original_language: 0.05, imdb_id: 0.2, imdb_rating: 0.1 });
+    expect(mergeThresholds(config.quality).nullRatio).toEqual({
+      title: 0,
+      first_air_date: 0.05,
+      original_language: 0.05,
+      imdb_id: 0.2,
+      imdb_rating: 0.1,
+    });
   });
 
   it("reads per-column null ratios, the volume tolerance and the freshness age", () => {

@@ -99,7 +99,13 @@ describe("bad-input corpus", () => {
 
   beforeAll(async () => {
     runId = (await t.prisma.harvestRun.create({ data: { trigger: "test" } })).id;
-    const q = new Quarantine({ prisma: t.prisma, runId, scrubber: new SecretScrubber([]), metrics: new HarvesterMetrics(), logger: pino({ level: "silent" }) });
+    const q = new Quarantine({
+      prisma: t.prisma,
+      runId,
+      scrubber: new SecretScrubber([]),
+      metrics: new HarvesterMetrics(),
+      logger: pino({ level: "silent" }),
+    });
     for (const entry of corpus) loaded.set(entry.file, admit(entry, q));
     await q.flush();
   });
@@ -108,7 +114,18 @@ describe("bad-input corpus", () => {
     const bad = corpus.filter((e) => e.reason !== null && e.kind !== "flagged");
     expect(bad.length).toBeGreaterThanOrEqual(40);
     const reasons = new Set(bad.map((e) => e.reason));
-    for (const r of ["out_of_range", "not_a_number", "not_an_integer", "schema_mismatch", "unknown_genre", "invalid_id", "invalid_date", "invalid_json", "not_json", "missing_field"]) {
+    for (const r of [
+      "out_of_range",
+      "not_a_number",
+      "not_an_integer",
+      "schema_mismatch",
+      "unknown_genre",
+      "invalid_id",
+      "invalid_date",
+      "invalid_json",
+      "not_json",
+      "missing_field",
+    ]) {
       expect(reasons, r).toContain(r);
     }
   });

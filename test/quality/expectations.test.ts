@@ -1,11 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
-import {
-  hasErrorFailure,
-  runExpectations,
-  type ExpectationResult,
-  type ExpectationThresholdOverrides,
-} from "../../src/quality/expectations.js";
+import { hasErrorFailure, runExpectations, type ExpectationResult, type ExpectationThresholdOverrides } from "../../src/quality/expectations.js";
 import { useTestDatabase } from "../helpers/db.js";
 import { NOW, addFact, addSeries, seedGoodState, type SeededState } from "./seed.js";
 
@@ -95,7 +90,9 @@ describe("runExpectations", () => {
       expect(hasErrorFailure(results)).toBe(false);
       expect(await metrics.registry.metrics()).toContain('tv_harvester_null_ratio{column="imdb_rating"} 0.2');
       // exactly at the threshold passes; a configured threshold applies
-      await t.db.query(`INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count) VALUES ($1, 1, 'imdb', 8, 10)`, [state.currentRunId]);
+      await t.db.query(`INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count) VALUES ($1, 1, 'imdb', 8, 10)`, [
+        state.currentRunId,
+      ]);
       expect(result(await run(), "not_null.imdb_rating").passed).toBe(true);
       await t.db.query(`DELETE FROM rating_fact WHERE run_id = $1 AND source_key = 'imdb' AND series_id IN (1, 3)`, [state.currentRunId]);
       expect(result(await run(), "not_null.imdb_rating").passed).toBe(false);
@@ -118,10 +115,9 @@ describe("runExpectations", () => {
 
     it("only counts the run's series", async () => {
       // a series of the previous run only, without anything, does not count for the current run
-      await t.db.query(
-        `INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES (77, '', '', $1, $1)`,
-        [state.previousRunId],
-      );
+      await t.db.query(`INSERT INTO series_dim (series_id, title, original_title, first_seen_run_id, last_seen_run_id) VALUES (77, '', '', $1, $1)`, [
+        state.previousRunId,
+      ]);
       expect(failed(await run())).toEqual([]);
     });
   });
@@ -148,7 +144,10 @@ describe("runExpectations", () => {
 
     it.each([
       ["first-air year 1850", `UPDATE series_dim SET first_air_date = '1850-01-01', release_year = 1850 WHERE series_id = 1`],
-      ["first-air year after next year", `UPDATE series_dim SET first_air_date = '2028-01-01', release_year = 2028, last_air_date = NULL WHERE series_id = 1`],
+      [
+        "first-air year after next year",
+        `UPDATE series_dim SET first_air_date = '2028-01-01', release_year = 2028, last_air_date = NULL WHERE series_id = 1`,
+      ],
       ["release year not the first-air year", `UPDATE series_dim SET release_year = 2011 WHERE series_id = 1`],
       ["last-air before first-air", `UPDATE series_dim SET last_air_date = '2009-01-01' WHERE series_id = 1`],
       ["negative seasons", `UPDATE series_dim SET number_of_seasons = -2 WHERE series_id = 1`],
@@ -168,7 +167,9 @@ describe("runExpectations", () => {
     });
 
     it("a fact from an unknown rating source or grain fails", async () => {
-      await t.db.query(`INSERT INTO rating_source_dim (source_key, name, provider, scale_min, scale_max, count_unit) VALUES ('letterboxd', 'Letterboxd', 'letterboxd', 0, 5, 'ratings')`);
+      await t.db.query(
+        `INSERT INTO rating_source_dim (source_key, name, provider, scale_min, scale_max, count_unit) VALUES ('letterboxd', 'Letterboxd', 'letterboxd', 0, 5, 'ratings')`,
+      );
       await addFact(t.db, { runId: state.currentRunId, seriesId: 1, source: "letterboxd", score: 4 });
       expect(result(await run(), "accepted_values.rating_fact.source_key")).toMatchObject({ passed: false, observed: 1 });
       await t.db.query(`DELETE FROM rating_fact WHERE source_key = 'letterboxd'`);
@@ -220,7 +221,10 @@ describe("runExpectations", () => {
       expect(result(await run(), "freshness.last_success")).toMatchObject({ passed: true, observed: 0 });
       await t.db.query(`UPDATE harvest_run SET status = 'failed' WHERE run_id = $1`, [state.currentRunId]);
       expect(result(await run(), "freshness.last_success")).toMatchObject({ passed: true, observed: 3 });
-      await t.db.query(`UPDATE harvest_run SET finished_at = $2 WHERE run_id = $1`, [state.previousRunId, new Date(NOW.getTime() - 8 * 86_400_000).toISOString()]);
+      await t.db.query(`UPDATE harvest_run SET finished_at = $2 WHERE run_id = $1`, [
+        state.previousRunId,
+        new Date(NOW.getTime() - 8 * 86_400_000).toISOString(),
+      ]);
       const results = await run();
       expect(result(results, "freshness.last_success")).toMatchObject({ passed: false, severity: "warning", observed: 8, threshold: "< 8 days" });
       expect(result(await run(state.currentRunId, { freshnessMaxAgeDays: 9 }), "freshness.last_success").passed).toBe(true);
@@ -234,7 +238,14 @@ describe("runExpectations", () => {
 });
 
 describe("hasErrorFailure", () => {
-  const r = (severity: "error" | "warning", passed: boolean): ExpectationResult => ({ check: "x", severity, observed: 0, threshold: "= 0", passed, details: "" });
+  const r = (severity: "error" | "warning", passed: boolean): ExpectationResult => ({
+    check: "x",
+    severity,
+    observed: 0,
+    threshold: "= 0",
+    passed,
+    details: "",
+  });
   it("is true only for a failed error-severity check", () => {
     expect(hasErrorFailure([r("error", true), r("warning", false)])).toBe(false);
     expect(hasErrorFailure([r("warning", true), r("error", false)])).toBe(true);

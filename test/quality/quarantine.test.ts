@@ -35,8 +35,18 @@ describe("Quarantine", () => {
       issues: [{ path: "score", message: "imdb score 11.2 is outside its scale 1–10", reason: "out_of_range" }],
       payload: { imdbRating: "11.2", imdbID: "tt0903747" },
     });
-    q.drift({ endpoint: "tmdb_top_rated", upstreamKey: "tv/top_rated?page=3", issues: [{ path: "results", message: "expected array", reason: "schema_mismatch" }], payload: { page: 3 } });
-    q.flag({ endpoint: "tmdb_series", upstreamKey: "tv/1396", issues: [{ path: "voteCount", message: "score without a count", reason: "inconsistent" }], payload: { id: 1396 } });
+    q.drift({
+      endpoint: "tmdb_top_rated",
+      upstreamKey: "tv/top_rated?page=3",
+      issues: [{ path: "results", message: "expected array", reason: "schema_mismatch" }],
+      payload: { page: 3 },
+    });
+    q.flag({
+      endpoint: "tmdb_series",
+      upstreamKey: "tv/1396",
+      issues: [{ path: "voteCount", message: "score without a count", reason: "inconsistent" }],
+      payload: { id: 1396 },
+    });
     q.flag({ endpoint: "tmdb_series", upstreamKey: "tv/1397", issues: [], payload: { id: 1397 } });
     expect(q.pending).toBe(3);
     expect(await t.prisma.quarantineRecord.count({ where: { runId } })).toBe(0);
@@ -67,7 +77,12 @@ describe("Quarantine", () => {
   it("removes secrets from payloads, keys and messages, and keeps text payloads as {text} cut at 2000 characters", async () => {
     const q = quarantineFor();
     const html = `<html><body>Bad gateway for /?apikey=${SECRET}&i=tt1</body></html>${"x".repeat(3000)}`;
-    q.drift({ endpoint: "omdb", upstreamKey: `i=tt1&apikey=${SECRET}`, issues: [{ path: "", message: `not JSON (key ${SECRET})`, reason: "not_json" }], payload: html });
+    q.drift({
+      endpoint: "omdb",
+      upstreamKey: `i=tt1&apikey=${SECRET}`,
+      issues: [{ path: "", message: `not JSON (key ${SECRET})`, reason: "not_json" }],
+      payload: html,
+    });
     q.reject({
       endpoint: "omdb",
       upstreamKey: "tt2",
@@ -110,7 +125,12 @@ describe("Quarantine", () => {
     resumed.reject({ endpoint: "omdb", upstreamKey: "tt1", reason: "out_of_range", issues: [issue], payload: { a: 1 } });
     resumed.reject({ endpoint: "omdb", upstreamKey: "tt1", reason: "out_of_range", issues: [issue], payload: { a: 1 } });
     await resumed.flush();
-    resumed.flag({ endpoint: "omdb", upstreamKey: "tt1", issues: [{ path: "voteCount", message: "score without a count", reason: "inconsistent" }], payload: {} });
+    resumed.flag({
+      endpoint: "omdb",
+      upstreamKey: "tt1",
+      issues: [{ path: "voteCount", message: "score without a count", reason: "inconsistent" }],
+      payload: {},
+    });
     await resumed.flush(); // a second flush of the same key must not delete the first flush's row
 
     const rows = await t.prisma.quarantineRecord.findMany({ where: { runId }, orderBy: [{ upstreamKey: "asc" }, { kind: "asc" }] });
@@ -125,11 +145,23 @@ describe("Quarantine", () => {
     const other = (await t.prisma.harvestRun.create({ data: { trigger: "test" } })).id;
     await t.prisma.quarantineRecord.create({ data: { runId: other, source: "omdb", upstreamKey: "tt1", reason: "out_of_range", issues: [] } });
     const q = quarantineFor();
-    q.reject({ endpoint: "omdb", upstreamKey: "tt1", reason: "not_a_number", issues: [{ path: "imdbRating", message: "x", reason: "not_a_number" }], payload: null });
+    q.reject({
+      endpoint: "omdb",
+      upstreamKey: "tt1",
+      reason: "not_a_number",
+      issues: [{ path: "imdbRating", message: "x", reason: "not_a_number" }],
+      payload: null,
+    });
     await q.flush();
     expect(await t.prisma.quarantineRecord.count({ where: { runId: other } })).toBe(1);
 
-    const missingRun = new Quarantine({ prisma: t.prisma, runId: 999_999, scrubber: new SecretScrubber([]), metrics: new HarvesterMetrics(), logger });
+    const missingRun = new Quarantine({
+      prisma: t.prisma,
+      runId: 999_999,
+      scrubber: new SecretScrubber([]),
+      metrics: new HarvesterMetrics(),
+      logger,
+    });
     missingRun.reject({ endpoint: "omdb", upstreamKey: "tt9", reason: "not_a_number", issues: [], payload: null });
     await expect(missingRun.flush()).rejects.toThrow();
     expect(missingRun.pending).toBe(1);

@@ -61,7 +61,17 @@ describe("checkSeries", () => {
     const full = checkSeries(series(), ctx);
     expect(full).toEqual({ ok: true, value: series(), flags: [] });
     const sparse = checkSeries(
-      series({ firstAirDate: null, releaseYear: null, lastAirDate: null, imdbId: null, tvdbId: null, wikidataId: null, numberOfEpisodes: null, numberOfSeasons: null, popularity: null }),
+      series({
+        firstAirDate: null,
+        releaseYear: null,
+        lastAirDate: null,
+        imdbId: null,
+        tvdbId: null,
+        wikidataId: null,
+        numberOfEpisodes: null,
+        numberOfSeasons: null,
+        popularity: null,
+      }),
       ctx,
     );
     expect(sparse.ok).toBe(true);
@@ -74,7 +84,17 @@ describe("checkSeries", () => {
     ["year after next year", { firstAirDate: "2028-01-01", releaseYear: 2028, lastAirDate: null }, "out_of_range", "firstAirDate"],
     ["last before first", { lastAirDate: "2007-01-01" }, "inconsistent", "lastAirDate"],
     ["release year differs", { releaseYear: 2009 }, "inconsistent", "releaseYear"],
-    ["unknown genre", { genres: [{ id: 18, name: "Drama" }, { id: 424242, name: "X" }] }, "unknown_genre", "genres.1.id"],
+    [
+      "unknown genre",
+      {
+        genres: [
+          { id: 18, name: "Drama" },
+          { id: 424242, name: "X" },
+        ],
+      },
+      "unknown_genre",
+      "genres.1.id",
+    ],
     ["short IMDb id", { imdbId: "tt12345" }, "invalid_id", "imdbId"],
     ["empty IMDb id", { imdbId: "" }, "invalid_id", "imdbId"],
     ["person IMDb id", { imdbId: "nm0000001" }, "invalid_id", "imdbId"],

@@ -61,8 +61,12 @@ export async function addFact(
   db: TestDatabase,
   f: { runId: number; seriesId: number; source: string; score: number; voteCount?: number | null; grain?: string },
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count, grain) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [f.runId, f.seriesId, f.source, f.score, f.voteCount ?? null, f.grain ?? "series"],
-  );
+  await db.query(`INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count, grain) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    f.runId,
+    f.seriesId,
+    f.source,
+    f.score,
+    f.voteCount ?? null,
+    f.grain ?? "series",
+  ]);
 }

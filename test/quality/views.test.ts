@@ -21,7 +21,14 @@ describe("analytics quality views", () => {
     await runExpectations({ prisma: t.prisma, now: () => NOW }, state.previousRunId);
     await t.db.query(`UPDATE harvest_run SET status = 'failed_quality', finished_at = $2 WHERE run_id = $1`, [state.currentRunId, NOW.toISOString()]);
 
-    const rows = await t.db.query<{ run_id: number; run_status: string; check_family: string; passed: boolean; is_error_failure: boolean; observed: number | null }>(
+    const rows = await t.db.query<{
+      run_id: number;
+      run_status: string;
+      check_family: string;
+      passed: boolean;
+      is_error_failure: boolean;
+      observed: number | null;
+    }>(
       `SELECT run_id, run_status::text AS run_status, check_family, passed, is_error_failure, observed
        FROM analytics.quality_checks WHERE check_name = 'range.rating_fact.score' ORDER BY run_id`,
     );
@@ -29,12 +36,20 @@ describe("analytics quality views", () => {
       { run_id: state.previousRunId, run_status: "succeeded", check_family: "range", passed: true, is_error_failure: false, observed: 0 },
       { run_id: state.currentRunId, run_status: "failed_quality", check_family: "range", passed: false, is_error_failure: true, observed: 1 },
     ]);
-    const [count] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM analytics.quality_checks WHERE run_id = $1`, [state.currentRunId]);
+    const [count] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM analytics.quality_checks WHERE run_id = $1`, [
+      state.currentRunId,
+    ]);
     expect(count?.n).toBe(results.length);
   });
 
   it("analytics.quarantine_summary: counts per run × source × kind × reason with first and last seen", async () => {
-    const q = new Quarantine({ prisma: t.prisma, runId: state.currentRunId, scrubber: new SecretScrubber([]), metrics: new HarvesterMetrics(), logger: pino({ level: "silent" }) });
+    const q = new Quarantine({
+      prisma: t.prisma,
+      runId: state.currentRunId,
+      scrubber: new SecretScrubber([]),
+      metrics: new HarvesterMetrics(),
+      logger: pino({ level: "silent" }),
+    });
     const issue = (reason: "out_of_range" | "not_json") => [{ path: "", message: reason, reason }];
     q.reject({ endpoint: "omdb", upstreamKey: "tt1", reason: "out_of_range", issues: issue("out_of_range"), payload: {} });
     q.reject({ endpoint: "omdb", upstreamKey: "tt2", reason: "out_of_range", issues: issue("out_of_range"), payload: {} });

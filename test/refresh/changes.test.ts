@@ -24,7 +24,17 @@ describe("TMDB /tv/changes", () => {
   });
 
   it("parses a page of ids and rejects a drifted one", () => {
-    expect(parseChangesPage({ results: [{ id: 1396, adult: false }, { id: 66732, adult: null }], page: 1, total_pages: 3, total_results: 250 })).toEqual({ ok: true, ids: [1396, 66732], totalPages: 3 });
+    expect(
+      parseChangesPage({
+        results: [
+          { id: 1396, adult: false },
+          { id: 66732, adult: null },
+        ],
+        page: 1,
+        total_pages: 3,
+        total_results: 250,
+      }),
+    ).toEqual({ ok: true, ids: [1396, 66732], totalPages: 3 });
     expect(parseChangesPage({ results: [{ id: "1396" }], page: 1, total_pages: 1 }).ok).toBe(false);
     expect(parseChangesPage({ status_code: 20, status_message: "Invalid date range" }).ok).toBe(false);
   });

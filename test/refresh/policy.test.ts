@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_REFRESH_POLICY, REFRESH_SOURCES, SERIES_ACTIVITIES, dueAt, seriesActivity, stableFraction, type SourceState } from "../../src/refresh/policy.js";
+import {
+  DEFAULT_REFRESH_POLICY,
+  REFRESH_SOURCES,
+  SERIES_ACTIVITIES,
+  dueAt,
+  seriesActivity,
+  stableFraction,
+  type SourceState,
+} from "../../src/refresh/policy.js";
 
 const DAY = 86_400_000;
 const now = new Date("2026-12-01T03:00:00Z");
@@ -46,13 +54,25 @@ describe("dueAt", () => {
 
   it("keeps a series' due time stable between runs (same success, same due)", () => {
     const state = found(daysAgo(3));
-    expect(dueAt(42, "rottentomatoes", "active", state, DEFAULT_REFRESH_POLICY, now)).toEqual(dueAt(42, "rottentomatoes", "active", state, DEFAULT_REFRESH_POLICY, daysAgo(-5)));
+    expect(dueAt(42, "rottentomatoes", "active", state, DEFAULT_REFRESH_POLICY, now)).toEqual(
+      dueAt(42, "rottentomatoes", "active", state, DEFAULT_REFRESH_POLICY, daysAgo(-5)),
+    );
     expect(stableFraction(42, "omdb", 1)).not.toBe(stableFraction(43, "omdb", 1));
   });
 
   it("backs off a series the source does not know: 7, 14, 28 … days, capped at 90", () => {
     const at = daysAgo(0);
-    const wait = (misses: number) => (dueAt(1, "omdb", "active", { status: "not_found", lastAttemptAt: at, lastSuccessAt: null, missCount: misses }, DEFAULT_REFRESH_POLICY, now).getTime() - at.getTime()) / DAY;
+    const wait = (misses: number) =>
+      (dueAt(
+        1,
+        "omdb",
+        "active",
+        { status: "not_found", lastAttemptAt: at, lastSuccessAt: null, missCount: misses },
+        DEFAULT_REFRESH_POLICY,
+        now,
+      ).getTime() -
+        at.getTime()) /
+      DAY;
     expect([1, 2, 3, 4, 5, 6].map(wait)).toEqual([7, 14, 28, 56, 90, 90]);
   });
 

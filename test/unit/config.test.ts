@@ -15,19 +15,32 @@ describe("loadConfig", () => {
   it("lists every problem in one error, without echoing secrets", () => {
     let error: unknown;
     try {
-      loadConfig({ TMDB_REQUESTS_PER_SECOND: "fast", TMDB_MAX_CONCURRENT: "2.5", DATABASE_URL: "mysql://x", TMDB_API_URL: "ftp://x", OMDB_DAILY_BUDGET: "-1", TMDB_API_KEY: "k".repeat(32) });
+      loadConfig({
+        TMDB_REQUESTS_PER_SECOND: "fast",
+        TMDB_MAX_CONCURRENT: "2.5",
+        DATABASE_URL: "mysql://x",
+        TMDB_API_URL: "ftp://x",
+        OMDB_DAILY_BUDGET: "-1",
+        TMDB_API_KEY: "k".repeat(32),
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join("\n");
-    for (const name of ["TMDB_REQUESTS_PER_SECOND", "TMDB_MAX_CONCURRENT", "DATABASE_URL", "TMDB_API_URL", "OMDB_DAILY_BUDGET"]) expect(problems).toContain(name);
+    for (const name of ["TMDB_REQUESTS_PER_SECOND", "TMDB_MAX_CONCURRENT", "DATABASE_URL", "TMDB_API_URL", "OMDB_DAILY_BUDGET"])
+      expect(problems).toContain(name);
     expect((error as ConfigError).problems).toHaveLength(5);
     expect(String(error)).not.toContain("k".repeat(32));
   });
 
   it("prefers the v4 token over the v3 key and collects secrets", () => {
-    const config = loadConfig({ TMDB_API_KEY: "v3key", TMDB_ACCESS_TOKEN: "v4token", OMDB_API_KEY: "omdbkey", DATABASE_URL: "postgresql://u:dbpass@h/db" });
+    const config = loadConfig({
+      TMDB_API_KEY: "v3key",
+      TMDB_ACCESS_TOKEN: "v4token",
+      OMDB_API_KEY: "omdbkey",
+      DATABASE_URL: "postgresql://u:dbpass@h/db",
+    });
     expect(config.tmdb.accessToken).toBe("v4token");
     expect(config.tmdb.apiKey).toBeUndefined();
     expect(configSecrets(config)).toEqual(expect.arrayContaining(["v4token", "omdbkey", "dbpass"]));
@@ -72,9 +85,13 @@ describe("loadConfig bounds", () => {
   });
 
   it("rejects a backoff base above its cap, and the metrics port on the embedded database's port", () => {
-    expect(problems({ HTTP_BACKOFF_BASE_MS: "5000", HTTP_BACKOFF_MAX_MS: "1000" })).toEqual([expect.stringMatching(/^HTTP_BACKOFF_BASE_MS: .*above its cap/)]);
+    expect(problems({ HTTP_BACKOFF_BASE_MS: "5000", HTTP_BACKOFF_MAX_MS: "1000" })).toEqual([
+      expect.stringMatching(/^HTTP_BACKOFF_BASE_MS: .*above its cap/),
+    ]);
     expect(problems({ HTTP_BACKOFF_BASE_MS: "1000", HTTP_BACKOFF_MAX_MS: "1000" })).toEqual([]);
-    expect(problems({ METRICS_PORT: "6000", EMBEDDED_PG_PORT: "6000" })).toEqual([expect.stringContaining("METRICS_PORT: is the same port as EMBEDDED_PG_PORT")]);
+    expect(problems({ METRICS_PORT: "6000", EMBEDDED_PG_PORT: "6000" })).toEqual([
+      expect.stringContaining("METRICS_PORT: is the same port as EMBEDDED_PG_PORT"),
+    ]);
     expect(problems({ METRICS_PORT: "6000", EMBEDDED_PG_PORT: "6000", DATABASE_URL: "postgresql://h/db" })).toEqual([]);
   });
 });
@@ -89,7 +106,17 @@ describe("likelyTypos", () => {
   });
 
   it("leaves known variables, other programs' variables and unset ones alone", () => {
-    expect(likelyTypos({ TMDB_API_KEY: "x", PATH: "/bin", HOME: "/root", HTTP_PROXY: "http://p", NODE_ENV: "production", CI: "true", TMDB_TYPO: undefined })).toEqual([]);
+    expect(
+      likelyTypos({
+        TMDB_API_KEY: "x",
+        PATH: "/bin",
+        HOME: "/root",
+        HTTP_PROXY: "http://p",
+        NODE_ENV: "production",
+        CI: "true",
+        TMDB_TYPO: undefined,
+      }),
+    ).toEqual([]);
   });
 });
 

@@ -11,7 +11,15 @@ import { z } from "zod";
 const packageJson = z.object({ engines: z.object({ node: z.string() }) }).parse(JSON.parse(readFileSync("package.json", "utf8")));
 const lock = z
   .object({
-    packages: z.record(z.string(), z.object({ engines: z.unknown().optional(), optional: z.boolean().optional(), os: z.array(z.string()).optional(), cpu: z.array(z.string()).optional() })),
+    packages: z.record(
+      z.string(),
+      z.object({
+        engines: z.unknown().optional(),
+        optional: z.boolean().optional(),
+        os: z.array(z.string()).optional(),
+        cpu: z.array(z.string()).optional(),
+      }),
+    ),
   })
   .parse(JSON.parse(readFileSync("package-lock.json", "utf8")));
 

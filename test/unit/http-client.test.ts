@@ -18,7 +18,11 @@ afterEach(async () => {
 });
 
 async function serve(routes: Record<string, ReplayRoute>): Promise<ReplayServer> {
-  const server = await startReplayServer({ name: "test", routes: new Map(Object.entries(routes)), auth: { param: "api_key", values: ["secret-key-123"], unauthorized: { status: 401, body: { status_code: 7 } } } });
+  const server = await startReplayServer({
+    name: "test",
+    routes: new Map(Object.entries(routes)),
+    auth: { param: "api_key", values: ["secret-key-123"], unauthorized: { status: 401, body: { status_code: 7 } } },
+  });
   servers.push(server);
   return server;
 }
@@ -95,7 +99,9 @@ describe("UpstreamClient", () => {
 
   it("does not retry other 4xx, and the error names the status without the key", async () => {
     const server = await serve({ "/x": { status: 404, body: { status_code: 34 } } });
-    const error = await client(server).client.get("/x", { page: 1 }).catch((e: unknown) => e);
+    const error = await client(server)
+      .client.get("/x", { page: 1 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamHttpError);
     expect((error as UpstreamHttpError).status).toBe(404);
     expect((error as UpstreamHttpError).retryable).toBe(false);
@@ -117,7 +123,14 @@ describe("UpstreamClient", () => {
     expect(error).toBeInstanceOf(UpstreamHttpError);
     expect((error as UpstreamHttpError).status).toBe(0);
     expect(server.count("/slow")).toBe(3);
-    const closed = createUpstreamClient({ name: "omdb", baseUrl: "http://127.0.0.1:9", timeoutMs: 500, requestsPerSecond: 100, maxConcurrent: 1, retry: { maxRetries: 1, backoffBaseMs: 10, backoffMaxMs: 10 } });
+    const closed = createUpstreamClient({
+      name: "omdb",
+      baseUrl: "http://127.0.0.1:9",
+      timeoutMs: 500,
+      requestsPerSecond: 100,
+      maxConcurrent: 1,
+      retry: { maxRetries: 1, backoffBaseMs: 10, backoffMaxMs: 10 },
+    });
     await expect(closed.get("/")).rejects.toMatchObject({ status: 0, retryable: true });
     expect(closed.stats()).toMatchObject({ requests: 2, retries: 1 });
   });
@@ -177,7 +190,10 @@ describe("UpstreamClient body checks", () => {
     const server = await serve({ "/empty": { body: "" }, "/shape": { body: { genres: "many" } } });
     const { client: c } = client(server, { retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 } });
     await expect(c.get("/empty", {}, { checkBody: check })).rejects.toMatchObject({ reason: "empty_body" });
-    await expect(c.get("/shape", {}, { checkBody: check })).rejects.toMatchObject({ reason: "schema_mismatch", detail: expect.stringContaining("genres") });
+    await expect(c.get("/shape", {}, { checkBody: check })).rejects.toMatchObject({
+      reason: "schema_mismatch",
+      detail: expect.stringContaining("genres"),
+    });
   });
 });
 
@@ -185,9 +201,16 @@ describe("createClients", () => {
   it("sends a TMDB v4 token as a Bearer header and a v3 key as api_key, never both", async () => {
     const { createClients } = await import("../../src/app.js");
     const { loadConfig } = await import("../../src/config.js");
-    const bearer = await startReplayServer({ name: "tmdb", routes: new Map([["/3/x", { body: { ok: 1 } }]]), auth: { bearer: true, values: ["v4-token-abcdef"], unauthorized: { status: 401, body: {} } } });
+    const bearer = await startReplayServer({
+      name: "tmdb",
+      routes: new Map([["/3/x", { body: { ok: 1 } }]]),
+      auth: { bearer: true, values: ["v4-token-abcdef"], unauthorized: { status: 401, body: {} } },
+    });
     servers.push(bearer);
-    const viaToken = createClients(loadConfig({ TMDB_API_URL: `${bearer.url}/3`, TMDB_ACCESS_TOKEN: "v4-token-abcdef", TMDB_API_KEY: "v3-key-123456" }), {}).tmdb;
+    const viaToken = createClients(
+      loadConfig({ TMDB_API_URL: `${bearer.url}/3`, TMDB_ACCESS_TOKEN: "v4-token-abcdef", TMDB_API_KEY: "v3-key-123456" }),
+      {},
+    ).tmdb;
     expect((await viaToken.get("/x")).status).toBe(200);
     expect(bearer.requests[0]?.credential).toBe("v4-token-abcdef");
 

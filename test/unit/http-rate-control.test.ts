@@ -22,7 +22,10 @@ afterEach(async () => {
 async function run(forcedAt?: number) {
   const routes = new Map<string, ReplayRoute>();
   for (let n = 0; n < REQUESTS; n++) {
-    routes.set(`/item?n=${n}`, n === forcedAt ? [{ status: 429, body: { status_code: 25 }, headers: { "Retry-After": "1" } }, { body: { n } }] : { body: { n } });
+    routes.set(
+      `/item?n=${n}`,
+      n === forcedAt ? [{ status: 429, body: { status_code: 25 }, headers: { "Retry-After": "1" } }, { body: { n } }] : { body: { n } },
+    );
   }
   const server = await startReplayServer({ name: "bucket", routes, latencyMs: LATENCY_MS, rateLimit: { perSecond: RATE, burst: RATE / 10 } });
   servers.push(server);
@@ -70,7 +73,15 @@ describe("rate control when the configured rate is more than the upstream tolera
     const routes = new Map<string, ReplayRoute>(Array.from({ length: 200 }, (_, n) => [`/item?n=${n}`, { body: { n } }]));
     const server = await startReplayServer({ name: "bucket", routes, latencyMs: 20, rateLimit: { perSecond: 50, burst: 5 } });
     servers.push(server);
-    const client = createUpstreamClient({ name: "omdb", baseUrl: server.url, timeoutMs: 10_000, requestsPerSecond: 250, maxConcurrent: 20, retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 }, rateControl });
+    const client = createUpstreamClient({
+      name: "omdb",
+      baseUrl: server.url,
+      timeoutMs: 10_000,
+      requestsPerSecond: 250,
+      maxConcurrent: 20,
+      retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 },
+      rateControl,
+    });
     const started = performance.now();
     await Promise.all(Array.from({ length: 200 }, (_, n) => client.get("/item", { n })));
     const wallMs = performance.now() - started;

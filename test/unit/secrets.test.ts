@@ -3,7 +3,9 @@ import { REDACTED, SecretScrubber, redactUrl } from "../../src/secrets.js";
 
 describe("redactUrl", () => {
   it("removes TMDB and OMDb keys from query strings and passwords from URLs", () => {
-    expect(redactUrl("https://api.themoviedb.org/3/tv/1?api_key=abc123&language=en")).toBe(`https://api.themoviedb.org/3/tv/1?api_key=${REDACTED}&language=en`);
+    expect(redactUrl("https://api.themoviedb.org/3/tv/1?api_key=abc123&language=en")).toBe(
+      `https://api.themoviedb.org/3/tv/1?api_key=${REDACTED}&language=en`,
+    );
     expect(redactUrl("https://www.omdbapi.com/?i=tt1&apikey=k9")).toBe(`https://www.omdbapi.com/?i=tt1&apikey=${REDACTED}`);
     expect(redactUrl("postgresql://u:pw@h:5432/db")).not.toContain("pw@");
   });
@@ -16,7 +18,7 @@ describe("SecretScrubber", () => {
   const scrubber = new SecretScrubber(["supersecretkey", "tok-ABCDEFG", undefined, "ab"]);
   it("replaces secrets in text and deep in JSON, keys included", () => {
     expect(scrubber.scrubText("url ?api_key=supersecretkey&x")).toBe(`url ?api_key=${REDACTED}&x`);
-    expect(scrubber.scrubJson({ a: ["Bearer tok-ABCDEFG"], tok_ABCDEFG: 1, "supersecretkey": { n: 2 } })).toEqual({
+    expect(scrubber.scrubJson({ a: ["Bearer tok-ABCDEFG"], tok_ABCDEFG: 1, supersecretkey: { n: 2 } })).toEqual({
       a: [`Bearer ${REDACTED}`],
       tok_ABCDEFG: 1,
       [REDACTED]: { n: 2 },

@@ -37,7 +37,12 @@ describe.skipIf(!hasSharedFixtures)("the real append-all answer (tv/1399)", () =
       offerType: "flatrate",
       displayPriority: 11,
     });
-    expect(record.availability.filter((a) => a.platform.id === 10).map((a) => a.offerType).sort()).toEqual(["buy", "rent"]);
+    expect(
+      record.availability
+        .filter((a) => a.platform.id === 10)
+        .map((a) => a.offerType)
+        .sort(),
+    ).toEqual(["buy", "rent"]);
     expect(mapped(body(), ["ZZ"]).availability).toEqual([]);
   });
 
@@ -56,14 +61,18 @@ describe.skipIf(!hasSharedFixtures)("the real append-all answer (tv/1399)", () =
 describe("edge cases", () => {
   it("absent appends give empty lists, and the default region is US", () => {
     expect(mapped(minimal)).toMatchObject({ availability: [], contentRatings: [], keywords: [], creators: [], seasons: [], backdropPath: null });
-    const us = { results: { US: { flatrate: [{ provider_id: 8, provider_name: "Netflix", logo_path: "/n.jpg", display_priority: 1 }] }, GB: { buy: [{ provider_id: 10, provider_name: "Amazon Video", logo_path: null, display_priority: 2 }] } } };
+    const us = {
+      results: {
+        US: { flatrate: [{ provider_id: 8, provider_name: "Netflix", logo_path: "/n.jpg", display_priority: 1 }] },
+        GB: { buy: [{ provider_id: 10, provider_name: "Amazon Video", logo_path: null, display_priority: 2 }] },
+      },
+    };
     expect(mapped({ ...minimal, "watch/providers": us }).availability).toEqual([
       { platform: { id: 8, name: "Netflix", logoPath: "/n.jpg" }, region: "US", offerType: "flatrate", displayPriority: 1 },
     ]);
-    expect(mapped({ ...minimal, "watch/providers": us }, ["US", "GB"]).availability.map((a) => `${a.region}/${a.offerType}/${a.platform.id}`)).toEqual([
-      "US/flatrate/8",
-      "GB/buy/10",
-    ]);
+    expect(
+      mapped({ ...minimal, "watch/providers": us }, ["US", "GB"]).availability.map((a) => `${a.region}/${a.offerType}/${a.platform.id}`),
+    ).toEqual(["US/flatrate/8", "GB/buy/10"]);
   });
 
   it("drops what the columns cannot hold instead of failing the load: bad season dates, counts and ids, empty ratings", () => {
@@ -74,8 +83,23 @@ describe("edge cases", () => {
         { id: 2, season_number: 1, name: "again", air_date: "2021-03-01", episode_count: 8 },
         { id: 3, season_number: -1, name: "bad", air_date: null, episode_count: 1 },
       ],
-      content_ratings: { results: [{ iso_3166_1: "US", rating: "" }, { iso_3166_1: "GB", rating: "15" }] },
-      "watch/providers": { results: { US: { flatrate: [{ provider_id: 2 ** 40, provider_name: "Huge", logo_path: null }, { provider_id: 8, provider_name: "Netflix", logo_path: null }, { provider_id: 8, provider_name: "Netflix", logo_path: null }] } } },
+      content_ratings: {
+        results: [
+          { iso_3166_1: "US", rating: "" },
+          { iso_3166_1: "GB", rating: "15" },
+        ],
+      },
+      "watch/providers": {
+        results: {
+          US: {
+            flatrate: [
+              { provider_id: 2 ** 40, provider_name: "Huge", logo_path: null },
+              { provider_id: 8, provider_name: "Netflix", logo_path: null },
+              { provider_id: 8, provider_name: "Netflix", logo_path: null },
+            ],
+          },
+        },
+      },
     });
     expect(record.seasons).toEqual([{ seasonNumber: 1, tmdbSeasonId: 1, name: "S1", airDate: null, episodeCount: null }]);
     expect(record.contentRatings).toEqual([{ region: "GB", rating: "15" }]);

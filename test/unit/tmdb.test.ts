@@ -20,7 +20,12 @@ describe("TMDB details mapping", () => {
   const breakingBad = tmdbDetails(DEMO_CATALOGUE[0]!);
 
   it("maps empty strings and missing external ids to null", () => {
-    const parsed = parseSeriesDetails({ ...breakingBad, first_air_date: "", overview: "", external_ids: { imdb_id: "", tvdb_id: null, wikidata_id: null } });
+    const parsed = parseSeriesDetails({
+      ...breakingBad,
+      first_air_date: "",
+      overview: "",
+      external_ids: { imdb_id: "", tvdb_id: null, wikidata_id: null },
+    });
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     const record = toSeriesRecord(parsed.value);

@@ -38,7 +38,9 @@ const series = (overrides: Partial<SeriesRecord> = {}): SeriesRecord => ({
   creators: ["Vince Gilligan"],
   keywords: ["drug dealer"],
   contentRatings: [{ region: "US", rating: "TV-MA" }],
-  availability: [{ platform: { id: 8, name: "Netflix", logoPath: "/pbpMk2JmcoNnQwx5JGpXngfoWtp.jpg" }, region: "US", offerType: "flatrate", displayPriority: 1 }],
+  availability: [
+    { platform: { id: 8, name: "Netflix", logoPath: "/pbpMk2JmcoNnQwx5JGpXngfoWtp.jpg" }, region: "US", offerType: "flatrate", displayPriority: 1 },
+  ],
   seasons: [{ seasonNumber: 1, tmdbSeasonId: 3572, name: "Season 1", airDate: "2008-01-20", episodeCount: 7 }],
   ...overrides,
 });

@@ -32,18 +32,13 @@ import { findNuxtValues } from "./nuxt-data.js";
 export const METACRITIC_STRATEGIES = ["json-ld", "nuxt-data", "testid-markup", "metascore-w"] as const;
 
 /** CSS selectors whose presence means the scores have rendered (used by the browser fallback). */
-export const METACRITIC_READY_SELECTOR = [
-  'script[type="application/ld+json"]',
-  '[data-testid="global-score-value"]',
-  ".metascore_w",
-].join(", ");
+export const METACRITIC_READY_SELECTOR = ['script[type="application/ld+json"]', '[data-testid="global-score-value"]', ".metascore_w"].join(", ");
 
 /** `criticScoreSummary` of the Nuxt payload as far as we read it. */
 const criticScoreSummarySchema = z.looseObject({
   score: numberish.nullish(),
   reviewCount: numberish.nullish(),
 });
-
 
 function fromNuxtData($: CheerioAPI): StrategyResult {
   const raw = $("script#__NUXT_DATA__").first().text();
@@ -63,7 +58,15 @@ function fromNuxtData($: CheerioAPI): StrategyResult {
     if (reading) return { critics: reading };
     // A summary without a score: not enough critic reviews yet (the page shows "tbd").
     if (score === null || score === undefined) {
-      return { critics: { score: null, count: typeof reviewCount === "number" ? reviewCount : null, countIsLowerBound: false, strategy: "nuxt-data", nullReason: "tbd" } };
+      return {
+        critics: {
+          score: null,
+          count: typeof reviewCount === "number" ? reviewCount : null,
+          countIsLowerBound: false,
+          strategy: "nuxt-data",
+          nullReason: "tbd",
+        },
+      };
     }
   }
   return {};
@@ -90,7 +93,12 @@ function fromTestidMarkup($: CheerioAPI): StrategyResult {
     let container = el.parent();
     while (container.length > 0 && container.find('[data-testid="global-score-review-count"]').length === 0) container = container.parent();
     const countText = cleanText(container.find('[data-testid="global-score-review-count"]').first().text());
-    const block = el.closest('[data-testid="user-score-info"]').length > 0 ? "users" : el.closest('[data-testid="critic-score-info"]').length > 0 ? "critics" : null;
+    const block =
+      el.closest('[data-testid="user-score-info"]').length > 0
+        ? "users"
+        : el.closest('[data-testid="critic-score-info"]').length > 0
+          ? "critics"
+          : null;
     const label = el.closest("[title], [aria-label]");
     const kind = scoreKind(block, `${label.attr("title") ?? ""} ${label.attr("aria-label") ?? ""}`, countText);
     const reading = toReading(cleanText(el.text()), countText, "testid-markup");

@@ -55,9 +55,11 @@ const scorecardSchema = z.looseObject({
   audienceScore: scorecardScoreSchema.nullish(),
 });
 
-
 /** A scorecard block that exists but has no score yet ("--" on the page) is a `tbd` reading. */
-function scorecardReading(block: z.infer<typeof scorecardScoreSchema> | null | undefined, count: string | number | null | undefined): ScoreReading | null {
+function scorecardReading(
+  block: z.infer<typeof scorecardScoreSchema> | null | undefined,
+  count: string | number | null | undefined,
+): ScoreReading | null {
   if (!block) return null;
   const reading = toReading(block.score, count, "scorecard-json");
   if (reading) return reading;

@@ -89,7 +89,14 @@ export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesI
       ...(deps.browser !== undefined ? { browser: deps.browser } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
     },
-    input.series.map((s) => ({ id: s.id, title: s.title, originalTitle: s.originalTitle, firstAirDate: s.firstAirDate, wikidataId: s.wikidataId, seasons: s.seasons })),
+    input.series.map((s) => ({
+      id: s.id,
+      title: s.title,
+      originalTitle: s.originalTitle,
+      firstAirDate: s.firstAirDate,
+      wikidataId: s.wikidataId,
+      seasons: s.seasons,
+    })),
   );
   const { observations, seasonObservations, ...rest } = result;
   // The star schema's grain is the series: a season page's score (an override can point at one) is not a

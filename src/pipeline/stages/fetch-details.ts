@@ -112,7 +112,10 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
       quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, issues: parsed.issues, payload: answer.json });
       return;
     }
-    const verdict = checkSeries(toSeriesRecord(parsed.value, { watchRegions: deps.watchRegions }), { knownGenreIds: input.knownGenreIds, currentYear });
+    const verdict = checkSeries(toSeriesRecord(parsed.value, { watchRegions: deps.watchRegions }), {
+      knownGenreIds: input.knownGenreIds,
+      currentYear,
+    });
     // The one validation path: the boundary rules, then PostgreSQL's column types (text, int4).
     const safe = verdict.ok ? toPostgresSeries(verdict.value) : verdict;
     if (!safe.ok) {

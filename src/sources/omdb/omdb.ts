@@ -89,10 +89,17 @@ export function parseRatingValue(value: string): number | null | "invalid" {
  * An answer whose `Type` is not `series` (TMDB linked an episode or a film) yields an `inconsistent` issue
  * and no observations: another title's rating is worse than none.
  */
-export function toOmdbRatings(seriesId: number, title: OmdbTitle): { observations: RatingObservation[]; issues: RecordIssue[]; flags: RecordIssue[] } {
+export function toOmdbRatings(
+  seriesId: number,
+  title: OmdbTitle,
+): { observations: RatingObservation[]; issues: RecordIssue[]; flags: RecordIssue[] } {
   const issues: RecordIssue[] = [];
   if (title.Type !== "series") {
-    return { observations: [], issues: [{ path: "Type", message: `expected a series, OMDb says "${title.Type}"`, reason: "inconsistent" }], flags: [] };
+    return {
+      observations: [],
+      issues: [{ path: "Type", message: `expected a series, OMDb says "${title.Type}"`, reason: "inconsistent" }],
+      flags: [],
+    };
   }
   const observations: RatingObservation[] = [];
   const base = { seriesId, voteCountIsLowerBound: false, grain: "series" as const };

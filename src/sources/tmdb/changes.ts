@@ -24,8 +24,7 @@ export type TmdbChangesPage = z.infer<typeof changesPageSchema>;
 
 /** The window of an incremental harvest, or why it must be a full one. */
 export type ChangesWindow =
-  | { kind: "incremental"; startDate: string; endDate: string }
-  | { kind: "full"; reason: "no_previous_run" | "gap_too_long" | "forced" };
+  { kind: "incremental"; startDate: string; endDate: string } | { kind: "full"; reason: "no_previous_run" | "gap_too_long" | "forced" };
 
 /** `YYYY-MM-DD` of `date` in UTC (TMDB's dates are days, UTC). */
 function utcDay(date: Date): string {
@@ -47,7 +46,10 @@ export function changesWindow(lastSuccessStartedAt: Date | null, now: Date, full
 }
 
 /** `GET /tv/changes` for one page of an incremental window; `key` is the key of the store of fetched answers. */
-export function changesRequest(window: { startDate: string; endDate: string }, page: number): { key: string; path: string; params: Record<string, string | number> } {
+export function changesRequest(
+  window: { startDate: string; endDate: string },
+  page: number,
+): { key: string; path: string; params: Record<string, string | number> } {
   return {
     key: `tv/changes?start_date=${window.startDate}&end_date=${window.endDate}&page=${page}`,
     path: "/tv/changes",

@@ -51,7 +51,11 @@ export const networkSchema = z.object({
 /** `external_ids` as appended by `append_to_response=external_ids` (or `GET /tv/{id}/external_ids`). */
 export const externalIdsSchema = z.object({
   imdb_id: optionalText,
-  tvdb_id: z.number().int().nullish().transform((v) => v ?? null),
+  tvdb_id: z
+    .number()
+    .int()
+    .nullish()
+    .transform((v) => v ?? null),
   wikidata_id: optionalText,
 });
 
@@ -60,7 +64,11 @@ export const watchProviderSchema = z.object({
   provider_id: z.number().int(),
   provider_name: z.string(),
   logo_path: optionalText,
-  display_priority: z.number().int().nullish().transform((v) => v ?? null),
+  display_priority: z
+    .number()
+    .int()
+    .nullish()
+    .transform((v) => v ?? null),
 });
 
 /** The offer types of a `watch/providers` region, in the order they are stored. */
@@ -98,11 +106,19 @@ export const keywordsSchema = z.object({
 
 /** `seasons[]` entry of `/tv/{id}`; season 0 is "Specials". */
 export const seasonSchema = z.object({
-  id: z.number().int().nullish().transform((v) => v ?? null),
+  id: z
+    .number()
+    .int()
+    .nullish()
+    .transform((v) => v ?? null),
   season_number: z.number().int(),
   name: optionalText,
   air_date: optionalText,
-  episode_count: z.number().int().nullish().transform((v) => v ?? null),
+  episode_count: z
+    .number()
+    .int()
+    .nullish()
+    .transform((v) => v ?? null),
 });
 
 /** `created_by[]` entry of `/tv/{id}`. */
@@ -117,14 +133,23 @@ export const seriesDetailsSchema = z.object({
   last_air_date: optionalText,
   genres: z.array(z.object({ id: z.number().int(), name: z.string() })),
   networks: z.array(networkSchema).default([]),
-  number_of_seasons: z.number().nullish().transform((v) => v ?? null),
-  number_of_episodes: z.number().nullish().transform((v) => v ?? null),
+  number_of_seasons: z
+    .number()
+    .nullish()
+    .transform((v) => v ?? null),
+  number_of_episodes: z
+    .number()
+    .nullish()
+    .transform((v) => v ?? null),
   status: optionalText,
   type: optionalText,
   original_language: optionalText,
   origin_country: z.array(z.string()).default([]),
   overview: optionalText,
-  popularity: z.number().nullish().transform((v) => v ?? null),
+  popularity: z
+    .number()
+    .nullish()
+    .transform((v) => v ?? null),
   poster_path: optionalText,
   backdrop_path: optionalText,
   vote_average: z.number(),

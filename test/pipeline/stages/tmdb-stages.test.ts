@@ -70,7 +70,10 @@ describe("fetchDetails", () => {
     const client = tmdb();
     const { answers } = memoryAnswers();
     const quarantine = recordingQuarantine();
-    const out = await fetchDetails({ ...quiet, tmdb: client, answers, quarantine, now, concurrency: 3, watchRegions: ["US"] }, { seriesIds: ids, knownGenreIds: genreIds });
+    const out = await fetchDetails(
+      { ...quiet, tmdb: client, answers, quarantine, now, concurrency: 3, watchRegions: ["US"] },
+      { seriesIds: ids, knownGenreIds: genreIds },
+    );
     const skipped = new Set([seeds[1]!.tmdbId, seeds[2]!.tmdbId, seeds[3]!.tmdbId]);
     expect(out.series.map((s) => s.id)).toEqual(ids.filter((id) => !skipped.has(id)));
     expect(out.tmdbRatings.map((r) => r.seriesId).sort()).toEqual(out.series.map((s) => s.id).sort());
