@@ -8,43 +8,28 @@ import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
 import type { SeriesRecord } from "../../src/domain.js";
 import { insertSeasonRatingFacts, upsertGenres, upsertSeries } from "../../src/load/loader.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { seriesRecord } from "../helpers/records.js";
 
 let db: TestDatabase;
 let prisma: PrismaClient;
 let runs: number[];
 
-const record = (overrides: Partial<SeriesRecord> = {}): SeriesRecord => ({
-  id: 1396,
-  title: "Breaking Bad",
-  originalTitle: "Breaking Bad",
-  firstAirDate: "2008-01-20",
-  releaseYear: 2008,
-  lastAirDate: "2013-09-29",
-  status: "Ended",
-  seriesType: "Scripted",
-  originalLanguage: "en",
-  originCountries: ["US"],
-  numberOfSeasons: 2,
-  numberOfEpisodes: 20,
-  plot: null,
-  imdbId: "tt0903747",
-  tvdbId: 81189,
-  wikidataId: "Q1079",
-  popularity: 300.5,
-  posterPath: "/p.jpg",
-  backdropPath: "/b.jpg",
-  genres: [{ id: 18, name: "Drama" }],
-  networks: [{ id: 174, name: "AMC", originCountry: "US", logoPath: null }],
-  creators: ["Vince Gilligan"],
-  keywords: ["drug dealer", "chemistry"],
-  contentRatings: [{ region: "US", rating: "TV-MA" }],
-  availability: [{ platform: { id: 8, name: "Netflix", logoPath: "/n.jpg" }, region: "US", offerType: "flatrate", displayPriority: 1 }],
-  seasons: [
-    { seasonNumber: 1, tmdbSeasonId: 3572, name: "Season 1", airDate: "2008-01-20", episodeCount: 7 },
-    { seasonNumber: 2, tmdbSeasonId: 3573, name: "Season 2", airDate: "2009-03-08", episodeCount: 13 },
-  ],
-  ...overrides,
-});
+const record = (overrides: Partial<SeriesRecord> = {}): SeriesRecord =>
+  seriesRecord({
+    numberOfSeasons: 2,
+    numberOfEpisodes: 20,
+    plot: null,
+    backdropPath: "/b.jpg",
+    creators: ["Vince Gilligan"],
+    keywords: ["drug dealer", "chemistry"],
+    contentRatings: [{ region: "US", rating: "TV-MA" }],
+    availability: [{ platform: { id: 8, name: "Netflix", logoPath: "/n.jpg" }, region: "US", offerType: "flatrate", displayPriority: 1 }],
+    seasons: [
+      { seasonNumber: 1, tmdbSeasonId: 3572, name: "Season 1", airDate: "2008-01-20", episodeCount: 7 },
+      { seasonNumber: 2, tmdbSeasonId: 3573, name: "Season 2", airDate: "2009-03-08", episodeCount: 13 },
+    ],
+    ...overrides,
+  });
 
 const rows = (sql: string, params: unknown[] = []) => db.query(sql, params);
 

@@ -4,40 +4,11 @@ import type { RatingObservation, SeriesRecord } from "../../src/domain.js";
 import { checkRating, checkSeries } from "../../src/quality/rules.js";
 import { isValidCalendarDate, issuesFromZod, nonJsonBodyIssue, primaryReason } from "../../src/validation/issues.js";
 import { parseUpstreamNumber, scoreCountFlags } from "../../src/validation/numbers.js";
+import { seriesRecord } from "../helpers/records.js";
 
 const ctx = { knownGenreIds: new Set([18, 35, 9648, 10765]), currentYear: 2026 };
 
-function series(overrides: Partial<SeriesRecord> = {}): SeriesRecord {
-  return {
-    id: 1396,
-    title: "Breaking Bad",
-    originalTitle: "Breaking Bad",
-    firstAirDate: "2008-01-20",
-    releaseYear: 2008,
-    lastAirDate: "2013-09-29",
-    status: "Ended",
-    seriesType: "Scripted",
-    originalLanguage: "en",
-    originCountries: ["US"],
-    numberOfSeasons: 5,
-    numberOfEpisodes: 62,
-    plot: "A chemistry teacher …",
-    imdbId: "tt0903747",
-    tvdbId: 81189,
-    wikidataId: "Q1079",
-    popularity: 300.5,
-    posterPath: "/p.jpg",
-    genres: [{ id: 18, name: "Drama" }],
-    networks: [{ id: 174, name: "AMC", originCountry: "US", logoPath: null }],
-    backdropPath: null,
-    creators: [],
-    keywords: [],
-    contentRatings: [],
-    availability: [],
-    seasons: [],
-    ...overrides,
-  };
-}
+const series = seriesRecord;
 
 function rating(overrides: Partial<RatingObservation> = {}): RatingObservation {
   return {

@@ -12,38 +12,23 @@ import {
   toPostgresText,
 } from "../../src/validation/postgres.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { seriesRecord } from "../helpers/records.js";
 
-const series = (overrides: Partial<SeriesRecord> = {}): SeriesRecord => ({
-  id: 1396,
-  title: "Breaking Bad",
-  originalTitle: "Breaking Bad",
-  firstAirDate: "2008-01-20",
-  releaseYear: 2008,
-  lastAirDate: "2013-09-29",
-  status: "Ended",
-  seriesType: "Scripted",
-  originalLanguage: "en",
-  originCountries: ["US"],
-  numberOfSeasons: 5,
-  numberOfEpisodes: 62,
-  plot: "A chemistry teacher.",
-  imdbId: "tt0903747",
-  tvdbId: 81189,
-  wikidataId: "Q1079",
-  popularity: 300.5,
-  posterPath: "/ggFHVNu6YYI5L9pCfOacjizRGt.jpg",
-  genres: [{ id: 18, name: "Drama" }],
-  networks: [{ id: 174, name: "AMC", originCountry: "US", logoPath: "/pmvRmATOCaDykE6JrVoeYxlFHw3.png" }],
-  backdropPath: "/tsRy63Mu5cu8etL1X7ZLyf7UP1M.jpg",
-  creators: ["Vince Gilligan"],
-  keywords: ["drug dealer"],
-  contentRatings: [{ region: "US", rating: "TV-MA" }],
-  availability: [
-    { platform: { id: 8, name: "Netflix", logoPath: "/pbpMk2JmcoNnQwx5JGpXngfoWtp.jpg" }, region: "US", offerType: "flatrate", displayPriority: 1 },
-  ],
-  seasons: [{ seasonNumber: 1, tmdbSeasonId: 3572, name: "Season 1", airDate: "2008-01-20", episodeCount: 7 }],
-  ...overrides,
-});
+const series = (overrides: Partial<SeriesRecord> = {}): SeriesRecord =>
+  seriesRecord({
+    plot: "A chemistry teacher.",
+    posterPath: "/ggFHVNu6YYI5L9pCfOacjizRGt.jpg",
+    networks: [{ id: 174, name: "AMC", originCountry: "US", logoPath: "/pmvRmATOCaDykE6JrVoeYxlFHw3.png" }],
+    backdropPath: "/tsRy63Mu5cu8etL1X7ZLyf7UP1M.jpg",
+    creators: ["Vince Gilligan"],
+    keywords: ["drug dealer"],
+    contentRatings: [{ region: "US", rating: "TV-MA" }],
+    availability: [
+      { platform: { id: 8, name: "Netflix", logoPath: "/pbpMk2JmcoNnQwx5JGpXngfoWtp.jpg" }, region: "US", offerType: "flatrate", displayPriority: 1 },
+    ],
+    seasons: [{ seasonNumber: 1, tmdbSeasonId: 3572, name: "Season 1", airDate: "2008-01-20", episodeCount: 7 }],
+    ...overrides,
+  });
 
 describe("toPostgresText", () => {
   it("removes NUL characters and says so", () => {
