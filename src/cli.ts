@@ -165,7 +165,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .requiredOption("--out <dir>", "output directory (created when missing)")
     .action(async (opts: { format: "parquet" | "csv"; out: string }) => {
       const { exportCommand } = await import("./commands/export.js");
-      await withApp(async (app) => exportCommand(opts, { stdout: io.stdout, databaseUrl: app.databaseUrl }));
+      await withApp(async (app) => exportCommand(opts, { stdout: io.stdout, databaseUrl: app.databaseUrl }), { migrate: true });
     });
 
   try {

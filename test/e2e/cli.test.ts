@@ -131,6 +131,19 @@ describe("tv-harvester CLI", () => {
       await fresh.drop();
     }
   });
+  it("export on a database without tables applies the migrations and says there is nothing to export", async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    const out = mkdtempSync(path.join(os.tmpdir(), "tvh-export-"));
+    try {
+      const io = capture();
+      expect(await runCli(["export", "--format", "csv", "--out", out], { DATABASE_URL: fresh.url, LOG_LEVEL: "silent" }, io)).toBe(1);
+      expect(io.out + io.err).toContain("No succeeded harvest run yet: nothing to export.");
+      expect(io.out + io.err).not.toMatch(/does not exist|at \w+ \(/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+      await fresh.drop();
+    }
+  });
 });
 
 describe("tv-harvester process", () => {
