@@ -15,7 +15,7 @@ import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { startEmbeddedPostgres } from "../src/db/embedded.js";
 import { runHarvest, type HarvestSummary } from "../src/pipeline/harvest.js";
-import { buildApiRoutes, syntheticSeeds, tmdbDetails, tmdbKey, type ReplayDataset } from "../src/replay/dataset.js";
+import { syntheticSeeds, tmdbDetails, tmdbKey, type ReplayDataset, apiOnlyDataset } from "../src/replay/dataset.js";
 import { startReplayUpstreams } from "../src/replay/upstreams.js";
 
 const SERIES = Number(process.argv[2] ?? "2000");
@@ -23,7 +23,7 @@ const CHANGED_SHARE = 0.02;
 const UPSTREAMS = ["tmdb", "omdb"] as const;
 
 const seeds = syntheticSeeds(SERIES);
-const dataset: ReplayDataset = { ...buildApiRoutes(seeds), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+const dataset: ReplayDataset = apiOnlyDataset(seeds);
 const upstreams = await startReplayUpstreams(dataset);
 const dir = mkdtempSync(path.join(os.tmpdir(), "tvh-bench-inc-"));
 // The embedded server runs as the `postgres` user when we are root: it must be able to enter the directory.

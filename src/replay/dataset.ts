@@ -284,6 +284,16 @@ export function buildApiRoutes(seeds: readonly SeriesSeed[], options: { totalPag
   return { tmdb, omdb };
 }
 
+/** Empty routes for Wikidata and the ratings sites: a dataset whose harvests find no pages. */
+export function noSiteRoutes(): Pick<ReplayDataset, "wikidata" | "rottentomatoes" | "metacritic"> {
+  return { wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+}
+
+/** The TMDB and OMDb routes of `seeds` (see {@link buildApiRoutes}) and no ratings-site pages. */
+export function apiOnlyDataset(seeds: readonly SeriesSeed[], options: { totalPages?: number } = {}): ReplayDataset {
+  return { ...buildApiRoutes(seeds, options), ...noSiteRoutes() };
+}
+
 /** TMDB's 401 body for a bad key (status_code 7). */
 export const TMDB_UNAUTHORIZED: ReplayResponse = {
   status: 401,

@@ -12,7 +12,7 @@ import { runCli } from "../../src/cli.js";
 import type { ExportManifest } from "../../src/commands/export.js";
 import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
 import { runHarvest } from "../../src/pipeline/harvest.js";
-import { buildApiRoutes } from "../../src/replay/dataset.js";
+import { buildApiRoutes, apiOnlyDataset } from "../../src/replay/dataset.js";
 import { buildSiteRoutes } from "../../src/replay/sites.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
@@ -121,10 +121,7 @@ describe.each(["parquet", "csv"] as const)("export --format %s", (format) => {
 
 describe("export without a succeeded run", () => {
   it("says so and exits 1", async () => {
-    const empty = await startHarness(
-      { ...buildApiRoutes([]), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() },
-      { env: { LOG_LEVEL: "silent" } },
-    );
+    const empty = await startHarness(apiOnlyDataset([]), { env: { LOG_LEVEL: "silent" } });
     try {
       const lines: string[] = [];
       const code = await runCli(

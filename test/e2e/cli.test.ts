@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageVersion, runCli } from "../../src/cli.js";
 import type { CommandIO } from "../../src/commands/io.js";
 import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
-import { buildApiRoutes } from "../../src/replay/dataset.js";
+import { apiOnlyDataset } from "../../src/replay/dataset.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
@@ -28,12 +28,7 @@ function capture(): CommandIO & { out: string; err: string } {
 let upstreams: ReplayUpstreams;
 let database: TestDatabase;
 beforeAll(async () => {
-  upstreams = await startReplayUpstreams({
-    ...buildApiRoutes(DEMO_CATALOGUE),
-    wikidata: new Map(),
-    rottentomatoes: new Map(),
-    metacritic: new Map(),
-  });
+  upstreams = await startReplayUpstreams(apiOnlyDataset(DEMO_CATALOGUE));
   database = await createTestDatabase({ migrate: false });
 });
 afterAll(async () => {

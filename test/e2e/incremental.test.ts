@@ -9,11 +9,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
 import { runHarvest } from "../../src/pipeline/harvest.js";
 import { formatSummary } from "../../src/pipeline/summary.js";
-import { buildApiRoutes, omdbKey, tmdbDetails, tmdbKey, type ReplayDataset } from "../../src/replay/dataset.js";
+import { omdbKey, tmdbDetails, tmdbKey, type ReplayDataset, apiOnlyDataset } from "../../src/replay/dataset.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
 function apiDataset(): ReplayDataset {
-  return { ...buildApiRoutes(DEMO_CATALOGUE), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+  return apiOnlyDataset(DEMO_CATALOGUE);
 }
 
 const harnesses: Harness[] = [];

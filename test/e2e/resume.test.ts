@@ -9,7 +9,7 @@ import { createApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
 import { runHarvest } from "../../src/pipeline/harvest.js";
-import { buildApiRoutes, omdbKey, tmdbKey, type ReplayDataset } from "../../src/replay/dataset.js";
+import { buildApiRoutes, omdbKey, tmdbKey, type ReplayDataset, noSiteRoutes } from "../../src/replay/dataset.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
 import { buildSiteRoutes } from "../../src/replay/sites.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 function dataset(withSites = false): ReplayDataset {
-  const sites = withSites ? buildSiteRoutes(DEMO_CATALOGUE) : { wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+  const sites = withSites ? buildSiteRoutes(DEMO_CATALOGUE) : noSiteRoutes();
   return { ...buildApiRoutes(DEMO_CATALOGUE), ...sites };
 }
 

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
-import { buildApiRoutes } from "../../src/replay/dataset.js";
+import { apiOnlyDataset } from "../../src/replay/dataset.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { freePort } from "../helpers/free-port.js";
@@ -23,12 +23,7 @@ const databases: TestDatabase[] = [];
 beforeAll(async () => {
   // `npm test` builds first; a direct `vitest run` of this file builds only when dist/ is missing.
   if (!existsSync(entry)) expect(spawnSync("npm", ["run", "build"], { cwd: root, encoding: "utf8" }).status).toBe(0);
-  upstreams = await startReplayUpstreams({
-    ...buildApiRoutes(DEMO_CATALOGUE),
-    wikidata: new Map(),
-    rottentomatoes: new Map(),
-    metacritic: new Map(),
-  });
+  upstreams = await startReplayUpstreams(apiOnlyDataset(DEMO_CATALOGUE));
 });
 afterAll(async () => {
   await upstreams?.close();
@@ -118,10 +113,7 @@ describe("signals during a harvest (real process, compiled entry point)", () => 
 
   it("a second Ctrl-C quits at once, leaving the run to be resumed", async () => {
     // Answers take 1.5 s: after the first Ctrl-C the harvest is still waiting for its requests in flight.
-    const slow = await startReplayUpstreams(
-      { ...buildApiRoutes(DEMO_CATALOGUE), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() },
-      { latencyMs: 1500 },
-    );
+    const slow = await startReplayUpstreams(apiOnlyDataset(DEMO_CATALOGUE), { latencyMs: 1500 });
     try {
       const db = await database();
       const run = start(HARVEST, { DATABASE_URL: db.url, ...SLOW }, slow);

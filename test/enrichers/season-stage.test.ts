@@ -4,16 +4,14 @@
  * that a season page's trouble leaves the series' state alone, and that a resumed attempt takes the season links
  * and pages from the page cache without asking again.
  */
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
 import type { PageFetchResult } from "../../src/enrichers/fetch-page.js";
 import { type PageCache, runScrapeStage, type ScrapeStageDeps, type ScrapeTarget } from "../../src/enrichers/stage.js";
-import { createUpstreamClient } from "../../src/http/client.js";
-import { HarvesterMetrics, type UpstreamName } from "../../src/metrics/metrics.js";
+import { HarvesterMetrics } from "../../src/metrics/metrics.js";
 import { buildSiteRoutes, renderRottenTomatoesPage, renderRottenTomatoesSeasonPage } from "../../src/replay/sites.js";
 import { type ReplayRoute, type ReplayServer, startReplayServer } from "../../src/replay/server.js";
 import { useTestDatabase } from "../helpers/db.js";
+import { siteStageDeps } from "../helpers/site-stage.js";
 
 const season = (seasonNumber: number, critics: number, audience: number) => ({
   seasonNumber,
@@ -76,39 +74,13 @@ describe("runScrapeStage: season pages", () => {
   });
 
   function deps(runId: number, pageCache?: PageCache): ScrapeStageDeps {
-    const metrics = new HarvesterMetrics();
-    const config = loadConfig({
-      ROTTEN_TOMATOES_URL: servers.rottentomatoes?.url,
-      METACRITIC_URL: servers.metacritic?.url,
-      WIKIDATA_API_URL: `${servers.wikidata?.url}/w/api.php`,
-    });
-    const client = (name: UpstreamName, baseUrl: string) =>
-      createUpstreamClient({
-        name,
-        baseUrl,
-        timeoutMs: 5000,
-        requestsPerSecond: 200,
-        maxConcurrent: 4,
-        retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 },
-        userAgent: config.scrape.userAgent,
-        metrics,
-      });
-    return {
+    const base = siteStageDeps(servers, {
       prisma: fixture.prisma,
       runId,
-      clients: {
-        wikidata: client("wikidata", config.scrape.wikidataApiUrl),
-        rottentomatoes: client("rottentomatoes", config.scrape.rottenTomatoesUrl),
-        metacritic: client("metacritic", config.scrape.metacriticUrl),
-      },
-      config: config.scrape,
-      metrics,
-      logger: pino({ level: "silent" }),
+      metrics: new HarvesterMetrics(),
       now: () => new Date("2026-12-01T03:00:00Z"),
-      browser: null,
-      sites: ["rottentomatoes"],
-      ...(pageCache ? { pageCache } : {}),
-    };
+    });
+    return { ...base, sites: ["rottentomatoes"], ...(pageCache ? { pageCache } : {}) };
   }
 
   /** An in-memory page cache, as the answer store keeps results (without their HTML). */

@@ -1,12 +1,10 @@
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
 import { runScrapeStage, type ScrapeStageDeps, type ScrapeTarget } from "../../src/enrichers/stage.js";
-import { createUpstreamClient } from "../../src/http/client.js";
-import { HarvesterMetrics, type UpstreamName } from "../../src/metrics/metrics.js";
+import { HarvesterMetrics } from "../../src/metrics/metrics.js";
 import { buildSiteRoutes, renderRottenTomatoesPage } from "../../src/replay/sites.js";
 import { type ReplayServer, type ReplayRoute, startReplayServer } from "../../src/replay/server.js";
 import { useTestDatabase } from "../helpers/db.js";
+import { siteStageDeps } from "../helpers/site-stage.js";
 
 const site = (rt: [string, number, number, number, number] | null, mc: [string, number, number, number, number] | null) => ({
   rottenTomatoes: rt && { slug: rt[0], critics: rt[1], criticsCount: rt[2], audience: rt[3], audienceCount: rt[4] },
@@ -91,37 +89,8 @@ describe("runScrapeStage against local replays and a real database", () => {
   });
 
   function deps(metrics: HarvesterMetrics): ScrapeStageDeps {
-    const config = loadConfig({
-      ROTTEN_TOMATOES_URL: servers.rottentomatoes?.url,
-      METACRITIC_URL: servers.metacritic?.url,
-      WIKIDATA_API_URL: `${servers.wikidata?.url}/w/api.php`,
-    });
-    const client = (name: UpstreamName, baseUrl: string) =>
-      createUpstreamClient({
-        name,
-        baseUrl,
-        timeoutMs: 5000,
-        requestsPerSecond: 200,
-        maxConcurrent: 4,
-        retry: { maxRetries: 0, backoffBaseMs: 10, backoffMaxMs: 10 },
-        userAgent: config.scrape.userAgent,
-        metrics,
-      });
     runId += 1;
-    return {
-      prisma: fixture.prisma,
-      runId,
-      clients: {
-        wikidata: client("wikidata", config.scrape.wikidataApiUrl),
-        rottentomatoes: client("rottentomatoes", config.scrape.rottenTomatoesUrl),
-        metacritic: client("metacritic", config.scrape.metacriticUrl),
-      },
-      config: config.scrape,
-      metrics,
-      logger: pino({ level: "silent" }),
-      now: () => new Date(),
-      browser: null,
-    };
+    return siteStageDeps(servers, { prisma: fixture.prisma, runId, metrics, now: () => new Date() });
   }
 
   it("first run: Wikidata, verified slugs, overrides, the same-title trap and a layout change", async () => {

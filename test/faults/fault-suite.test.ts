@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
-import { buildApiRoutes, type ReplayDataset } from "../../src/replay/dataset.js";
+import { type ReplayDataset, apiOnlyDataset } from "../../src/replay/dataset.js";
 import { startReplayUpstreams } from "../../src/replay/upstreams.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { OMDB_ERRORS, replaceAt, startFaultUpstream, type FaultRule, type FaultUpstream } from "../helpers/fault-upstream.js";
@@ -32,7 +32,7 @@ const TMDB_KEY = "tmdb-fault-suite-key";
 const BIG_ID = 3_000_000_000;
 
 function apiDataset(): ReplayDataset {
-  return { ...buildApiRoutes(DEMO_CATALOGUE), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+  return apiOnlyDataset(DEMO_CATALOGUE);
 }
 
 /** What a run leaves in the tables, ids of runs and timestamps left out. */

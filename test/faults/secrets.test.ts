@@ -12,7 +12,7 @@ import { createApp } from "../../src/app.js";
 import { harvestCommand } from "../../src/commands/harvest.js";
 import { loadConfig } from "../../src/config.js";
 import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
-import { buildApiRoutes, type ReplayDataset } from "../../src/replay/dataset.js";
+import { type ReplayDataset, apiOnlyDataset } from "../../src/replay/dataset.js";
 import { startReplayUpstreams } from "../../src/replay/upstreams.js";
 import { DETAILS_APPENDS } from "../../src/sources/tmdb/tmdb.js";
 import { createTestDatabase } from "../helpers/db.js";
@@ -40,7 +40,7 @@ interface Traces {
 
 async function harvestWithPlantedSecrets(auth: "key" | "token"): Promise<{ traces: Traces; secrets: string[]; exit: number }> {
   const tmdbCredential = auth === "key" ? TMDB_KEY : TMDB_TOKEN;
-  const dataset: ReplayDataset = { ...buildApiRoutes(DEMO_CATALOGUE), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+  const dataset: ReplayDataset = apiOnlyDataset(DEMO_CATALOGUE);
   const upstreams = await startReplayUpstreams(dataset, auth === "key" ? { tmdbApiKey: TMDB_KEY, omdbApiKey: OMDB_KEY } : { omdbApiKey: OMDB_KEY });
   const db = await createTestDatabase();
   const dbPassword = decodeURIComponent(new URL(db.url).password);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHarvest } from "../../src/pipeline/harvest.js";
 import { DEFAULT_REFRESH_POLICY, seriesActivity } from "../../src/refresh/policy.js";
-import { buildApiRoutes, syntheticSeeds, type ReplayDataset } from "../../src/replay/dataset.js";
+import { syntheticSeeds, type ReplayDataset, apiOnlyDataset } from "../../src/replay/dataset.js";
 import { TopUpScheduler, isTopUpDay } from "../../src/ops/topup.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
@@ -17,7 +17,7 @@ const TOPUP = "0 4 * * *";
 
 let h: Harness;
 beforeAll(async () => {
-  const dataset: ReplayDataset = { ...buildApiRoutes(syntheticSeeds(3000)), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+  const dataset: ReplayDataset = apiOnlyDataset(syntheticSeeds(3000));
   h = await startHarness(dataset, {
     env: { OMDB_DAILY_BUDGET: "1000", TMDB_REQUESTS_PER_SECOND: "2000", OMDB_REQUESTS_PER_SECOND: "2000", LOG_LEVEL: "warn" },
   });

@@ -9,7 +9,7 @@ import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
 import { HarvestLockedError } from "../../src/errors.js";
 import { runHarvest, type HarvestSummary } from "../../src/pipeline/harvest.js";
 import { acquireHarvestLock, HARVEST_LOCK_KEY } from "../../src/pipeline/lock.js";
-import { buildApiRoutes, type ReplayDataset } from "../../src/replay/dataset.js";
+import { type ReplayDataset, apiOnlyDataset } from "../../src/replay/dataset.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { dumpTables } from "../helpers/table-dump.js";
@@ -19,7 +19,7 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-const NO_SITES: ReplayDataset = { ...buildApiRoutes(DEMO_CATALOGUE), wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+const NO_SITES: ReplayDataset = apiOnlyDataset(DEMO_CATALOGUE);
 
 /** The backend holding the harvest lock in `db`'s database (the advisory lock's session), or null. */
 async function lockBackend(db: TestDatabase): Promise<number | null> {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkCommand } from "../../src/commands/check.js";
 import { runHarvest, type HarvestSummary } from "../../src/pipeline/harvest.js";
-import { omdbKey, tmdbKey, TMDB_PAGE_SIZE, type ReplayDataset } from "../../src/replay/dataset.js";
+import { omdbKey, tmdbKey, TMDB_PAGE_SIZE, type ReplayDataset, noSiteRoutes } from "../../src/replay/dataset.js";
 import type { ReplayRoute } from "../../src/replay/server.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { CORPUS_GENRES, loadCorpus, tmdbDetailsFor, type CorpusEntry } from "./corpus.js";
@@ -56,7 +56,7 @@ function corpusDataset(): ReplayDataset {
     }));
     tmdb.set(tmdbKey.page(page), { body: { page, results, total_pages: pages, total_results: listed.length } });
   }
-  return { tmdb, omdb, wikidata: new Map(), rottentomatoes: new Map(), metacritic: new Map() };
+  return { tmdb, omdb, ...noSiteRoutes() };
 }
 
 describe("harvest of the bad-input corpus", () => {
