@@ -1,6 +1,6 @@
 /**
  * `tv-harvester serve`: the long-running mode. Applies pending migrations, serves `/metrics` and
- * `/healthz` on METRICS_PORT, harvests on HARVEST_SCHEDULE (cron, UTC; default Mondays 03:00), catches up
+ * `/healthz` (liveness) and `/readyz` (readiness: the database and the last run) on METRICS_PORT, harvests on HARVEST_SCHEDULE (cron, UTC; default Mondays 03:00), catches up
  * a missed harvest at start-up, and stops cleanly on SIGTERM/SIGINT: a harvest in progress stops taking new
  * work, finishes its in-flight writes and is marked `interrupted` (the next start resumes it), then the
  * database closes. Exit code 0 after a stop while idle, 130 / 143 when a harvest was interrupted; a second
@@ -12,11 +12,15 @@
 import type { App } from "../app.js";
 import type { Config } from "../config.js";
 import { applyMigrations } from "../db/migrate.js";
+import { databaseTarget } from "../db/target.js";
+import { DatabaseProbe } from "../metrics/database-probe.js";
 import { HarvesterMetrics } from "../metrics/metrics.js";
-import { startMetricsServer } from "../metrics/server.js";
-import { HarvestScheduler, type ScheduleHistory } from "../ops/schedule.js";
+import { refreshOmdbBudget, restoreMetrics } from "../metrics/restore.js";
+import { startMetricsServer, type ReadinessReport } from "../metrics/server.js";
+import { HarvestScheduler, nextScheduledTime, previousScheduledTime, type ScheduleHistory } from "../ops/schedule.js";
 import { TopUpScheduler } from "../ops/topup.js";
 import type { HarvestOptions } from "../pipeline/harvest.js";
+import { errorMessage } from "../errors.js";
 import type { CommandIO } from "./io.js";
 import { signalExitCode, trapStopSignals, type StopSignal } from "./signals.js";
 
@@ -34,10 +38,15 @@ export interface ServeOptions {
   shutdownGraceMs?: number;
   /** Clock (default the system's). */
   now?: () => Date;
+  /** Milliseconds between two probes of the database (default 15000). */
+  databaseProbeIntervalMs?: number;
 }
 
-/** {@link ScheduleHistory} read from table harvest_run. */
-export function harvestRunHistory(app: Pick<App, "prisma">): ScheduleHistory {
+/**
+ * {@link ScheduleHistory} read from table harvest_run. With `metrics`, every run closed as abandoned counts in
+ * `tv_harvester_harvest_runs_abandoned_total`.
+ */
+export function harvestRunHistory(app: Pick<App, "prisma">, metrics?: HarvesterMetrics): ScheduleHistory {
   const { prisma } = app;
   return {
     async lastSuccessAt() {
@@ -72,33 +81,26 @@ export function harvestRunHistory(app: Pick<App, "prisma">): ScheduleHistory {
       );
     },
     async abandonRun(id, reason, at) {
-      await prisma.harvestRun.updateMany({
+      const { count } = await prisma.harvestRun.updateMany({
         where: { id, status: { in: ["running", "interrupted"] } },
         data: { status: "abandoned", finishedAt: at, error: reason },
       });
+      metrics?.runsAbandoned.inc(count);
     },
   };
 }
 
 /**
- * Sets the run timestamps of `metrics` from the database, so that after a restart the freshness gauge and
- * the "harvest failed" / "no success for 8 days" alerts see the real history, not zeros.
+ * The next weekly harvest still to be done, Unix seconds: the first slot of `schedule` after the last success;
+ * with no success ever, the latest slot at or before `startedAt` (the catch-up's), else the first after it.
+ * Feeds `tv_harvester_next_harvest_timestamp_seconds`: a slot that passes without a success shows as a time in the past.
  */
-export async function restoreRunMetrics(app: Pick<App, "prisma">, metrics: HarvesterMetrics): Promise<void> {
-  const [success, last] = await Promise.all([
-    app.prisma.harvestRun.findFirst({
-      where: { status: "succeeded", trigger: { not: "topup" } },
-      orderBy: { finishedAt: "desc" },
-      select: { finishedAt: true },
-    }),
-    app.prisma.harvestRun.findFirst({
-      where: { finishedAt: { not: null }, trigger: { not: "topup" } },
-      orderBy: { finishedAt: "desc" },
-      select: { finishedAt: true },
-    }),
-  ]);
-  if (success?.finishedAt) metrics.setLastSuccess(success.finishedAt.getTime() / 1000);
-  if (last?.finishedAt) metrics.lastRunTimestamp.set(last.finishedAt.getTime() / 1000);
+export function nextHarvestAt(schedule: string, lastSuccessUnix: number | null, startedAt: Date): number | null {
+  const at =
+    lastSuccessUnix !== null
+      ? nextScheduledTime(schedule, new Date(lastSuccessUnix * 1000))
+      : (previousScheduledTime(schedule, startedAt) ?? nextScheduledTime(schedule, startedAt));
+  return at === null ? null : at.getTime() / 1000;
 }
 
 /**
@@ -121,15 +123,20 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
   let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let scheduler: HarvestScheduler | undefined;
   let topUps: TopUpScheduler | undefined;
+  let probe: DatabaseProbe | undefined;
   try {
     const migrations = await applyMigrations(app.databaseUrl);
     if (migrations.applied.length > 0) log.info({ applied: migrations.applied }, "migrations applied");
-    await restoreRunMetrics(app, metrics);
+    // Every gauge the alerts and boards read tells the truth from the first scrape (unknown: absent, never 0).
+    const omdb = { apiKey: config.omdb.apiKey, dailyBudget: config.omdb.dailyBudget };
+    await restoreMetrics({ prisma: app.prisma, metrics, now: app.now, omdb });
+    const startedAt = app.now();
+    metrics.setNextHarvest(() => nextHarvestAt(config.harvestSchedule, metrics.lastSuccess(), startedAt));
 
     scheduler = new HarvestScheduler({
       schedule: config.harvestSchedule,
       now: app.now,
-      history: harvestRunHistory(app),
+      history: harvestRunHistory(app, metrics),
       retry: config.harvestRetry,
       logger: log,
       harvest: async ({ resume, trigger }) => {
@@ -150,16 +157,29 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
       logger: log,
       topUp: () => runHarvest(app, { ...options.harvestOptions, topup: true, trigger: "topup", signal: harvests.signal }),
     });
+    const target = databaseTarget(app.databaseUrl).text;
+    const selectOne = async () => {
+      await app.prisma.$queryRaw`SELECT 1`;
+    };
+    probe = new DatabaseProbe({
+      check: selectOne,
+      metrics,
+      logger: log,
+      target,
+      intervalMs: options.databaseProbeIntervalMs,
+      scrub: (text) => app.scrubber.scrubText(text),
+      onUp: () => refreshOmdbBudget({ prisma: app.prisma, metrics, now: app.now, omdb }),
+    });
+    probe.start();
     server = await startMetricsServer({
       metrics,
       port: config.metricsPort,
       host: options.host,
       scrub: (text) => app.scrubber.scrubText(text),
-      healthCheck: async () => {
-        await app.prisma.$queryRaw`SELECT 1`;
-      },
+      healthCheck: selectOne,
+      readiness: () => readiness(app, target),
     });
-    log.info({ port: server.port, schedule: config.harvestSchedule }, "serving /metrics and /healthz");
+    log.info({ port: server.port, schedule: config.harvestSchedule, database: target }, "serving /metrics, /healthz and /readyz");
 
     const catchUp = await scheduler.start();
     topUps.start();
@@ -173,10 +193,33 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
     return interruptedRun !== undefined && signal !== undefined ? signalExitCode(signal) : 0;
   } finally {
     stop.dispose();
+    await probe?.stop();
     await scheduler?.stop(0);
     await topUps?.stop(0);
     await server?.close().catch(() => undefined);
     await app.close();
+  }
+}
+
+/**
+ * `/readyz`: ready when the database answers; the report names the database (never the password) and the last
+ * harvest run (id, trigger, status, stage, times, error) so that one request says what state serve is in.
+ */
+async function readiness(app: Pick<App, "prisma">, target: string): Promise<ReadinessReport> {
+  try {
+    const last = await app.prisma.harvestRun.findFirst({
+      orderBy: { id: "desc" },
+      select: { id: true, trigger: true, status: true, stage: true, startedAt: true, finishedAt: true, error: true },
+    });
+    return {
+      ready: true,
+      report: {
+        database: { target, reachable: true },
+        lastRun: last === null ? null : { ...last, startedAt: last.startedAt.toISOString(), finishedAt: last.finishedAt?.toISOString() ?? null },
+      },
+    };
+  } catch (error) {
+    return { ready: false, report: { database: { target, reachable: false, error: errorMessage(error) }, lastRun: null } };
   }
 }
 

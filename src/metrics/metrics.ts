@@ -7,13 +7,57 @@
  *
  * Grafana dashboards (grafana/dashboards) and alert rules (prometheus/rules) query these names.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type GaugeConfiguration,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from "prom-client";
 
 /** Upstreams with their own HTTP client and limiter. */
 export type UpstreamName = "tmdb" | "omdb" | "wikidata" | "rottentomatoes" | "metacritic";
 
 /** Latency buckets (seconds): API answers are 20 ms–2 s; the top buckets reach the 30 s default timeout. */
 export const HTTP_LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
+
+/** Statuses a finished harvest run can report in `tv_harvester_last_run_status` (harvest_run.status). */
+export type LastRunStatus = "succeeded" | "failed" | "failed_quality" | "interrupted";
+
+/**
+ * A gauge that is absent from the exposition until it is set, and again after {@link unset}. prom-client shows a
+ * gauge without labels as 0 from its creation, and 0 reads as a fact ("0 series loaded", "0 OMDb requests left",
+ * "fresh"): an unknown value must be no sample at all, so that alerts and boards see "no data", not a false 0.
+ * Internally NaN marks "unknown" and is never exposed.
+ */
+export class KnownGauge<T extends string = string> extends Gauge<T> {
+  private readonly unlabelled: boolean;
+
+  constructor(configuration: GaugeConfiguration<T>) {
+    super(configuration);
+    this.unlabelled = (configuration.labelNames ?? []).length === 0;
+    this.unset();
+  }
+
+  /** Makes every value unknown again (absent from the exposition). */
+  unset(): void {
+    super.reset();
+    // `unlabelled` is not assigned yet when Gauge's constructor calls reset(); the constructor calls unset() again.
+    if (this.unlabelled) this.set(Number.NaN);
+  }
+
+  override reset(): void {
+    this.unset();
+  }
+
+  override async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    const metric = await super.get();
+    return { ...metric, values: metric.values.filter((v) => !Number.isNaN(v.value)) };
+  }
+}
 
 /** All metrics of the harvester, registered on `registry`. */
 export class HarvesterMetrics {
@@ -22,13 +66,22 @@ export class HarvesterMetrics {
   // Runs
   readonly runsTotal: Counter<"outcome">;
   readonly runInProgress: Gauge;
-  readonly lastRunTimestamp: Gauge;
-  readonly lastSuccessTimestamp: Gauge;
-  readonly lastRunDuration: Gauge;
+  /** Unix time the last weekly harvest run finished; absent until known (restored from the database by `serve`). */
+  readonly lastRunTimestamp: KnownGauge;
+  readonly lastSuccessTimestamp: KnownGauge;
+  readonly lastRunDuration: KnownGauge;
+  /** 1 on the series of the last weekly run's status (only that series is exposed); absent until known. */
+  readonly lastRunStatus: Gauge<"status">;
+  /** Runs left open by a process that is gone and closed as `abandoned` by `serve` (not failures: nothing paged). */
+  readonly runsAbandoned: Counter;
   readonly stageDuration: Gauge<"stage">;
   readonly rowsWritten: Counter<"table">;
   readonly lastRunRowsWritten: Gauge<"table">;
-  readonly seriesHarvested: Gauge;
+  readonly seriesHarvested: KnownGauge;
+  /** 1 while `serve` reaches its database, 0 while it does not; absent in a one-shot run. */
+  readonly databaseUp: KnownGauge;
+  /** Unix time of the next scheduled weekly harvest still to be done (`serve` only): see {@link setNextHarvest}. */
+  readonly nextHarvest: KnownGauge;
 
   // HTTP
   readonly httpRequests: Counter<"upstream" | "status_class">;
@@ -38,7 +91,12 @@ export class HarvesterMetrics {
   readonly rateLimiterWait: Counter<"upstream">;
   readonly httpRateLimitPauses: Counter<"upstream">;
   readonly httpBadBody: Counter<"upstream" | "reason">;
-  readonly omdbBudgetRemaining: Gauge;
+  /** OMDb requests left today; absent when OMDb is disabled (no key) or not yet known. */
+  readonly omdbBudgetRemaining: KnownGauge;
+  /** 1 when an OMDb key is configured, 0 when OMDb is disabled (then there is no budget to exhaust). */
+  readonly omdbEnabled: KnownGauge;
+  /** 1 when OMDb answered "Request limit reached!" today (UTC) before our own budget was spent; absent when disabled. */
+  readonly omdbLimitReached: KnownGauge;
   /** Catalogue series whose value from `source` (tmdb, omdb, rottentomatoes, metacritic) is due, at the end of the last run. */
   readonly overdueSeries: Gauge<"source">;
   /** Age in seconds of the oldest value held per source, at the end of the last run. */
@@ -51,7 +109,7 @@ export class HarvesterMetrics {
   readonly qualityChecks: Counter<"check" | "result">;
   readonly nullRatio: Gauge<"column">;
   readonly ratingCoverage: Gauge<"source">;
-  readonly dataFreshness: Gauge;
+  readonly dataFreshness: KnownGauge;
 
   // Scrapers
   readonly scraperStrategy: Counter<"site" | "strategy">;
@@ -61,6 +119,8 @@ export class HarvesterMetrics {
 
   /** Unix time (seconds) of the newest successful run, for the freshness gauge; null when unknown. */
   private lastSuccessUnix: number | null = null;
+  /** Computes the next harvest's Unix time (seconds) at each scrape; null: unknown. */
+  private nextHarvestAt: (() => number | null) | null = null;
 
   /**
    * @param options.defaultMetrics also collect Node.js process metrics (long-running `serve` mode).
@@ -87,17 +147,47 @@ export class HarvesterMetrics {
       registers: [registry],
     });
     this.runInProgress = new Gauge({ name: `${p}harvest_in_progress`, help: "1 while a harvest run is in progress.", registers: [registry] });
-    this.lastRunTimestamp = new Gauge({
+    this.lastRunTimestamp = new KnownGauge({
       name: `${p}last_run_timestamp_seconds`,
       help: "Unix time the last harvest run finished, whatever its outcome.",
       registers: [registry],
     });
-    this.lastSuccessTimestamp = new Gauge({
+    this.lastSuccessTimestamp = new KnownGauge({
       name: `${p}last_success_timestamp_seconds`,
       help: "Unix time the last successful harvest run finished.",
       registers: [registry],
     });
-    this.lastRunDuration = new Gauge({ name: `${p}last_run_duration_seconds`, help: "Wall time of the last harvest run.", registers: [registry] });
+    this.lastRunDuration = new KnownGauge({
+      name: `${p}last_run_duration_seconds`,
+      help: "Wall time of the last harvest run.",
+      registers: [registry],
+    });
+    this.lastRunStatus = new Gauge({
+      name: `${p}last_run_status`,
+      help: "1 on the status of the last harvest run (succeeded, failed, failed_quality, interrupted); the other statuses are absent.",
+      labelNames: ["status"],
+      registers: [registry],
+    });
+    this.runsAbandoned = new Counter({
+      name: `${p}harvest_runs_abandoned_total`,
+      help: "Runs left open by a stopped process that serve closed as abandoned instead of resuming them (not failures).",
+      registers: [registry],
+    });
+    this.databaseUp = new KnownGauge({
+      name: `${p}database_up`,
+      help: "1 while serve reaches its PostgreSQL database (probed every 15 s), 0 while it does not.",
+      registers: [registry],
+    });
+    const nextHarvestAt = () => this.nextHarvestAt?.() ?? null;
+    this.nextHarvest = new KnownGauge({
+      name: `${p}next_harvest_timestamp_seconds`,
+      help: "Unix time of the scheduled weekly harvest still to be done: the first slot of HARVEST_SCHEDULE after the last success.",
+      registers: [registry],
+      collect() {
+        // NaN is KnownGauge's "unknown": no sample.
+        this.set(nextHarvestAt() ?? Number.NaN);
+      },
+    });
     this.stageDuration = new Gauge({
       name: `${p}stage_duration_seconds`,
       help: "Wall time of each stage in the last harvest run.",
@@ -116,7 +206,7 @@ export class HarvesterMetrics {
       labelNames: ["table"],
       registers: [registry],
     });
-    this.seriesHarvested = new Gauge({ name: `${p}last_run_series`, help: "Series loaded by the last harvest run.", registers: [registry] });
+    this.seriesHarvested = new KnownGauge({ name: `${p}last_run_series`, help: "Series loaded by the last harvest run.", registers: [registry] });
 
     this.httpRequests = new Counter({
       name: `${p}http_requests_total`,
@@ -161,9 +251,19 @@ export class HarvesterMetrics {
       labelNames: ["upstream", "reason"],
       registers: [registry],
     });
-    this.omdbBudgetRemaining = new Gauge({
+    this.omdbBudgetRemaining = new KnownGauge({
       name: `${p}omdb_budget_remaining`,
-      help: "OMDb requests left in today's (UTC) budget.",
+      help: "OMDb requests left in today's (UTC) budget; absent when OMDb is disabled.",
+      registers: [registry],
+    });
+    this.omdbEnabled = new KnownGauge({
+      name: `${p}omdb_enabled`,
+      help: "1 when an OMDb key is configured, 0 when the OMDb enrichment is disabled.",
+      registers: [registry],
+    });
+    this.omdbLimitReached = new KnownGauge({
+      name: `${p}omdb_limit_reached`,
+      help: 'OMDb answered "Request limit reached!" today (UTC): 1, else 0. Absent when OMDb is disabled.',
       registers: [registry],
     });
     this.overdueSeries = new Gauge({
@@ -216,13 +316,13 @@ export class HarvesterMetrics {
       registers: [registry],
     });
     const lastSuccess = () => this.lastSuccessUnix;
-    this.dataFreshness = new Gauge({
+    this.dataFreshness = new KnownGauge({
       name: `${p}data_freshness_seconds`,
       help: "Age of the newest successful harvest's data.",
       registers: [registry],
       collect() {
         const at = lastSuccess();
-        if (at !== null) this.set(Math.max(0, now() / 1000 - at));
+        this.set(at === null ? Number.NaN : Math.max(0, now() / 1000 - at));
       },
     });
 
@@ -250,6 +350,22 @@ export class HarvesterMetrics {
       labelNames: ["site", "outcome"],
       registers: [registry],
     });
+  }
+
+  /** Sets the last run's status: its series reads 1, the other statuses are absent. */
+  setLastRunStatus(status: LastRunStatus): void {
+    this.lastRunStatus.reset();
+    this.lastRunStatus.set({ status }, 1);
+  }
+
+  /** Gives the function that computes the next harvest's Unix time (seconds) at each scrape (`serve`). */
+  setNextHarvest(at: () => number | null): void {
+    this.nextHarvestAt = at;
+  }
+
+  /** Unix time (seconds) of the newest successful run, or null when there never was one. */
+  lastSuccess(): number | null {
+    return this.lastSuccessUnix;
   }
 
   /** Records the newest successful run (Unix seconds) for the success timestamp and freshness gauges. */

@@ -1,7 +1,8 @@
 /**
- * The HTTP endpoint of `serve`: `/metrics` (Prometheus text exposition of the harvester's own registry) and
- * `/healthz` (200 when the database answers, 503 when it does not). Plain `node:http`: two routes do not
- * need a framework.
+ * The HTTP endpoint of `serve`: `/metrics` (Prometheus text exposition of the harvester's own registry),
+ * `/healthz` (liveness: 200 when the database answers, 503 when it does not; what compose's healthcheck
+ * reads) and `/readyz` (readiness: a JSON report of the database and the last harvest run, 200 when ready to
+ * work). Plain `node:http`: three routes do not need a framework.
  */
 import http from "node:http";
 import type { HarvesterMetrics } from "./metrics.js";
@@ -26,6 +27,14 @@ export interface MetricsServerOptions {
   healthTimeoutMs?: number;
   /** Applied to every error text the server answers with (pass the SecretScrubber's `scrubText`). */
   scrub?: (text: string) => string;
+  /** Readiness report for `/readyz`: `ready` decides 200 or 503, `report` is the JSON body. Without it /readyz is 404. */
+  readiness?: () => Promise<ReadinessReport>;
+}
+
+/** What `/readyz` answers: ready or not, and why, as JSON. */
+export interface ReadinessReport {
+  ready: boolean;
+  report: Record<string, unknown>;
 }
 
 /**
@@ -63,8 +72,14 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       res.end(req.method === "HEAD" ? undefined : problem === null ? "ok\n" : `unhealthy: ${scrub(problem)}\n`);
       return;
     }
+    if (path === "/readyz" && options.readiness) {
+      const { ready, report } = await options.readiness();
+      res.writeHead(ready ? 200 : 503, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+      res.end(req.method === "HEAD" ? undefined : `${scrub(JSON.stringify({ ready, ...report }))}\n`);
+      return;
+    }
     res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
-    res.end("not found; try /metrics or /healthz\n");
+    res.end(`not found; try /metrics or /healthz${options.readiness ? " or /readyz" : ""}\n`);
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -9,9 +9,12 @@
  *   exponential backoff (p-retry; `HARVEST_RETRY_ATTEMPTS`, `HARVEST_RETRY_BACKOFF_MS`), resuming the failed
  *   run when there is one, and never once the next slot has come (that slot's tick takes over). A held
  *   lock is a skip, not a failure; `failed_quality` is not retried (the same data would fail again);
- * - at start-up, runs left open by a dead process (`interrupted`, or `running` with a stale heartbeat) are
- *   resumed when they belong to the latest slot and that slot's harvest is missing, and closed as
- *   `abandoned` with a reason otherwise, so that no run stays `running` for ever;
+ * - at start-up, the newest run left open by a stopped process (`interrupted`, or `running` with a stale
+ *   heartbeat) is resumed when it belongs to the latest slot and that slot's harvest is missing, or it is
+ *   newer than the last success (a manual `harvest` stopped with Ctrl-C: the CLI says to continue it with
+ *   `--resume`, and serve does just that); every other open run is closed as `abandoned` with a reason (logged,
+ *   counted in `tv_harvester_harvest_runs_abandoned_total`, never paged as a failure), so that no run stays
+ *   `running` for ever. docs/runbooks.md states the same policy;
  * - a tick harvests the tick's own slot: the latest scheduled time at or before the tick, the same
  *   millisecond included (croner fires at the scheduled millisecond, and "the previous run before now"
  *   would then be last week's slot).
@@ -185,20 +188,42 @@ export class HarvestScheduler {
     const previous = previousScheduledTime(deps.schedule, deps.now());
     const lastSuccess = await deps.history.lastSuccessAt();
     const missed = isHarvestMissed(lastSuccess, previous);
-    await this.closeOpenRuns(missed ? previous : null);
-    if (!missed || previous === null) {
+    // An open run of the latest slot newer than the last success (a manual harvest stopped with Ctrl-C, whose
+    // CLI line says to continue it with --resume, or serve's own stopped run) is resumed even when the slot's
+    // harvest succeeded: closing it would contradict that advice. Older open runs are abandoned (not failed).
+    const resumeOpen = previous !== null && (missed || (await this.hasResumableOpenRun(previous, lastSuccess)));
+    await this.closeOpenRuns(resumeOpen ? previous : null);
+    if (!resumeOpen || previous === null) {
       deps.logger.info(
         { lastSuccessAt: lastSuccess?.toISOString() ?? null, nextRun: this.nextRun()?.toISOString() ?? null },
         "harvest schedule started",
       );
       return false;
     }
-    deps.logger.warn(
-      { lastSuccessAt: lastSuccess?.toISOString() ?? null, missedSlot: previous.toISOString() },
-      "the last scheduled harvest is missing; running it now",
-    );
+    if (missed)
+      deps.logger.warn(
+        { lastSuccessAt: lastSuccess?.toISOString() ?? null, missedSlot: previous.toISOString() },
+        "the last scheduled harvest is missing; running it now",
+      );
+    else deps.logger.info({ slot: previous.toISOString() }, "resuming the interrupted harvest run of the latest slot");
     void this.runSlot(previous, true);
     return true;
+  }
+
+  /** True when the newest open run started in `slot` (at or after it) and after the last success finished. */
+  private async hasResumableOpenRun(slot: Date, lastSuccess: Date | null): Promise<boolean> {
+    try {
+      const open = await this.deps.history.openRuns(new Date(this.deps.now().getTime() - this.staleHeartbeatMs));
+      const newest = open.reduce<OpenHarvestRun | undefined>((a, r) => (a === undefined || r.id > a.id ? r : a), undefined);
+      return (
+        newest !== undefined &&
+        newest.startedAt.getTime() >= slot.getTime() &&
+        (lastSuccess === null || lastSuccess.getTime() < newest.startedAt.getTime())
+      );
+    } catch (error) {
+      this.deps.logger.error({ err: errorMessage(error) }, "could not read the harvest runs left open");
+      return false;
+    }
   }
 
   /**
@@ -302,6 +327,14 @@ export class HarvestScheduler {
               !(error instanceof HarvestLockedError) && this.withinSlot(slot, deps.now().getTime() + this.retry.backoffMs * 2 ** (attemptNumber - 1)),
             onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
               if (error instanceof HarvestLockedError) return;
+              if (this.stopping.signal.aborted) {
+                // A planned stop (SIGTERM, a deploy) is not a failure: the run is resumed at the next start.
+                deps.logger.warn(
+                  { slot: slot.toISOString(), attempt: attemptNumber },
+                  "scheduled harvest stopped by serve's shutdown; resumed at the next start",
+                );
+                return;
+              }
               const log = error instanceof FailedHarvestAttempt ? deps.logger.warn.bind(deps.logger) : deps.logger.error.bind(deps.logger);
               log({ slot: slot.toISOString(), attempt: attemptNumber, retriesLeft, err: errorMessage(error) }, "scheduled harvest failed");
             },

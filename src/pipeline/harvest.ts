@@ -506,6 +506,7 @@ function recordRunMetrics(app: App, summary: HarvestSummary): void {
     return;
   }
   metrics.lastRunTimestamp.set(finished);
+  metrics.setLastRunStatus(summary.status);
   metrics.lastRunDuration.set(summary.durationSeconds);
   metrics.seriesHarvested.set(summary.seriesLoaded);
   if (summary.status === "succeeded") metrics.setLastSuccess(finished);
