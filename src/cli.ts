@@ -7,7 +7,7 @@
  *   start                                                          the main job: a real harvest with TMDB
  *                                                                  credentials, else the labelled demo
  *   migrate                                                        apply pending migrations
- *   check [--run N]                                                run the data-quality suite
+ *   check [--run N] [--store]                                      run the data-quality suite (read-only unless --store)
  *   scrape --site rottentomatoes|metacritic (--url U | --file F)   parse one ratings page, print JSON
  *   serve                                                          scheduled harvests + /metrics, /healthz
  *   db create-reader                                               read-only role for Tableau
@@ -17,9 +17,10 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { z } from "zod";
 import type { App } from "./app.js";
-import { likelyTypos, loadConfig, type Config } from "./config.js";
+import { configSecrets, likelyTypos, loadConfig, type Config } from "./config.js";
+import { databaseProblem } from "./db/target.js";
 import { ConfigError, HarvestLockedError, errorMessage } from "./errors.js";
-import { SecretScrubber } from "./secrets.js";
+import { redactUrl, SecretScrubber } from "./secrets.js";
 import type { CommandIO } from "./commands/io.js";
 
 function positiveInt(value: string): number {
@@ -41,16 +42,22 @@ export function packageVersion(): string {
 
 /**
  * Parses `argv` (without `node script`) and runs the command.
- * @returns the process exit code: 0 success, 1 failure (run failed, check failed…), 2 bad usage or configuration.
+ * @returns the process exit code (src/exit-codes.ts): 0 success, 1 failure (run failed, check failed…), 2 bad usage
+ *   or configuration (a database URL that cannot log in included), 75 database unreachable (retry later).
  */
 export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CommandIO): Promise<number> {
   let exitCode = 0;
   let config: Config | undefined;
-  const getConfig = (): Config => {
+  /** The database the command used (the embedded one's URL once started), for naming it when it fails. */
+  let databaseUrl: string | undefined;
+  /** `tmdbFor`: the command calls TMDB, so missing credentials are a configuration problem (listed with the others). */
+  const getConfig = (tmdbFor?: string): Config => {
     // On a terminal the progress bar tells the story: only warnings and errors are logged unless asked.
-    config ??= loadConfig(io.interactive && !env.LOG_LEVEL ? { ...env, LOG_LEVEL: "warn" } : env);
+    config ??= loadConfig(io.interactive && !env.LOG_LEVEL ? { ...env, LOG_LEVEL: "warn" } : env, { tmdbFor });
     return config;
   };
+  /** Commands that call TMDB: refused before any request or run row without its credentials. */
+  const NEEDS_TMDB = new Set(["harvest", "serve"]);
   /**
    * Runs `fn` with an app built from the configuration, closing it afterwards. Commands that read the schema
    * (`migrate: true`) apply pending migrations first, as a harvest does, so they never meet a database without
@@ -58,8 +65,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
    */
   const withApp = async (fn: (app: App) => Promise<number>, options: { migrate?: boolean } = {}): Promise<void> => {
     const { createApp } = await import("./app.js");
+    databaseUrl = getConfig().databaseUrl;
     const app = await createApp(getConfig(), {
-      onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL running (data in ${getConfig().embeddedPostgres.dataDir}): ${url}\n`),
+      onEmbeddedDatabase: (url) => {
+        databaseUrl = url;
+        io.stderr(`Embedded PostgreSQL running (data in ${getConfig().embeddedPostgres.dataDir}): ${redactUrl(url)}\n`);
+      },
     });
     try {
       if (options.migrate) {
@@ -81,9 +92,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError()
     // Every command validates the whole configuration first, so a bad value is reported whatever the command.
-    .hook("preAction", () => {
+    .hook("preAction", (_program, action) => {
       for (const line of likelyTypos(env)) io.stderr(`warning: ${line}\n`);
-      getConfig();
+      getConfig(NEEDS_TMDB.has(action.name()) ? action.name() : undefined);
     });
 
   program
@@ -118,15 +129,15 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 
   program
     .command("check")
-    .description("run the data-quality expectations for the latest run (or --run N); exits 1 on an error-severity failure")
+    .description(
+      "run the data-quality expectations for the latest run (or --run N); exits 1 on an error-severity failure. Read-only: no migration, nothing stored unless --store",
+    )
     .option("--run <n>", "harvest run id", positiveInt)
-    .action(async (opts: { run?: number }) => {
+    .option("--store", "store the results, replacing the run's stored ones (and the gauges serve restores from them)", false)
+    .action(async (opts: { run?: number; store: boolean }) => {
       const { checkCommand } = await import("./commands/check.js");
-      await withApp(
-        (app) => checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }),
-        {
-          migrate: true,
-        },
+      await withApp((app) =>
+        checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }),
       );
     });
 
@@ -146,6 +157,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .command("serve")
     .description("long-running mode: harvest on the HARVEST_SCHEDULE cron (UTC), serve /metrics and /healthz")
     .action(async () => {
+      databaseUrl = getConfig().databaseUrl;
       const { serveCommand } = await import("./commands/serve.js");
       exitCode = await serveCommand(getConfig(), io);
     });
@@ -183,7 +195,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       io.stderr(`${error.message}\nSee .env.example for every variable and its default.\n`);
       return 2;
     }
-    const scrubber = new SecretScrubber(config ? [config.tmdb.apiKey, config.tmdb.accessToken, config.omdb.apiKey, config.reader.password] : []);
+    const scrubber = new SecretScrubber(config ? configSecrets(config) : []);
+    const database = databaseUrl === undefined ? null : databaseProblem(error, databaseUrl);
+    if (database) {
+      io.stderr(`error: ${scrubber.scrubText(database.message)}\n`);
+      return database.exitCode;
+    }
     io.stderr(`error: ${scrubber.scrubText(errorMessage(error))}\n`);
     return error instanceof HarvestLockedError ? 3 : 1;
   }

@@ -253,26 +253,136 @@ const envSchema = z.object({
 /** Names of every environment variable the configuration reads (`.env.example` documents each). */
 export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
-/** Bounds between variables, checked after each variable is valid on its own. */
-const crossFieldSchema = envSchema.superRefine((e, ctx) => {
-  if (e.HTTP_BACKOFF_BASE_MS > e.HTTP_BACKOFF_MAX_MS) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["HTTP_BACKOFF_BASE_MS"],
-      message: `the first backoff (${e.HTTP_BACKOFF_BASE_MS} ms) is above its cap HTTP_BACKOFF_MAX_MS (${e.HTTP_BACKOFF_MAX_MS} ms)`,
-    });
+/** The parsed environment (each variable with its default applied). */
+type Env = z.output<typeof envSchema>;
+
+/** Numeric variables that bound one another. */
+type BoundVariable =
+  "HTTP_BACKOFF_BASE_MS" | "HTTP_BACKOFF_MAX_MS" | "REFRESH_NOT_FOUND_BASE_DAYS" | "REFRESH_NOT_FOUND_MAX_DAYS" | "METRICS_PORT" | "EMBEDDED_PG_PORT";
+
+/**
+ * Bounds between variables, over the variables that are valid on their own, so that a cross-variable problem is
+ * reported together with every other problem, not after they are fixed.
+ */
+function crossVariableProblems(env: Record<string, string | undefined>): string[] {
+  const value = (name: BoundVariable): number | null => {
+    const result = envSchema.shape[name].safeParse(env[name]);
+    return result.success ? result.data : null;
+  };
+  const exceeds = (a: BoundVariable, b: BoundVariable) => {
+    const [x, y] = [value(a), value(b)];
+    return x !== null && y !== null && x > y ? ([x, y] as const) : null;
+  };
+  const problems: string[] = [];
+  const backoff = exceeds("HTTP_BACKOFF_BASE_MS", "HTTP_BACKOFF_MAX_MS");
+  if (backoff) problems.push(`HTTP_BACKOFF_BASE_MS: the first backoff (${backoff[0]} ms) is above its cap HTTP_BACKOFF_MAX_MS (${backoff[1]} ms)`);
+  const notFound = exceeds("REFRESH_NOT_FOUND_BASE_DAYS", "REFRESH_NOT_FOUND_MAX_DAYS");
+  if (notFound) {
+    problems.push(
+      `REFRESH_NOT_FOUND_BASE_DAYS: the first not-found wait (${notFound[0]} days) is above its cap REFRESH_NOT_FOUND_MAX_DAYS (${notFound[1]} days)`,
+    );
   }
-  if (e.REFRESH_NOT_FOUND_BASE_DAYS > e.REFRESH_NOT_FOUND_MAX_DAYS) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["REFRESH_NOT_FOUND_BASE_DAYS"],
-      message: `the first not-found wait (${e.REFRESH_NOT_FOUND_BASE_DAYS} days) is above its cap REFRESH_NOT_FOUND_MAX_DAYS (${e.REFRESH_NOT_FOUND_MAX_DAYS} days)`,
-    });
+  const embedded = envSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL);
+  const port = value("METRICS_PORT");
+  if (embedded.success && embedded.data === undefined && port !== null && port === value("EMBEDDED_PG_PORT")) {
+    problems.push(`METRICS_PORT: is the same port as EMBEDDED_PG_PORT (${port})`);
   }
-  if (e.DATABASE_URL === undefined && e.METRICS_PORT === e.EMBEDDED_PG_PORT) {
-    ctx.addIssue({ code: "custom", path: ["METRICS_PORT"], message: `is the same port as EMBEDDED_PG_PORT (${e.EMBEDDED_PG_PORT})` });
+  return problems;
+}
+
+/** Variables whose values are secrets: scrubbed from every log line, error and stored text (src/secrets.ts). */
+export const SECRET_VARIABLES = [
+  "TMDB_API_KEY",
+  "TMDB_ACCESS_TOKEN",
+  "OMDB_API_KEY",
+  "READER_ROLE_PASSWORD",
+] as const satisfies readonly (keyof Env)[];
+
+/** The password in a postgres:// URL, or undefined. */
+function urlPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined; // an unparsable URL was already rejected by the schema
   }
-});
+}
+
+/**
+ * The environment mapped to the configuration's shape. {@link Config} is this schema's output type, so the
+ * shape is written once, here. Durations are converted to milliseconds where the name says `Ms`.
+ */
+const configSchema = envSchema.transform((e: Env) => ({
+  tmdb: {
+    apiUrl: e.TMDB_API_URL,
+    /** v3 key (query parameter): exactly one of apiKey / accessToken is set when credentials exist (the v4 token wins). */
+    apiKey: e.TMDB_ACCESS_TOKEN ? undefined : e.TMDB_API_KEY,
+    accessToken: e.TMDB_ACCESS_TOKEN,
+    requestsPerSecond: e.TMDB_REQUESTS_PER_SECOND,
+    maxConcurrent: e.TMDB_MAX_CONCURRENT,
+    /** ISO 3166-1 alpha-2 regions whose streaming availability is loaded (`TMDB_WATCH_REGIONS`). */
+    watchRegions: e.TMDB_WATCH_REGIONS,
+  },
+  omdb: {
+    apiUrl: e.OMDB_API_URL,
+    apiKey: e.OMDB_API_KEY,
+    dailyBudget: e.OMDB_DAILY_BUDGET,
+    requestsPerSecond: e.OMDB_REQUESTS_PER_SECOND,
+    maxConcurrent: e.OMDB_MAX_CONCURRENT,
+  },
+  http: {
+    timeoutMs: e.HTTP_TIMEOUT_SECONDS * 1000,
+    maxRetries: e.HTTP_MAX_RETRIES,
+    backoffBaseMs: e.HTTP_BACKOFF_BASE_MS,
+    backoffMaxMs: e.HTTP_BACKOFF_MAX_MS,
+    rateLimitDeadlineMs: e.HTTP_RATE_LIMIT_DEADLINE_SECONDS * 1000,
+  },
+  scrape: {
+    rottenTomatoesUrl: e.ROTTEN_TOMATOES_URL,
+    metacriticUrl: e.METACRITIC_URL,
+    wikidataApiUrl: e.WIKIDATA_API_URL,
+    requestsPerSecond: e.SCRAPE_REQUESTS_PER_SECOND,
+    /** Season pages per series and site (season 1 and the latest aired; 0 = none). */
+    seasonPagesPerSeries: e.SCRAPE_SEASON_PAGES_PER_SERIES,
+    userAgent: e.SCRAPER_USER_AGENT,
+    chromiumExecutablePath: e.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH,
+  },
+  databaseUrl: e.DATABASE_URL,
+  embeddedPostgres: { dataDir: e.EMBEDDED_PG_DIR, port: e.EMBEDDED_PG_PORT },
+  pushgatewayUrl: e.PUSHGATEWAY_URL,
+  harvestSchedule: e.HARVEST_SCHEDULE,
+  /** `serve`'s enrichment top-ups (cron, UTC), skipped on the days of HARVEST_SCHEDULE. */
+  topUpSchedule: e.TOPUP_SCHEDULE,
+  /** Retries of a failed scheduled harvest within its slot (`serve`): retries after the first attempt, first wait in ms. */
+  harvestRetry: { attempts: e.HARVEST_RETRY_ATTEMPTS, backoffMs: e.HARVEST_RETRY_BACKOFF_MS },
+  metricsPort: e.METRICS_PORT,
+  reader: { roleName: e.READER_ROLE_NAME, password: e.READER_ROLE_PASSWORD },
+  logLevel: e.LOG_LEVEL,
+  /** When each source's value of a series is due again (src/refresh/policy.ts). */
+  refresh: {
+    ageDays: {
+      tmdb: e.REFRESH_AGES_TMDB,
+      omdb: e.REFRESH_AGES_OMDB,
+      rottentomatoes: e.REFRESH_AGES_ROTTEN_TOMATOES,
+      metacritic: e.REFRESH_AGES_METACRITIC,
+    },
+    jitter: e.REFRESH_JITTER,
+    notFoundBaseDays: e.REFRESH_NOT_FOUND_BASE_DAYS,
+    notFoundMaxDays: e.REFRESH_NOT_FOUND_MAX_DAYS,
+    errorRetryDays: e.REFRESH_ERROR_RETRY_DAYS,
+  } satisfies RefreshPolicy,
+  /** Thresholds of the post-load expectations (src/quality/expectations.ts); pass as `thresholds`. */
+  quality: {
+    nullRatio: e.QUALITY_NULL_THRESHOLDS,
+    volumeTolerance: e.QUALITY_VOLUME_TOLERANCE,
+    freshnessMaxAgeDays: e.QUALITY_FRESHNESS_MAX_DAYS,
+  },
+  /** Every secret value: those of {@link SECRET_VARIABLES} and the password in DATABASE_URL (see {@link configSecrets}). */
+  secrets: [...SECRET_VARIABLES.map((name) => e[name]), urlPassword(e.DATABASE_URL)].filter((v): v is string => Boolean(v)),
+}));
+
+/** Validated configuration: the output of the schema above (one definition of its shape). */
+export type Config = z.output<typeof configSchema>;
 
 /** Prefixes of our variables: an unknown variable with one of them is most likely a misspelt one of ours. */
 const OUR_PREFIXES = [
@@ -315,133 +425,23 @@ export function likelyTypos(env: Record<string, string | undefined>): string[] {
   return out;
 }
 
-/** Validated configuration. Durations are converted to milliseconds where the name says `Ms`. */
-export interface Config {
-  tmdb: {
-    apiUrl: string;
-    /** v3 key (query parameter) — exactly one of apiKey / accessToken is set when credentials exist. */
-    apiKey: string | undefined;
-    accessToken: string | undefined;
-    requestsPerSecond: number;
-    maxConcurrent: number;
-    /** ISO 3166-1 alpha-2 regions whose streaming availability is loaded (`TMDB_WATCH_REGIONS`). */
-    watchRegions: readonly string[];
-  };
-  omdb: {
-    apiUrl: string;
-    apiKey: string | undefined;
-    dailyBudget: number;
-    requestsPerSecond: number;
-    maxConcurrent: number;
-  };
-  http: {
-    timeoutMs: number;
-    maxRetries: number;
-    backoffBaseMs: number;
-    backoffMaxMs: number;
-    rateLimitDeadlineMs: number;
-  };
-  scrape: {
-    rottenTomatoesUrl: string;
-    metacriticUrl: string;
-    wikidataApiUrl: string;
-    requestsPerSecond: number;
-    /** Season pages per series and site (season 1 and the latest aired; 0 = none). */
-    seasonPagesPerSeries: number;
-    userAgent: string;
-    chromiumExecutablePath: string | undefined;
-  };
-  databaseUrl: string | undefined;
-  embeddedPostgres: { dataDir: string; port: number };
-  pushgatewayUrl: string | undefined;
-  harvestSchedule: string;
-  /** `serve`'s enrichment top-ups (cron, UTC), skipped on the days of HARVEST_SCHEDULE. */
-  topUpSchedule: string;
-  /** Retries of a failed scheduled harvest within its slot (`serve`): retries after the first attempt, first wait in ms. */
-  harvestRetry: { attempts: number; backoffMs: number };
-  metricsPort: number;
-  reader: { roleName: string; password: string | undefined };
-  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  /** When each source's value of a series is due again (src/refresh/policy.ts). */
-  refresh: RefreshPolicy;
-  /** Thresholds of the post-load expectations (src/quality/expectations.ts); pass as `thresholds`. */
-  quality: {
-    nullRatio: Partial<Record<NullRatioColumn, number>>;
-    volumeTolerance: number;
-    freshnessMaxAgeDays: number;
-  };
+/** What a command needs of the configuration beyond its validity. */
+export interface LoadConfigOptions {
+  /** The command that calls TMDB (`harvest`, `serve`): its credentials are required, reported with the other problems. */
+  tmdbFor?: string;
 }
 
 /**
  * Parses and validates the environment.
- * @throws {ConfigError} listing every invalid variable (never echoing a secret's value).
+ * @throws {ConfigError} listing every problem at once, cross-variable ones included (never echoing a secret's value).
  */
-export function loadConfig(env: Record<string, string | undefined>): Config {
-  const result = crossFieldSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`);
-    throw new ConfigError(problems);
-  }
-  const e = result.data;
-  return {
-    tmdb: {
-      apiUrl: e.TMDB_API_URL,
-      apiKey: e.TMDB_ACCESS_TOKEN ? undefined : e.TMDB_API_KEY,
-      accessToken: e.TMDB_ACCESS_TOKEN,
-      requestsPerSecond: e.TMDB_REQUESTS_PER_SECOND,
-      maxConcurrent: e.TMDB_MAX_CONCURRENT,
-      watchRegions: e.TMDB_WATCH_REGIONS,
-    },
-    omdb: {
-      apiUrl: e.OMDB_API_URL,
-      apiKey: e.OMDB_API_KEY,
-      dailyBudget: e.OMDB_DAILY_BUDGET,
-      requestsPerSecond: e.OMDB_REQUESTS_PER_SECOND,
-      maxConcurrent: e.OMDB_MAX_CONCURRENT,
-    },
-    http: {
-      timeoutMs: e.HTTP_TIMEOUT_SECONDS * 1000,
-      maxRetries: e.HTTP_MAX_RETRIES,
-      backoffBaseMs: e.HTTP_BACKOFF_BASE_MS,
-      backoffMaxMs: e.HTTP_BACKOFF_MAX_MS,
-      rateLimitDeadlineMs: e.HTTP_RATE_LIMIT_DEADLINE_SECONDS * 1000,
-    },
-    scrape: {
-      rottenTomatoesUrl: e.ROTTEN_TOMATOES_URL,
-      metacriticUrl: e.METACRITIC_URL,
-      wikidataApiUrl: e.WIKIDATA_API_URL,
-      requestsPerSecond: e.SCRAPE_REQUESTS_PER_SECOND,
-      seasonPagesPerSeries: e.SCRAPE_SEASON_PAGES_PER_SERIES,
-      userAgent: e.SCRAPER_USER_AGENT,
-      chromiumExecutablePath: e.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH,
-    },
-    databaseUrl: e.DATABASE_URL,
-    embeddedPostgres: { dataDir: e.EMBEDDED_PG_DIR, port: e.EMBEDDED_PG_PORT },
-    pushgatewayUrl: e.PUSHGATEWAY_URL,
-    harvestSchedule: e.HARVEST_SCHEDULE,
-    topUpSchedule: e.TOPUP_SCHEDULE,
-    harvestRetry: { attempts: e.HARVEST_RETRY_ATTEMPTS, backoffMs: e.HARVEST_RETRY_BACKOFF_MS },
-    metricsPort: e.METRICS_PORT,
-    reader: { roleName: e.READER_ROLE_NAME, password: e.READER_ROLE_PASSWORD },
-    logLevel: e.LOG_LEVEL,
-    refresh: {
-      ageDays: {
-        tmdb: e.REFRESH_AGES_TMDB,
-        omdb: e.REFRESH_AGES_OMDB,
-        rottentomatoes: e.REFRESH_AGES_ROTTEN_TOMATOES,
-        metacritic: e.REFRESH_AGES_METACRITIC,
-      },
-      jitter: e.REFRESH_JITTER,
-      notFoundBaseDays: e.REFRESH_NOT_FOUND_BASE_DAYS,
-      notFoundMaxDays: e.REFRESH_NOT_FOUND_MAX_DAYS,
-      errorRetryDays: e.REFRESH_ERROR_RETRY_DAYS,
-    },
-    quality: {
-      nullRatio: e.QUALITY_NULL_THRESHOLDS,
-      volumeTolerance: e.QUALITY_VOLUME_TOLERANCE,
-      freshnessMaxAgeDays: e.QUALITY_FRESHNESS_MAX_DAYS,
-    },
-  };
+export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
+  const result = configSchema.safeParse(env);
+  const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  problems.push(...crossVariableProblems(env));
+  if (options.tmdbFor !== undefined && result.success && !hasTmdbCredentials(result.data)) problems.push(missingTmdbCredentials(options.tmdbFor));
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
+  return result.data;
 }
 
 /** True when TMDB credentials are configured (otherwise `npm start` runs the demo). */
@@ -449,16 +449,15 @@ export function hasTmdbCredentials(config: Config): boolean {
   return Boolean(config.tmdb.apiKey ?? config.tmdb.accessToken);
 }
 
-/** Every secret value in the configuration, for {@link SecretScrubber}. */
-export function configSecrets(config: Config): string[] {
-  const secrets = [config.tmdb.apiKey, config.tmdb.accessToken, config.omdb.apiKey, config.reader.password];
-  if (config.databaseUrl) {
-    try {
-      const password = decodeURIComponent(new URL(config.databaseUrl).password);
-      if (password) secrets.push(password);
-    } catch {
-      // an unparsable URL was already rejected by the schema
-    }
-  }
-  return secrets.filter((s): s is string => Boolean(s));
+/** Every secret value in the configuration, for {@link SecretScrubber}: the configuration says which values are secrets. */
+export function configSecrets(config: Pick<Config, "secrets">): string[] {
+  return [...config.secrets];
+}
+
+/**
+ * The problem line of a command that calls TMDB (`harvest`, `serve`) without its credentials: every request would
+ * be refused, after a run row was written. The demo path of `start` does not ask for them.
+ */
+function missingTmdbCredentials(command: string): string {
+  return `TMDB_API_KEY / TMDB_ACCESS_TOKEN: \`${command}\` needs one of them (a TMDB v3 API key or a v4 read access token, https://www.themoviedb.org/settings/api); \`npm start\` without them runs the demo`;
 }

@@ -21,6 +21,7 @@ import { HarvestScheduler, nextScheduledTime, previousScheduledTime, type Schedu
 import { TopUpScheduler } from "../ops/topup.js";
 import type { HarvestOptions } from "../pipeline/harvest.js";
 import { errorMessage } from "../errors.js";
+import { redactUrl } from "../secrets.js";
 import type { CommandIO } from "./io.js";
 import { signalExitCode, trapStopSignals, type StopSignal } from "./signals.js";
 
@@ -113,7 +114,7 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
   const app = await createApp(config, {
     metrics,
     now: options.now,
-    onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL running (data in ${config.embeddedPostgres.dataDir}): ${url}\n`),
+    onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL running (data in ${config.embeddedPostgres.dataDir}): ${redactUrl(url)}\n`),
   });
   const log = app.logger.child({ component: "serve" });
   // Aborted at stop: the harvest in progress, if any, stops taking work and is marked interrupted.

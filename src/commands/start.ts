@@ -10,6 +10,7 @@ import { createApp } from "../app.js";
 import { hasTmdbCredentials, loadConfig, type Config } from "../config.js";
 import { buildDemoDataset } from "../demo/demo-dataset.js";
 import { startReplayUpstreams } from "../replay/upstreams.js";
+import { redactUrl } from "../secrets.js";
 import { harvestCommand } from "./harvest.js";
 import type { CommandIO } from "./io.js";
 
@@ -20,7 +21,7 @@ const DEMO_ROWS = 15;
 export async function startCommand(config: Config, env: Record<string, string | undefined>, io: CommandIO): Promise<number> {
   if (hasTmdbCredentials(config)) {
     io.stderr("TMDB credentials found: running a real harvest.\n");
-    const app = await createApp(config, { onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL: ${url}\n`) });
+    const app = await createApp(config, { onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL: ${redactUrl(url)}\n`) });
     try {
       return await harvestCommand(app, { omdb: true, scrape: true, resume: false }, io);
     } finally {
@@ -56,7 +57,7 @@ export async function startCommand(config: Config, env: Record<string, string | 
       EMBEDDED_PG_PORT: String(config.embeddedPostgres.port + 1),
     });
     if (config.databaseUrl) io.stderr("DATABASE_URL is set but left untouched: the demo loads its own embedded database.\n");
-    const app = await createApp(demoConfig, { onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL: ${url}\n`) });
+    const app = await createApp(demoConfig, { onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL: ${redactUrl(url)}\n`) });
     try {
       const code = await harvestCommand(app, { omdb: true, scrape: true, resume: false }, io, "demo");
       const rows = await app.prisma.$queryRaw<
@@ -90,6 +91,7 @@ export async function startCommand(config: Config, env: Record<string, string | 
       io.stdout(
         `\nDemo data is kept under ${demoConfig.embeddedPostgres.dataDir} (apart from real harvests under ${config.embeddedPostgres.dataDir}).\n`,
       );
+      io.stdout(nextSteps(demoConfig));
       return code;
     } finally {
       await app.close();
@@ -97,4 +99,19 @@ export async function startCommand(config: Config, env: Record<string, string | 
   } finally {
     await upstreams.close();
   }
+}
+
+/** What to do after the demo: the checks, the long-running service, the boards, a real harvest. */
+export function nextSteps(demoConfig: Pick<Config, "embeddedPostgres">): string {
+  const demoDb = `EMBEDDED_PG_DIR=${demoConfig.embeddedPostgres.dataDir} EMBEDDED_PG_PORT=${demoConfig.embeddedPostgres.port}`;
+  return [
+    "",
+    "Next steps:",
+    `  ${demoDb} npm run cli -- check     the data-quality results of this demo run (read-only)`,
+    "  export TMDB_API_KEY=… OMDB_API_KEY=…  then: npm start           a real harvest (see .env.example)",
+    "  npm run cli -- serve                 weekly harvests on HARVEST_SCHEDULE, /metrics, /healthz and /readyz on :9464",
+    "  docker compose up -d --build         the stack with Prometheus, Alertmanager and the Grafana boards on :3000",
+    "                                       (Pipeline health is the home board; docs/deploy.md, docs/runbooks.md)",
+    "",
+  ].join("\n");
 }

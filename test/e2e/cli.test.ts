@@ -55,12 +55,54 @@ describe("tv-harvester CLI", () => {
 
   it("lists every configuration problem at once and exits 2", async () => {
     const io = capture();
-    const code = await runCli(["harvest"], { DATABASE_URL: "mysql://nope", TMDB_REQUESTS_PER_SECOND: "0", OMDB_DAILY_BUDGET: "lots" }, io);
+    const code = await runCli(
+      ["harvest"],
+      {
+        DATABASE_URL: "mysql://nope",
+        TMDB_REQUESTS_PER_SECOND: "0",
+        OMDB_DAILY_BUDGET: "lots",
+        HTTP_BACKOFF_BASE_MS: "9000",
+        HTTP_BACKOFF_MAX_MS: "100",
+      },
+      io,
+    );
     expect(code).toBe(2);
     expect(io.err).toContain("DATABASE_URL");
     expect(io.err).toContain("TMDB_REQUESTS_PER_SECOND");
     expect(io.err).toContain("OMDB_DAILY_BUDGET");
+    // The cross-variable problem is in the same list, not reported after the others are fixed.
+    expect(io.err).toContain("HTTP_BACKOFF_BASE_MS: the first backoff (9000 ms) is above its cap");
     expect(io.err).toContain(".env.example");
+  });
+
+  it("refuses harvest and serve without TMDB credentials (exit 2, both variables named) before any request or run row", async () => {
+    for (const command of ["harvest", "serve"]) {
+      const io = capture();
+      expect(await runCli([command], { ...upstreams.env, TMDB_API_KEY: "", TMDB_ACCESS_TOKEN: "", DATABASE_URL: database.url }, io)).toBe(2);
+      expect(io.err).toContain(`TMDB_API_KEY / TMDB_ACCESS_TOKEN: \`${command}\` needs one of them`);
+    }
+    // Nothing reached the database: not even the migrations table.
+    expect(await database.query("SELECT to_regclass('harvest_run') IS NULL AS none")).toEqual([{ none: true }]);
+  });
+
+  it("names an unreachable database by host, port and database (never the password), exit 75; a wrong password is exit 2", async () => {
+    const { freePort } = await import("../helpers/free-port.js");
+    const port = await freePort();
+    const io = capture();
+    const url = `postgresql://harvester:s3cret-pw@127.0.0.1:${port}/tv_harvester`;
+    expect(await runCli(["harvest"], { ...upstreams.env, DATABASE_URL: url, LOG_LEVEL: "silent" }, io)).toBe(75);
+    expect(io.err).toContain(`cannot reach the database harvester@127.0.0.1:${port}/tv_harvester (ECONNREFUSED)`);
+    expect(io.err).toContain("DATABASE_URL");
+    expect(io.err).not.toContain("s3cret-pw");
+
+    const wrong = new URL(database.url);
+    wrong.password = "not-the-password";
+    const denied = capture();
+    expect(await runCli(["check"], { DATABASE_URL: wrong.toString(), LOG_LEVEL: "silent" }, denied)).toBe(2);
+    expect(denied.err).toContain(
+      `cannot use the database ${decodeURIComponent(wrong.username)}@${wrong.hostname}:${wrong.port}${wrong.pathname}: password authentication failed`,
+    );
+    expect(denied.err).not.toContain("not-the-password");
   });
 
   it("migrates, harvests with a summary (exit 0), and exits 1 when the run fails", async () => {
@@ -114,14 +156,16 @@ describe("tv-harvester CLI", () => {
     expect(io.err).toContain("HTTP_BACKOFF_BASE_MS");
   });
 
-  it("check on a database without tables applies the migrations instead of failing with a stack trace", async () => {
+  it("check is read-only: on a database without tables it creates nothing and says to migrate (exit 2)", async () => {
     const fresh = await createTestDatabase({ migrate: false });
     try {
       const io = capture();
-      expect(await runCli(["check"], { DATABASE_URL: fresh.url, LOG_LEVEL: "silent" }, io)).toBe(1);
-      expect(io.out + io.err).toContain("no finished harvest run to check");
+      expect(await runCli(["check"], { DATABASE_URL: fresh.url, LOG_LEVEL: "silent" }, io)).toBe(2);
+      expect(io.out + io.err).toContain(
+        "this database has no tv-harvester tables (check changes nothing); apply the migrations first: tv-harvester migrate",
+      );
       expect(io.out + io.err).not.toMatch(/Prisma|at \w+ \(/);
-      expect((await fresh.query("SELECT count(*)::int AS n FROM _prisma_migrations"))[0]?.n).toBeGreaterThan(0);
+      expect(await fresh.query("SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace")).toEqual([{ n: 0 }]);
     } finally {
       await fresh.drop();
     }

@@ -17,7 +17,7 @@ const io = () => ({ stdout: (s: string) => void (out += s), prisma: t.prisma, no
 describe("check command", () => {
   it("checks the newest finished run by default, prints the table and exits 0 when all pass", async () => {
     await t.db.query(`UPDATE harvest_run SET status = 'succeeded', finished_at = $2 WHERE run_id = $1`, [state.currentRunId, NOW.toISOString()]);
-    expect(await checkCommand({}, io())).toBe(0);
+    expect(await checkCommand({ store: true }, io())).toBe(0);
     expect(out).toContain(`Quality checks of harvest run ${state.currentRunId} (status succeeded)`);
     const lines = out.split("\n");
     const header = lines.find((l) => l.startsWith("check"));
@@ -30,6 +30,15 @@ describe("check command", () => {
       "yes",
     ]);
     expect(out).toContain("13/13 passed; 0 error failure(s), 0 warning(s)");
+    expect(await t.prisma.qualityCheckResult.count({ where: { runId: state.currentRunId } })).toBe(13);
+  });
+
+  it("is read-only unless asked: without --store the stored results stay as they were", async () => {
+    await t.db.query(`DELETE FROM quality_check_result`);
+    expect(await checkCommand({ run: state.currentRunId }, io())).toBe(0);
+    expect(out).toContain("nothing stored (--store to store them)");
+    expect(await t.prisma.qualityCheckResult.count()).toBe(0);
+    expect(await checkCommand({ run: state.currentRunId, store: true }, io())).toBe(0);
     expect(await t.prisma.qualityCheckResult.count({ where: { runId: state.currentRunId } })).toBe(13);
   });
 
