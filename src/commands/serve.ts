@@ -9,7 +9,7 @@
  * daily 04:00) runs enrichment top-ups (trigger `topup`: the day's remaining OMDb budget and the sites' time on the most
  * overdue series; src/ops/topup.ts).
  */
-import type { App } from "../app.js";
+import type { App, CreateAppOptions } from "../app.js";
 import type { Config } from "../config.js";
 import { applyMigrations } from "../db/migrate.js";
 import { databaseTarget } from "../db/target.js";
@@ -41,6 +41,8 @@ export interface ServeOptions {
   now?: () => Date;
   /** Milliseconds between two probes of the database (default 15000). */
   databaseProbeIntervalMs?: number;
+  /** Where the JSON log lines go (default stdout). */
+  logDestination?: CreateAppOptions["logDestination"];
 }
 
 /**
@@ -114,6 +116,7 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
   const app = await createApp(config, {
     metrics,
     now: options.now,
+    logDestination: options.logDestination,
     onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL running (data in ${config.embeddedPostgres.dataDir}): ${redactUrl(url)}\n`),
   });
   const log = app.logger.child({ component: "serve" });
