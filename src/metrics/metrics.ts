@@ -210,7 +210,7 @@ export class HarvesterMetrics {
 
     this.httpRequests = new Counter({
       name: `${p}http_requests_total`,
-      help: "HTTP requests sent, per upstream and status class (2xx, 3xx, 4xx, 5xx, error).",
+      help: "HTTP requests sent, per upstream and status class (2xx, 3xx, not_found for 404/410, other 4xx, 5xx, error).",
       labelNames: ["upstream", "status_class"],
       registers: [registry],
     });
@@ -375,10 +375,15 @@ export class HarvesterMetrics {
   }
 }
 
-/** Maps an HTTP status (0 for a transport error) to its class label. */
-export function statusClass(status: number): "2xx" | "3xx" | "4xx" | "5xx" | "error" {
+/**
+ * Maps an HTTP status (0 for a transport error) to its class label. 404 and 410 are `not_found`, apart from the
+ * other 4xx: for the ratings sites they are the expected "this series has no page" answer (most series have
+ * none), and for the APIs a series or title that does not exist; counted as errors, they would drown the real ones.
+ */
+export function statusClass(status: number): "2xx" | "3xx" | "4xx" | "not_found" | "5xx" | "error" {
   if (status >= 200 && status < 300) return "2xx";
   if (status >= 300 && status < 400) return "3xx";
+  if (status === 404 || status === 410) return "not_found";
   if (status >= 400 && status < 500) return "4xx";
   if (status >= 500 && status < 600) return "5xx";
   return "error";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { HarvesterMetrics } from "../../src/metrics/metrics.js";
+import { HarvesterMetrics, statusClass } from "../../src/metrics/metrics.js";
 import { startMetricsServer, type MetricsServer } from "../../src/metrics/server.js";
 import { findBinary, run } from "./processes.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -51,6 +51,58 @@ describe("metrics server", () => {
     expect(await hung.text()).toContain("timed out");
     expect((await fetch(`http://127.0.0.1:${server.port}/nope`)).status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${server.port}/metrics`, { method: "POST" })).status).toBe(405);
+  });
+
+  it("exposes no sample for what is not known yet (never a false 0), and the value once set", async () => {
+    let now = 1_700_000_100_000;
+    const metrics = new HarvesterMetrics({ now: () => now });
+    const unknown = [
+      "tv_harvester_last_run_timestamp_seconds",
+      "tv_harvester_last_success_timestamp_seconds",
+      "tv_harvester_last_run_duration_seconds",
+      "tv_harvester_last_run_series",
+      "tv_harvester_data_freshness_seconds",
+      "tv_harvester_omdb_budget_remaining",
+      "tv_harvester_database_up",
+      "tv_harvester_next_harvest_timestamp_seconds",
+    ];
+    const samples = async () => (await metrics.registry.metrics()).split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    for (const name of unknown) expect((await samples()).filter((l) => l.startsWith(`${name} `))).toEqual([]);
+    metrics.setLastSuccess(1_700_000_000);
+    metrics.omdbBudgetRemaining.set(0);
+    metrics.setNextHarvest(() => 1_700_600_000);
+    metrics.setLastRunStatus("failed");
+    metrics.setLastRunStatus("interrupted");
+    const set = await samples();
+    expect(set).toContain("tv_harvester_data_freshness_seconds 100");
+    expect(set).toContain("tv_harvester_omdb_budget_remaining 0");
+    expect(set).toContain("tv_harvester_next_harvest_timestamp_seconds 1700600000");
+    // Only the last status has a series.
+    expect(set.filter((l) => l.startsWith("tv_harvester_last_run_status"))).toEqual(['tv_harvester_last_run_status{status="interrupted"} 1']);
+    metrics.omdbBudgetRemaining.unset();
+    now += 1000;
+    expect((await samples()).filter((l) => l.startsWith("tv_harvester_omdb_budget_remaining"))).toEqual([]);
+  });
+
+  it('counts 404/410 (a ratings site\'s "no page") apart from the other 4xx', () => {
+    expect([404, 410, 403, 429, 500, 0, 200].map(statusClass)).toEqual(["not_found", "not_found", "4xx", "4xx", "5xx", "error", "2xx"]);
+  });
+
+  it("answers /readyz with the readiness report: 200 when ready, 503 with the reason otherwise", async () => {
+    let ready = true;
+    server = await startMetricsServer({
+      metrics: new HarvesterMetrics(),
+      healthCheck: async () => {},
+      readiness: async () => ({ ready, report: { database: { target: "u@h:5432/db", reachable: ready }, lastRun: null } }),
+      port: 0,
+      host: "127.0.0.1",
+    });
+    const url = `http://127.0.0.1:${server.port}/readyz`;
+    const ok = await fetch(url);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ ready: true, database: { target: "u@h:5432/db", reachable: true }, lastRun: null });
+    ready = false;
+    expect((await fetch(url)).status).toBe(503);
   });
 
   const promtool = findBinary("promtool");
