@@ -136,6 +136,45 @@ describe("dashboard files", () => {
     expect(sqlTargets.length).toBeGreaterThan(10);
   });
 
+  it("every panel of every board has a unit and a description; every stat tile has thresholds", () => {
+    for (const d of dashboards) {
+      for (const panel of d.panels as (Panel & {
+        type: string;
+        description?: string;
+        fieldConfig?: { defaults?: { unit?: string; thresholds?: { steps: { color: string }[] }; mappings?: unknown[] } };
+      })[]) {
+        const where = `${d.title} / ${panel.title}`;
+        expect(panel.fieldConfig?.defaults?.unit, `${where}: unit`).toEqual(expect.stringMatching(/\S/));
+        expect(panel.description ?? "", `${where}: description`).toMatch(/\S{3,}.*\S{3,}/);
+        if (panel.type === "stat") {
+          const steps = panel.fieldConfig?.defaults?.thresholds?.steps ?? [];
+          // Colours by threshold, or (a text tile) by value mappings.
+          expect(steps.length + (panel.fieldConfig?.defaults?.mappings?.length ?? 0), `${where}: thresholds`).toBeGreaterThanOrEqual(2);
+        }
+      }
+    }
+  });
+
+  it("every board links to the other three", () => {
+    for (const d of dashboards as (Dashboard & { links?: { url: string }[] })[]) {
+      const others = dashboards.filter((o) => o.uid !== d.uid).map((o) => `/d/${o.uid}`);
+      expect((d.links ?? []).map((l) => l.url).sort(), d.title).toEqual(others.sort());
+    }
+  });
+
+  it("the home board says what broke: the last run's status, its failing stage and error, the alerts firing", () => {
+    const home = dashboards.find((d) => d.uid === "tvh-pipeline-health")!;
+    const queries = home.panels.map((p) => ({ title: p.title, text: p.targets.map((t) => t.rawSql ?? t.expr ?? "").join("\n") }));
+    expect(queries.find((q) => q.title === "Last run status")?.text).toMatch(/SELECT status FROM monitoring\.harvest_runs/);
+    expect(queries.find((q) => /failing stage and error/.test(q.title))?.text).toMatch(/stage[\s\S]*error[\s\S]*FROM monitoring\.harvest_runs/);
+    expect(queries.find((q) => q.title === "Alerts firing")?.text).toContain('ALERTS{alertstate="firing"}');
+    // "Since the last success" has no value when there never was one: no `or vector(0)`, no default.
+    const since = queries.find((q) => q.title === "Since the last successful harvest")!.text;
+    expect(since).toBe("time() - max(tv_harvester_last_success_timestamp_seconds)");
+    const grafanaHome = readFileSync(path.join(root, "docker-compose.yml"), "utf8");
+    expect(grafanaHome).toContain("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH: /var/lib/grafana/dashboards/pipeline-health.json");
+  });
+
   it("Content: every panel query uses every template variable, and harvest runs are annotations", () => {
     expect(contentDashboard.templating.list.map((v) => v.name).sort()).toEqual([...CONTENT_VARIABLES].sort());
     for (const panel of contentDashboard.panels) {
