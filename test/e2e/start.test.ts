@@ -35,6 +35,11 @@ describe("start (npm start) without credentials", () => {
     expect(out).toMatch(/Harvest run 1: SUCCEEDED/);
     expect(out).toMatch(/series loaded\s+50/);
     expect(out).toMatch(/^Breaking Bad\s+2008\s+AMC\s+8\.90\s+9\.50\s+96\.00\s+87\.00\s+Crime, Drama/m);
+    // The embedded database is named without its password, and the next steps are said.
+    expect(err).toMatch(/Embedded PostgreSQL: postgresql:\/\/postgres:\[REDACTED\]@/);
+    expect(err + out).not.toContain("tv-harvester-local");
+    expect(out).toContain("Next steps:");
+    for (const step of ["npm run cli -- check", "npm run cli -- serve", "docker compose up", "Pipeline health"]) expect(out).toContain(step);
     expect(existsSync(path.join(dir, "pg-demo", "PG_VERSION"))).toBe(true);
     expect(existsSync(path.join(dir, "pg"))).toBe(false);
   });

@@ -352,6 +352,62 @@ describe("runs left open by a dead process, at start-up", () => {
     expect(resumes).toEqual([true]);
   });
 
+  it("resumes a manual run stopped with Ctrl-C after the slot's success, as the CLI advises, instead of abandoning it", async () => {
+    const abandoned: number[] = [];
+    const calls: { resume: boolean }[] = [];
+    const logged: string[] = [];
+    const scheduler = new HarvestScheduler(
+      deps({
+        history: history({
+          lastSuccessAt: async () => new Date("2026-11-16T05:00:00Z"),
+          // A `harvest` started on Wednesday and interrupted, and a stale run of an earlier week.
+          openRuns: async () => [run(8, "2026-11-18T09:00:00Z", "interrupted"), run(3, "2026-10-26T03:00:00Z", "interrupted")],
+          interruptedRunSince: async () => true,
+          abandonRun: async (id) => void abandoned.push(id),
+        }),
+        harvest: async (o) => {
+          calls.push({ resume: o.resume });
+          return { status: "succeeded" };
+        },
+        logger: { ...silent, info: (_o: object, msg: string) => void logged.push(msg) },
+      }),
+    );
+    expect(await scheduler.start()).toBe(true);
+    await scheduler.idle();
+    await scheduler.stop();
+    expect(calls).toEqual([{ resume: true }]);
+    expect(abandoned).toEqual([3]);
+    expect(logged).toContain("resuming the interrupted harvest run of the latest slot");
+  });
+
+  it("logs a harvest stopped by serve's shutdown at warn, never as a failed harvest", async () => {
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const scheduler = new HarvestScheduler(
+      deps({
+        retry: { attempts: 3, backoffMs: 1 },
+        harvest: async () => {
+          started();
+          await sleep(50);
+          throw new DOMException("This operation was aborted", "AbortError");
+        },
+        logger: {
+          info: () => undefined,
+          warn: (_o: object, msg: string) => void warnings.push(msg),
+          error: (_o: object, msg: string) => void errors.push(msg),
+        },
+      }),
+    );
+    const outcome = scheduler.runSlot(new Date("2026-11-16T03:00:00Z"), false);
+    await running;
+    await scheduler.stop(5_000);
+    await outcome;
+    expect(errors).toEqual([]);
+    expect(warnings).toContain("scheduled harvest stopped by serve's shutdown; resumed at the next start");
+  });
+
   it("abandons every open run when the latest slot already succeeded", async () => {
     const abandoned: number[] = [];
     const scheduler = new HarvestScheduler(
