@@ -180,7 +180,9 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
       port: config.metricsPort,
       host: options.host,
       scrub: (text) => app.scrubber.scrubText(text),
-      healthCheck: selectOne,
+      // Liveness: answering at all proves the process and its event loop. A database outage is not cured by a
+      // restart of serve: it is reported by /readyz and tv_harvester_database_up (TvHarvesterDatabaseDown).
+      healthCheck: async () => undefined,
       readiness: () => readiness(app, target),
     });
     log.info({ port: server.port, schedule: config.harvestSchedule, database: target }, "serving /metrics, /healthz and /readyz");

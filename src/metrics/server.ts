@@ -1,8 +1,8 @@
 /**
  * The HTTP endpoint of `serve`: `/metrics` (Prometheus text exposition of the harvester's own registry),
- * `/healthz` (liveness: 200 when the database answers, 503 when it does not; what compose's healthcheck
- * reads) and `/readyz` (readiness: a JSON report of the database and the last harvest run, 200 when ready to
- * work). Plain `node:http`: three routes do not need a framework.
+ * `/healthz` (liveness: 200 while `healthCheck` passes; serve's passes while the process answers, and compose's
+ * healthcheck reads it) and `/readyz` (readiness: a JSON report of the database and the last harvest run, 200
+ * when ready to work, 503 while the database does not answer). Plain `node:http`: three routes do not need a framework.
  */
 import http from "node:http";
 import type { HarvesterMetrics } from "./metrics.js";

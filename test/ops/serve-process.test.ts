@@ -281,6 +281,8 @@ describe.skipIf(!promtool)(`serve's metrics under the project's alert rules${pro
       expect(firingAlerts(down!, new Date())).toEqual(["TvHarvesterDatabaseDown{severity=critical}", ...WATCHDOG_ONLY]);
       expect(logs.some((l) => l.includes('"msg":"database unreachable"') && l.includes(`@127.0.0.1:`))).toBe(true);
       expect((await fetch(`http://127.0.0.1:${third.port}/readyz`)).status).toBe(503);
+      // Liveness stays: restarting serve would not bring the database back.
+      expect((await fetch(`http://127.0.0.1:${third.port}/healthz`)).status).toBe(200);
     } finally {
       await setConnections(alertDb, true);
     }
