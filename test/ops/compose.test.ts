@@ -401,6 +401,12 @@ describe("docker-compose.yml as a stack one would deploy", () => {
         /required variable READER_ROLE_PASSWORD is missing a value: .*read-only role/,
       );
     }
+    // Alertmanager without a way to deliver: `up` stops before anything starts (and its entrypoint checks again).
+    for (const required of ["SLACK_WEBHOOK_URL", "SLACK_CHANNEL", "SMTP_SMARTHOST", "SMTP_FROM", "SMTP_TO", "DEADMANSSWITCH_URL"]) {
+      expect(() => interpolateAll(document, { ...env, [required]: "" })).toThrow(new RegExp(`required variable ${required} is missing`));
+    }
+    expect(services.alertmanager!.entrypoint).toEqual(["/bin/sh", "/etc/alertmanager/alertmanager-entrypoint.sh"]);
+    expect(composeText).not.toMatch(/example\.(org|com)/);
     for (const required of ["POSTGRES_PASSWORD", "GF_SECURITY_ADMIN_PASSWORD"]) {
       expect(() => interpolateAll(document, { ...env, [required]: "" })).toThrow(new RegExp(`required variable ${required} is missing`));
     }
