@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { DatabaseProbe } from "../../src/metrics/database-probe.js";
 import { HarvesterMetrics, statusClass } from "../../src/metrics/metrics.js";
 import { startMetricsServer, type MetricsServer } from "../../src/metrics/server.js";
 import { findBinary, run } from "./processes.js";
@@ -82,6 +83,49 @@ describe("metrics server", () => {
     metrics.omdbBudgetRemaining.unset();
     now += 1000;
     expect((await samples()).filter((l) => l.startsWith("tv_harvester_omdb_budget_remaining"))).toEqual([]);
+  });
+
+  it("the database probe: a gauge, one error line when the database goes, one info line (with the outage's length) when it comes back", async () => {
+    const metrics = new HarvesterMetrics();
+    const lines: [string, string, object][] = [];
+    const logger = {
+      info: (o: object, m: string) => void lines.push(["info", m, o]),
+      warn: (o: object, m: string) => void lines.push(["warn", m, o]),
+      error: (o: object, m: string) => void lines.push(["error", m, o]),
+    };
+    let up = true;
+    let now = 1_000_000;
+    let refreshed = 0;
+    const probe = new DatabaseProbe({
+      check: async () => {
+        if (!up) throw new Error("connect ECONNREFUSED password=hunter2");
+      },
+      metrics,
+      logger,
+      target: "u@db:5432/tv",
+      now: () => now,
+      scrub: (t) => t.replaceAll("hunter2", "[REDACTED]"),
+      onUp: async () => void refreshed++,
+    });
+    const gauge = async () => (await metrics.databaseUp.get()).values.map((v) => v.value);
+    expect(await gauge()).toEqual([]);
+    expect(await probe.probe()).toBe(true);
+    expect(await gauge()).toEqual([1]);
+    up = false;
+    for (let i = 0; i < 3; i++) {
+      now += 15_000;
+      expect(await probe.probe()).toBe(false);
+    }
+    expect(await gauge()).toEqual([0]);
+    up = true;
+    now += 15_000;
+    await probe.probe();
+    expect(await gauge()).toEqual([1]);
+    expect(lines).toEqual([
+      ["error", "database unreachable", { database: "u@db:5432/tv", err: "Error: connect ECONNREFUSED password=[REDACTED]" }],
+      ["info", "database reachable again", { database: "u@db:5432/tv", downSeconds: 45 }],
+    ]);
+    expect(refreshed).toBe(2);
   });
 
   it('counts 404/410 (a ratings site\'s "no page") apart from the other 4xx', () => {
