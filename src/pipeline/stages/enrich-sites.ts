@@ -85,6 +85,7 @@ export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesI
       logger: deps.logger,
       now: deps.now,
       pageCache: answerStorePageCache(deps.answers),
+      quarantine: deps.quarantine,
       onSeriesDone: () => deps.progress.tick("enrichments"),
       ...(deps.browser !== undefined ? { browser: deps.browser } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
