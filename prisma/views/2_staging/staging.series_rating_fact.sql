@@ -1,5 +1,7 @@
 -- Series-grain rating facts of succeeded runs, one row per series × source × run, with the source's name and the
--- score on the 0–100 scale (rating_fact rows of grain 'season' are in no series-grain model).
+-- score on the 0–100 scale (rating_fact rows of grain 'season' are in no series-grain model), and where each value
+-- came from: method (api, or the scraper strategy that read the score), count_method (the strategy that read the
+-- count), page_url (the scraped page) and observed_at.
 SELECT
   f.series_id,
   p.title,
@@ -14,7 +16,10 @@ SELECT
   f.vote_count,
   f.vote_count_is_lower_bound,
   f.grain,
-  f.method
+  f.method,
+  f.count_method,
+  f.page_url,
+  f.observed_at
 FROM rating_fact f
 JOIN harvest_run r              ON r.run_id = f.run_id AND r.status = 'succeeded'
 JOIN published_series_version p ON p.series_id = f.series_id

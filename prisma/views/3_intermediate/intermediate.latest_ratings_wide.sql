@@ -1,7 +1,9 @@
 -- The six-source pivot, written once: one row per series with, for each rating source, its latest known score (on
 -- the source's scale and on 0–100), count, lower-bound flag, vote-weighted score and the time of the run that
 -- observed it; ratings_updated_at is the latest of those times. Column prefixes: tmdb, imdb, tomatoes_critic
--- (Tomatometer), tomatoes_audience (Popcornmeter), metacritic (Metascore), metauser (Metacritic user score).
+-- (Tomatometer), tomatoes_audience (Popcornmeter), metacritic (Metascore), metauser (Metacritic user score). For the
+-- scraped sources, the provenance of each latest value: _method (the strategy that read the score), _count_method,
+-- _page_url (the page it was read from) and _observed_at.
 SELECT
   series_id,
   max(score) FILTER (WHERE source = 'tmdb') AS tmdb_score,
@@ -40,6 +42,22 @@ SELECT
   bool_or(vote_count_is_lower_bound) FILTER (WHERE source = 'metacritic_users') AS metauser_votes_is_lower_bound,
   max(weighted_score) FILTER (WHERE source = 'metacritic_users') AS metauser_weighted,
   max(harvested_at) FILTER (WHERE source = 'metacritic_users') AS metauser_rated_at,
-  max(harvested_at) AS ratings_updated_at
+  max(harvested_at) AS ratings_updated_at,
+  max(method) FILTER (WHERE source = 'rotten_tomatoes_critics') AS tomatoes_critic_method,
+  max(count_method) FILTER (WHERE source = 'rotten_tomatoes_critics') AS tomatoes_critic_count_method,
+  max(page_url) FILTER (WHERE source = 'rotten_tomatoes_critics') AS tomatoes_critic_page_url,
+  max(observed_at) FILTER (WHERE source = 'rotten_tomatoes_critics') AS tomatoes_critic_observed_at,
+  max(method) FILTER (WHERE source = 'rotten_tomatoes_audience') AS tomatoes_audience_method,
+  max(count_method) FILTER (WHERE source = 'rotten_tomatoes_audience') AS tomatoes_audience_count_method,
+  max(page_url) FILTER (WHERE source = 'rotten_tomatoes_audience') AS tomatoes_audience_page_url,
+  max(observed_at) FILTER (WHERE source = 'rotten_tomatoes_audience') AS tomatoes_audience_observed_at,
+  max(method) FILTER (WHERE source = 'metacritic_critics') AS metacritic_method,
+  max(count_method) FILTER (WHERE source = 'metacritic_critics') AS metacritic_count_method,
+  max(page_url) FILTER (WHERE source = 'metacritic_critics') AS metacritic_page_url,
+  max(observed_at) FILTER (WHERE source = 'metacritic_critics') AS metacritic_observed_at,
+  max(method) FILTER (WHERE source = 'metacritic_users') AS metauser_method,
+  max(count_method) FILTER (WHERE source = 'metacritic_users') AS metauser_count_method,
+  max(page_url) FILTER (WHERE source = 'metacritic_users') AS metauser_page_url,
+  max(observed_at) FILTER (WHERE source = 'metacritic_users') AS metauser_observed_at
 FROM intermediate.latest_rating
 GROUP BY series_id

@@ -1,5 +1,7 @@
 -- A show profile: one row per series with ids, image and page URLs, creators, content ratings, keywords, dates,
--- seasons and episodes, networks, platforms, and every source's latest score, count and date.
+-- seasons and episodes, networks, platforms, and every source's latest score, count and date; for every scraped value
+-- (tomatoes_critic, tomatoes_audience, metacritic, metauser) its provenance: _page_url (the page it was read from),
+-- _method (the strategy that read the score), _count_method (the one that read the count) and _observed_at.
 SELECT
   p.series_id,
   p.series_id                                                  AS tmdb_id,
@@ -54,7 +56,11 @@ SELECT
   l.metauser_votes_is_lower_bound           AS metauser_count_is_lower_bound,
   l.metauser_rated_at,
   p.run_id                                                     AS version_run_id,
-  p.harvested_at                                               AS version_harvested_at
+  p.harvested_at                                               AS version_harvested_at,
+  l.tomatoes_critic_page_url, l.tomatoes_critic_method, l.tomatoes_critic_count_method, l.tomatoes_critic_observed_at,
+  l.tomatoes_audience_page_url, l.tomatoes_audience_method, l.tomatoes_audience_count_method, l.tomatoes_audience_observed_at,
+  l.metacritic_page_url, l.metacritic_method, l.metacritic_count_method, l.metacritic_observed_at,
+  l.metauser_page_url, l.metauser_method, l.metauser_count_method, l.metauser_observed_at
 FROM published_series_version p
 LEFT JOIN intermediate.series_genre_list g   ON g.series_id = p.series_id
 LEFT JOIN intermediate.series_network_list n ON n.series_id = p.series_id
