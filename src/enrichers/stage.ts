@@ -312,7 +312,11 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
           reportDisagreements(deps, site, target.id, result.url, parse);
           observations.push(...found);
           counts.observations += found.length;
-          await setState(target.id, "found", found.length === 0 ? "page found; no score yet (tbd)" : `${found.length} score(s) via ${strategy}`);
+          const none =
+            parse.kind === "series" || parse.kind === "season"
+              ? "page found; no score yet (tbd)"
+              : `the page is of kind ${parse.kind}; no series score taken`;
+          await setState(target.id, "found", found.length === 0 ? none : `${found.length} score(s) via ${strategy}`);
           if (parse.kind === "series") await scrapeSeasons(target, result);
         }
 

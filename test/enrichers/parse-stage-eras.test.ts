@@ -9,6 +9,9 @@ import { readFileSync } from "node:fs";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScrapeStage, type ScrapeTarget } from "../../src/enrichers/stage.js";
+import { parseRottenTomatoesPage } from "../../src/enrichers/rottentomatoes/parse.js";
+import { AnswerStore } from "../../src/pipeline/answer-store.js";
+import { answerStorePageCache } from "../../src/pipeline/stages/enrich-sites.js";
 import { Quarantine } from "../../src/load/quarantine.js";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
 import { type ReplayRoute, type ReplayServer, startReplayServer } from "../../src/replay/server.js";
@@ -134,5 +137,26 @@ describe("runScrapeStage on the eras' pages", () => {
       [1, "rotten_tomatoes_audience", 91, null, "tile-season", null, url],
       [3, "rotten_tomatoes_critics", 89, null, "tile-season", null, url],
     ]);
+  });
+});
+
+describe("page results kept by an earlier attempt (harvest --resume)", () => {
+  const kept = (parse: unknown) => ({
+    upstream: "rottentomatoes",
+    requestKey: "page:/tv/the_bear",
+    httpStatus: 200,
+    payload: { kind: "page", url: "https://www.rottentomatoes.com/tv/the_bear", status: 200, via: "http", html: "", parse },
+    bodyText: null,
+  });
+  const writer = { add: async () => undefined, flush: async () => undefined };
+
+  it("are taken when their parse says what the page is, and fetched again when it was kept without the page's kind", () => {
+    const parse = parseRottenTomatoesPage(SERIES_PAGE);
+    const current = answerStorePageCache(AnswerStore.fromRows(1, new SecretScrubber([]), [kept(parse)], writer));
+    expect(current.get("rottentomatoes", "/tv/the_bear")).toMatchObject({ kind: "page", parse: { kind: "series" } });
+    // An earlier version kept `grain` instead: read as it is, the page would give no score at all.
+    const { kind: _kind, ...withoutKind } = parse;
+    const older = answerStorePageCache(AnswerStore.fromRows(1, new SecretScrubber([]), [kept({ ...withoutKind, grain: "series" })], writer));
+    expect(older.get("rottentomatoes", "/tv/the_bear")).toBeUndefined();
   });
 });
