@@ -134,6 +134,10 @@ export interface RatingObservation {
   grain: "series" | "season";
   /** `api` for TMDB/OMDb; the scraper strategy that matched for the sites. */
   method: string;
+  /** The scraper strategy that read the count, when not the score's (null or absent: the same as `method`). */
+  countMethod?: string | null;
+  /** The page the scraped value was read from (absolute URL); absent for TMDB/OMDb. */
+  pageUrl?: string | null;
 }
 
 /**
@@ -149,6 +153,10 @@ export interface SeasonRatingObservation {
   voteCountIsLowerBound: boolean;
   /** The scraper strategy that matched. */
   method: string;
+  /** The scraper strategy that read the count (null: no count). */
+  countMethod?: string | null;
+  /** The page the value was read from (absolute URL): the season's page, or the series page's season tile. */
+  pageUrl?: string | null;
 }
 
 /** Why a record was quarantined; a small closed set, used as a metric label. */

@@ -1,7 +1,8 @@
 /**
  * `tv-harvester scrape --site rottentomatoes|metacritic (--url U | --file page.html)`: parses one ratings
- * page and prints the scores, counts and matched strategy as JSON — the tool for diagnosing a broken
- * scraper. `--file` touches no network; `--url` fetches politely (robots.txt, our User-Agent, the site's
+ * page and prints as JSON what the page is (`kind`: series, season, film, other, unknown — only series and season
+ * pages give a series' facts), each score and count with the strategy that read it, a series page's per-season
+ * scores and the values two strategies read differently — the tool for diagnosing a broken scraper. `--file` touches no network; `--url` fetches politely (robots.txt, our User-Agent, the site's
  * rate limit, the browser fallback when the site challenges us or the static HTML has no scores).
  *
  * Exit codes: 0 parsed (a strategy matched), 1 no strategy matched or the page could not be fetched,

@@ -21,7 +21,7 @@ import type { PageParse, SeasonLink } from "./types.js";
  * - `disallowed`: robots.txt disallows the path for our User-Agent; nothing was requested.
  * - `error`: transport failure, 5xx after retries, repeated 429, or a browser failure.
  * `via` says whether the HTML came from the HTTP client or the browser; `url` is absolute.
- * A `page` of series grain carries the season pages it links (`seasonLinks`), one of season grain the season its
+ * A `page` of kind series carries the season pages it links (`seasonLinks`), one of kind season the season its
  * URL names (`seasonNumber`), so that results kept without their HTML (`harvest --resume`) still say so; both
  * are absent in results kept by an earlier version.
  */
@@ -65,8 +65,8 @@ const CHALLENGE_STATUSES = new Set([202, 401, 403, 451]);
 export async function fetchRatingsPage(deps: PageFetchDeps, path: string): Promise<PageFetchResult> {
   const result = await fetchAndParse(deps, path);
   if (result.kind !== "page") return result;
-  if (result.parse.grain === "series") return { ...result, seasonLinks: parseSeasonLinks(deps.profile.site, result.html) };
-  if (result.parse.grain === "season") return { ...result, seasonNumber: parseSeasonNumber(deps.profile.site, result.html) };
+  if (result.parse.kind === "series") return { ...result, seasonLinks: parseSeasonLinks(deps.profile.site, result.html) };
+  if (result.parse.kind === "season") return { ...result, seasonNumber: parseSeasonNumber(deps.profile.site, result.html) };
   return result;
 }
 

@@ -1,10 +1,20 @@
 /**
  * Pure helpers shared by the page parsers: reading counts ("250,000+ Ratings"), scores ("96%", "8.4",
- * "tbd"), JSON-LD blocks, years and the grain of a page. No I/O.
+ * "tbd"), JSON-LD blocks, years, the kind of a page, and combining the strategies of one page value by value
+ * (with their cross-check). No I/O.
  */
 import type { CheerioAPI } from "cheerio";
 import { z } from "zod";
-import { type PageParse, type RatingSite, type ScoreReading, missingReading } from "./types.js";
+import {
+  type PageKind,
+  type PageParse,
+  type RatingSite,
+  type ReadingField,
+  type ScoreReading,
+  type SeasonScore,
+  type StrategyDisagreement,
+  missingReading,
+} from "./types.js";
 
 /** A number that the sites write either as a JSON number or as a string ("96", "8.4", "1,234"). */
 export const numberish = z.union([z.number(), z.string()]);
@@ -154,8 +164,25 @@ export function toReading(
   const parsed = parseScoreText(score);
   if (parsed === null) return null;
   const c = parseCountText(count);
-  if (parsed === "tbd") return { score: null, count: c.count, countIsLowerBound: c.lowerBound, strategy, nullReason: "tbd" };
-  return { score: parsed, count: c.count, countIsLowerBound: c.lowerBound, strategy };
+  const countStrategy = c.count === null ? null : strategy;
+  if (parsed === "tbd") return { score: null, count: c.count, countIsLowerBound: c.lowerBound, strategy, countStrategy, nullReason: "tbd" };
+  return { score: parsed, count: c.count, countIsLowerBound: c.lowerBound, strategy, countStrategy };
+}
+
+/**
+ * A reading from a JSON block that carries an exact count beside a banded one (Rotten Tomatoes' `#scoreDetails`:
+ * `ratingCount` 393712, `bandedRatingCount` "250,000+"): the exact count when it is a positive integer, else the
+ * banded one. Null when the score is neither a number nor "tbd".
+ */
+export function toReadingPreferExact(
+  score: string | number | null | undefined,
+  exactCount: string | number | null | undefined,
+  bandedCount: string | number | null | undefined,
+  strategy: string,
+): ScoreReading | null {
+  const exact = parseCountText(exactCount);
+  const usable = exact.count !== null && exact.count > 0 && !exact.lowerBound;
+  return toReading(score, usable ? exact.count : bandedCount, strategy);
 }
 
 /** A strategy's partial result: readings it found and page facts it saw. */
@@ -164,9 +191,6 @@ export interface StrategyResult {
   audience?: ScoreReading | null;
   title?: string | null;
   firstYear?: number | null;
-  season?: boolean;
-  /** The strategy saw that the page is a film's (JSON-LD `@type` `Movie`). */
-  movie?: boolean;
 }
 
 /** Dates of a JSON-LD node that may carry a series' first air date. */
@@ -175,8 +199,8 @@ export type JsonLdDateField = "startDate" | "datePublished" | "dateCreated";
 /**
  * The JSON-LD strategy both sites share (schema.org `TVSeries`/`TVSeason`/`Movie`/`CreativeWorkSeries`):
  * the critics' score from `aggregateRating` when its `name` is absent or matches `ratingName` (the
- * site's critics' score: "Tomatometer", "Metascore"), the title, the first year from the first of
- * `dateFields` present, and whether the page is a season's.
+ * site's critics' score: "Tomatometer", "Metascore"), the title, and the first year from the first of
+ * `dateFields` present. (What the page is, is {@link pageKindOf}'s to say.)
  */
 export function jsonLdStrategy($: CheerioAPI, ratingName: RegExp, dateFields: readonly JsonLdDateField[]): StrategyResult {
   const nodes = readJsonLdNodes($).filter((n) => hasJsonLdType(n, ["TVSeries", "TVSeason", "Movie", "CreativeWorkSeries"]));
@@ -199,72 +223,196 @@ export function jsonLdStrategy($: CheerioAPI, ratingName: RegExp, dateFields: re
     critics: isCritics(rating) ? toReading(rating.ratingValue, rating.reviewCount ?? rating.ratingCount, "json-ld") : null,
     title: cleanText(node.name),
     firstYear: firstYearIn(date),
-    season: hasJsonLdType(node, ["TVSeason"]),
-    movie: hasJsonLdType(node, ["Movie"]),
   };
 }
 
-/**
- * What the page's own URL and Open Graph type say it is: `movie` (a film's page: canonical path matching
- * `moviePath`, or `og:type` `video.movie`), `tv` (canonical under `/tv/`, or `og:type` `video.tv_show` /
- * `video.episode`), or null when neither says. The URL wins over JSON-LD, which wins over nothing.
- */
-export function pageKindFromMeta($: CheerioAPI, moviePath: RegExp): "movie" | "tv" | null {
-  const canonical = canonicalUrl($);
-  let path: string | null = null;
-  if (canonical !== null) {
-    try {
-      path = new URL(canonical, "https://example.invalid").pathname;
-    } catch {
-      path = null;
-    }
-  }
-  if (path !== null && moviePath.test(path)) return "movie";
-  if (path !== null && /^\/tv\//.test(path)) return "tv";
-  const ogType = cleanText($('meta[property="og:type"]').attr("content"))?.toLowerCase() ?? null;
-  if (ogType === "video.movie") return "movie";
-  if (ogType === "video.tv_show" || ogType === "video.episode") return "tv";
+/** The paths of a site's pages of each kind (request paths, without the host). */
+export interface KindPaths {
+  series: RegExp;
+  season: RegExp;
+  film: RegExp;
+}
+
+/** schema.org types of a page's main entity, by the kind they make the page. */
+const JSON_LD_KINDS: readonly { kind: Exclude<PageKind, "unknown">; types: readonly string[] }[] = [
+  { kind: "series", types: ["TVSeries", "CreativeWorkSeries"] },
+  { kind: "season", types: ["TVSeason", "CreativeWorkSeason"] },
+  { kind: "film", types: ["Movie"] },
+  {
+    kind: "other",
+    types: [
+      "VideoGame",
+      "Game",
+      "MusicAlbum",
+      "MusicRecording",
+      "MusicGroup",
+      "Book",
+      "TVEpisode",
+      "Episode",
+      "Person",
+      "SoftwareApplication",
+      "Product",
+    ],
+  },
+];
+
+/** Open Graph types (ogp.me) by the kind they make the page; `website`, `article` and the like say nothing. */
+function kindFromOgType(ogType: string): Exclude<PageKind, "unknown"> | null {
+  if (ogType === "video.tv_show") return "series";
+  if (ogType === "video.movie") return "film";
+  if (ogType === "video.episode" || ogType === "video.other" || ogType === "book" || ogType === "profile" || ogType.startsWith("music."))
+    return "other";
+  if (ogType === "game" || ogType.startsWith("game.")) return "other";
   return null;
 }
 
+/** The path of an absolute or relative URL (`/tv/breaking_bad`), or null when it is not one. */
+export function pathOf(url: string): string | null {
+  try {
+    return new URL(url, "https://example.invalid").pathname;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Combines strategies tried in order of stability: each score takes the first strategy that found it; the
- * title and first year take the first strategy that saw them. `strategy` is the first that found any score.
- * The grain is `movie` when `fallback.kind` (the page's URL / Open Graph type) says movie, or, when it says
- * nothing, a strategy saw a `Movie`; else `season` when the URL or a strategy says so; else `series`.
+ * What the page is, from the page alone: its canonical URL (`link[rel=canonical]`, else `og:url`) matched against
+ * the site's `paths` (a canonical URL that is none of them makes the page `other`: a game, a person, a listing);
+ * else the `@type` of its first JSON-LD node of a known kind (`TVSeries` series, `TVSeason` season, `Movie` film,
+ * `VideoGame`, `MusicAlbum`, `TVEpisode`… other); else its `og:type`; else `unknown` (an excerpt: never taken for
+ * a series). The site's own address for the page is the strongest evidence, its structured data the next.
+ */
+export function pageKindOf($: CheerioAPI, paths: KindPaths): PageKind {
+  const canonical = canonicalUrl($);
+  const path = canonical === null ? null : pathOf(canonical);
+  if (path !== null) {
+    if (paths.season.test(path)) return "season";
+    if (paths.series.test(path)) return "series";
+    if (paths.film.test(path)) return "film";
+    return "other";
+  }
+  for (const node of readJsonLdNodes($)) {
+    const match = JSON_LD_KINDS.find((k) => hasJsonLdType(node, k.types));
+    if (match) return match.kind;
+  }
+  const ogType = cleanText($('meta[property="og:type"]').attr("content"))?.toLowerCase() ?? null;
+  return (ogType === null ? null : kindFromOgType(ogType)) ?? "unknown";
+}
+
+/** Scores agree when equal at one decimal (the finest precision the sites print). */
+function scoresAgree(a: number, b: number): boolean {
+  return Math.round(a * 10) === Math.round(b * 10);
+}
+
+/**
+ * Two exact counts of one page agree within 1 % (copies of a count on one page are cached at slightly different
+ * times: the real 2024 Rotten Tomatoes pages show liked counts 153,943 and 153,959); a banded count ("250,000+")
+ * agrees with an exact one at or above its bound; two banded counts always agree (both are lower bounds).
+ */
+function countsAgree(a: ScoreReading, b: ScoreReading): boolean {
+  if (a.count === null || b.count === null) return true;
+  if (a.countIsLowerBound && b.countIsLowerBound) return true;
+  if (a.countIsLowerBound) return b.count >= a.count;
+  if (b.countIsLowerBound) return a.count >= b.count;
+  return Math.abs(a.count - b.count) <= 0.01 * Math.max(a.count, b.count);
+}
+
+/**
+ * One side's readings (critics or audience) of several strategies, in order of stability, as one reading:
+ * - the score from the first strategy with a number (else the first "tbd");
+ * - the count from the first strategy with one, except that an exact count (of any strategy) wins over a banded
+ *   one it does not contradict (exact ≥ the band's bound): then it is stored without the lower-bound flag;
+ * - every later value that disagrees with the kept one (a score, or a count beyond rounding) is pushed to
+ *   `disagreements`; the kept value stays the more stable strategy's.
+ */
+function combineSide(side: "critics" | "audience", readings: readonly ScoreReading[], disagreements: StrategyDisagreement[]): ScoreReading | null {
+  if (readings.length === 0) return null;
+  const scoreField: ReadingField = side === "critics" ? "critics_score" : "audience_score";
+  const countField: ReadingField = side === "critics" ? "critics_count" : "audience_count";
+  const scored = readings.filter((r) => r.score !== null);
+  const scoreReading = scored[0] ?? readings[0]!;
+  for (const other of scored.slice(1)) {
+    if (scoreReading.score === null || other.score === null || scoresAgree(scoreReading.score, other.score)) continue;
+    disagreements.push({
+      field: scoreField,
+      kept: { strategy: scoreReading.strategy ?? "unknown", value: scoreReading.score, lowerBound: false },
+      other: { strategy: other.strategy ?? "unknown", value: other.score, lowerBound: false },
+    });
+  }
+  const counted = readings.filter((r) => r.count !== null);
+  let countReading: ScoreReading | undefined = counted[0];
+  if (countReading?.countIsLowerBound) {
+    const bound = countReading.count ?? 0;
+    const exact = counted.find((r) => !r.countIsLowerBound && (r.count ?? -1) >= bound);
+    if (exact) countReading = exact;
+  }
+  for (const other of counted) {
+    if (countReading === undefined || other === countReading || countsAgree(countReading, other)) continue;
+    disagreements.push({
+      field: countField,
+      kept: { strategy: countReading.countStrategy ?? "unknown", value: countReading.count ?? 0, lowerBound: countReading.countIsLowerBound },
+      other: { strategy: other.countStrategy ?? "unknown", value: other.count ?? 0, lowerBound: other.countIsLowerBound },
+    });
+  }
+  const reading: ScoreReading = {
+    score: scoreReading.score,
+    count: countReading?.count ?? null,
+    countIsLowerBound: countReading?.countIsLowerBound ?? false,
+    strategy: scoreReading.strategy,
+    countStrategy: countReading?.countStrategy ?? null,
+  };
+  return scoreReading.nullReason === undefined ? reading : { ...reading, nullReason: scoreReading.nullReason };
+}
+
+/**
+ * Combines strategies tried in order of stability, value by value (see {@link combineSide}): each score and each
+ * count from the first strategy that has it (an exact count over a banded one), with the strategy that read it,
+ * and every disagreement between strategies listed. The title and first year take the first strategy that saw
+ * them (else `fallback`'s). `strategy` is the first that found any score. The kind is `fallback.kind`
+ * ({@link pageKindOf}); `seasons` the series page's per-season scores.
  */
 export function combineStrategies(
   site: RatingSite,
   results: { name: string; result: StrategyResult }[],
-  fallback: { title: string | null; firstYear: number | null; season: boolean; kind?: "movie" | "tv" | null },
+  fallback: { title: string | null; firstYear: number | null; kind: PageKind; seasons?: SeasonScore[] },
 ): PageParse {
-  let critics: ScoreReading | null = null;
-  let audience: ScoreReading | null = null;
   let title: string | null = null;
   let firstYear: number | null = null;
-  let season = fallback.season;
   let strategy: string | null = null;
-  let movie = false;
+  const critics: ScoreReading[] = [];
+  const audience: ScoreReading[] = [];
   for (const { name, result } of results) {
-    if (!critics && result.critics) critics = result.critics;
-    if (!audience && result.audience) audience = result.audience;
+    if (result.critics) critics.push(result.critics);
+    if (result.audience) audience.push(result.audience);
     if (strategy === null && (result.critics || result.audience)) strategy = name;
     if (title === null && result.title) title = result.title;
     if (firstYear === null && result.firstYear) firstYear = result.firstYear;
-    if (result.season) season = true;
-    if (result.movie) movie = true;
   }
-  const isMovie = fallback.kind === "movie" || ((fallback.kind ?? null) === null && movie);
+  const disagreements: StrategyDisagreement[] = [];
+  const criticsReading = combineSide("critics", critics, disagreements);
+  const audienceReading = combineSide("audience", audience, disagreements);
   return {
     site,
     title: title ?? fallback.title,
     firstYear: firstYear ?? fallback.firstYear,
-    grain: isMovie ? "movie" : season ? "season" : "series",
-    critics: critics ?? missingReading(),
-    audience: audience ?? missingReading(),
+    kind: fallback.kind,
+    critics: criticsReading ?? missingReading(),
+    audience: audienceReading ?? missingReading(),
     strategy,
-    hasScores: critics !== null || audience !== null,
+    hasScores: criticsReading !== null || audienceReading !== null,
+    seasons: fallback.seasons ?? [],
+    disagreements,
   };
+}
+
+/**
+ * The series slug of a series page's own canonical URL (`/tv/<slug>` or `/tv/<slug>/`), or null when the page has
+ * none or is not a series page: tiles and cards of a page are attributed only to the page's own series.
+ */
+export function ownSeriesSlug($: CheerioAPI): string | null {
+  const canonical = canonicalUrl($);
+  const path = canonical === null ? null : pathOf(canonical);
+  return path === null ? null : (/^\/tv\/([^/]+)\/?$/.exec(path)?.[1] ?? null);
 }
 
 /** The page's canonical URL (`link[rel=canonical]`, else `og:url`), or null. */

@@ -76,12 +76,12 @@ export function slugCandidates(target: ScrapeTarget, separator: "_" | "-"): stri
 }
 
 /**
- * Whether a parsed page is this series' page: a series-grain page whose title equals the series' title or
+ * Whether a parsed page is this series' page: a page of kind series whose title equals the series' title or
  * original title after {@link normalizeTitle}, and whose first year is within ± 1 of the first air date.
  * Without a title, a year or a first air date there is nothing to confirm with, so the answer is no.
  */
 export function confirmsSeries(parse: PageParse, target: ScrapeTarget): boolean {
-  if (parse.grain !== "series" || parse.title === null || parse.firstYear === null) return false;
+  if (parse.kind !== "series" || parse.title === null || parse.firstYear === null) return false;
   const year = yearOf(target.firstAirDate);
   if (year === null || Math.abs(parse.firstYear - year) > 1) return false;
   const pageTitle = normalizeTitle(parse.title);

@@ -134,7 +134,8 @@ export function toSeasonObservations(
   seriesId: number,
   seasonNumber: number,
   profile: SiteProfile,
-  parse: PageParse,
+  parse: Pick<PageParse, "critics" | "audience">,
+  pageUrl: string | null = null,
 ): { observations: SeasonRatingObservation[]; rejected: number } {
   const observations: SeasonRatingObservation[] = [];
   let rejected = 0;
@@ -151,6 +152,8 @@ export function toSeasonObservations(
       voteCount: reading.count,
       voteCountIsLowerBound: reading.countIsLowerBound,
       method: reading.strategy,
+      countMethod: reading.countStrategy ?? null,
+      pageUrl,
     };
     // The series-grain rules hold for a season's score as well (same sources, same scales).
     if (checkRating({ ...observation, grain: "season" }).ok) observations.push(observation);

@@ -24,6 +24,8 @@ import { insertScrapeEvent } from "../load/scrape-events.js";
 import { type ScrapeTarget, confirmsSeries, pagePath, slugCandidates } from "./resolve.js";
 import { createRobotsGate } from "./robots.js";
 import { chooseSeasonPages, toSeasonObservations } from "./seasons.js";
+import { reportDisagreements } from "./disagreements.js";
+import type { Quarantine } from "../load/quarantine.js";
 import { SITE_PROFILES, type SiteProfile } from "./site-profiles.js";
 import { type PageParse, RATING_SITES, type RatingSite } from "./types.js";
 import { type WikidataPageIds, fetchWikidataPageIds } from "./wikidata.js";
@@ -63,6 +65,8 @@ export interface ScrapeStageDeps {
   onSeriesDone?: (site: RatingSite) => void;
   /** Once aborted, no new series is started; the series in flight finish. */
   signal?: AbortSignal;
+  /** Where pages whose strategies disagree are flagged (src/enrichers/disagreements.ts); absent: counted only. */
+  quarantine?: Pick<Quarantine, "flag">;
 }
 
 /** Where page results of a run are kept between attempts (the pipeline's answer store). */
@@ -136,10 +140,13 @@ function emptyCounts(): SiteScrapeCounts {
   };
 }
 
-/** Maps a parsed page's readings to observations (scores that are null, e.g. "tbd", give none; a movie page gives none). */
-export function toObservations(seriesId: number, profile: SiteProfile, parse: PageParse): RatingObservation[] {
-  // A film's page (a wrong override or Wikidata link) never yields a series' score.
-  if (parse.grain === "movie") return [];
+/**
+ * Maps a parsed page's readings to observations with their page (`pageUrl`) and strategies (scores that are null,
+ * e.g. "tbd", give none; only a series' or a season's page gives any).
+ */
+export function toObservations(seriesId: number, profile: SiteProfile, parse: PageParse, pageUrl: string | null = null): RatingObservation[] {
+  // A film's, a game's or an unknown page (a wrong override or Wikidata link, an excerpt) never yields a series' score.
+  if (parse.kind !== "series" && parse.kind !== "season") return [];
   const out: RatingObservation[] = [];
   for (const [reading, source] of [
     [parse.critics, profile.sources.critics],
@@ -152,8 +159,10 @@ export function toObservations(seriesId: number, profile: SiteProfile, parse: Pa
       score: reading.score,
       voteCount: reading.count,
       voteCountIsLowerBound: reading.countIsLowerBound,
-      grain: parse.grain,
+      grain: parse.kind,
       method: reading.strategy,
+      countMethod: reading.countStrategy ?? null,
+      pageUrl,
     });
   }
   return out;
@@ -299,11 +308,16 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
           counts.strategies[strategy] = (counts.strategies[strategy] ?? 0) + 1;
           metrics.scraperStrategy.inc({ site, strategy });
           outcome("parsed");
-          const found = toObservations(target.id, profile, parse);
+          const found = toObservations(target.id, profile, parse, result.url);
+          reportDisagreements(deps, site, target.id, result.url, parse);
           observations.push(...found);
           counts.observations += found.length;
-          await setState(target.id, "found", found.length === 0 ? "page found; no score yet (tbd)" : `${found.length} score(s) via ${strategy}`);
-          if (parse.grain === "series") await scrapeSeasons(target, result);
+          const none =
+            parse.kind === "series" || parse.kind === "season"
+              ? "page found; no score yet (tbd)"
+              : `the page is of kind ${parse.kind}; no series score taken`;
+          await setState(target.id, "found", found.length === 0 ? none : `${found.length} score(s) via ${strategy}`);
+          if (parse.kind === "series") await scrapeSeasons(target, result);
         }
 
         /**
@@ -312,6 +326,7 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
          * nor its page.
          */
         async function scrapeSeasons(target: ScrapeTarget, seriesPage: Extract<PageFetchResult, { kind: "page" }>): Promise<void> {
+          const readFromPages = new Set<number>();
           for (const link of chooseSeasonPages(seriesPage.seasonLinks ?? [], deps.config.seasonPagesPerSeries, today, target.seasons)) {
             if (deps.signal?.aborted) return;
             counts.seasonPages += 1;
@@ -326,11 +341,11 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
             }
             const { parse } = result;
             const otherSeason = result.seasonNumber !== undefined && result.seasonNumber !== null && result.seasonNumber !== link.seasonNumber;
-            if (parse.grain !== "season" || otherSeason) {
+            if (parse.kind !== "season" || otherSeason) {
               counts.seasonPagesRejected += 1;
               outcome("rejected");
               logger.info(
-                { site, seriesId: target.id, season: link.seasonNumber, url: result.url, grain: parse.grain, pageSeason: result.seasonNumber },
+                { site, seriesId: target.id, season: link.seasonNumber, url: result.url, kind: parse.kind, pageSeason: result.seasonNumber },
                 "season link led to another page; not read",
               );
               continue;
@@ -352,12 +367,22 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
             counts.strategies[strategy] = (counts.strategies[strategy] ?? 0) + 1;
             metrics.scraperStrategy.inc({ site, strategy });
             outcome("parsed");
-            const { observations: found, rejected } = toSeasonObservations(target.id, link.seasonNumber, profile, parse);
+            const { observations: found, rejected } = toSeasonObservations(target.id, link.seasonNumber, profile, parse, result.url);
+            reportDisagreements(deps, site, target.id, result.url, parse);
+            readFromPages.add(link.seasonNumber);
             if (rejected > 0)
               logger.warn(
                 { site, seriesId: target.id, season: link.seasonNumber, url: result.url, rejected },
                 "season scores outside their scale; not loaded",
               );
+            seasonObservations.push(...found);
+            counts.seasonObservations += found.length;
+          }
+          // Seasons whose page was not read: their scores as the series page's tiles show them (seasons the run did
+          // not load are dropped by the loader).
+          for (const tile of seriesPage.parse.seasons ?? []) {
+            if (readFromPages.has(tile.seasonNumber)) continue;
+            const { observations: found } = toSeasonObservations(target.id, tile.seasonNumber, profile, tile, seriesPage.url);
             seasonObservations.push(...found);
             counts.seasonObservations += found.length;
           }

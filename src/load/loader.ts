@@ -221,11 +221,21 @@ function seriesVersionStatements(
 export async function insertRatingFacts(prisma: PrismaClient, runId: number, observations: readonly RatingObservation[]): Promise<RowCounts> {
   let inserted = 0;
   for (const batch of chunks(observations, 5000)) {
-    const rows = batch.map((o) => ({ s: o.seriesId, k: o.source, v: o.score, c: o.voteCount, lb: o.voteCountIsLowerBound, g: o.grain, m: o.method }));
+    const rows = batch.map((o) => ({
+      s: o.seriesId,
+      k: o.source,
+      v: o.score,
+      c: o.voteCount,
+      lb: o.voteCountIsLowerBound,
+      g: o.grain,
+      m: o.method,
+      cm: o.countMethod ?? null,
+      u: o.pageUrl ?? null,
+    }));
     inserted += await prisma.$executeRaw`
-      INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count, vote_count_is_lower_bound, grain, method)
-      SELECT ${runId}, x.s, x.k, x.v, x.c, x.lb, x.g, x.m
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s int, k text, v numeric, c int, lb boolean, g text, m text)
+      INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count, vote_count_is_lower_bound, grain, method, count_method, page_url)
+      SELECT ${runId}, x.s, x.k, x.v, x.c, x.lb, x.g, x.m, x.cm, x.u
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s int, k text, v numeric, c int, lb boolean, g text, m text, cm text, u text)
       ON CONFLICT (series_id, source_key, run_id) DO NOTHING`;
   }
   return { rating_fact: inserted };
@@ -251,11 +261,13 @@ export async function insertSeasonRatingFacts(
       c: o.voteCount,
       lb: o.voteCountIsLowerBound,
       m: o.method,
+      cm: o.countMethod ?? null,
+      u: o.pageUrl ?? null,
     }));
     inserted += await prisma.$executeRaw`
-      INSERT INTO season_rating_fact (run_id, series_id, season_number, source_key, score, vote_count, vote_count_is_lower_bound, method)
-      SELECT ${runId}, x.s, x.n, x.k, x.v, x.c, x.lb, x.m
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s int, n int, k text, v numeric, c int, lb boolean, m text)
+      INSERT INTO season_rating_fact (run_id, series_id, season_number, source_key, score, vote_count, vote_count_is_lower_bound, method, count_method, page_url)
+      SELECT ${runId}, x.s, x.n, x.k, x.v, x.c, x.lb, x.m, x.cm, x.u
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s int, n int, k text, v numeric, c int, lb boolean, m text, cm text, u text)
       WHERE EXISTS (SELECT 1 FROM season_dim d WHERE d.run_id = ${runId} AND d.series_id = x.s AND d.season_number = x.n)
       ON CONFLICT (series_id, season_number, source_key, run_id) DO NOTHING`;
   }

@@ -116,6 +116,8 @@ export class HarvesterMetrics {
   readonly scraperBrowserFallback: Counter<"site">;
   readonly scraperLayoutChanges: Counter<"site">;
   readonly scraperPages: Counter<"site" | "outcome">;
+  /** Values two strategies of one page read differently, per site, losing strategy and field (src/enrichers/disagreements.ts). */
+  readonly scraperStrategyDisagreements: Counter<"site" | "strategy" | "field">;
 
   /** Unix time (seconds) of the newest successful run, for the freshness gauge; null when unknown. */
   private lastSuccessUnix: number | null = null;
@@ -348,6 +350,12 @@ export class HarvesterMetrics {
       name: `${p}scraper_pages_total`,
       help: "Ratings pages handled, per site and outcome (parsed, no_page, layout_change, error).",
       labelNames: ["site", "outcome"],
+      registers: [registry],
+    });
+    this.scraperStrategyDisagreements = new Counter({
+      name: `${p}scraper_strategy_disagreements_total`,
+      help: "Values (field) that two parsing strategies of one page read differently, per site and the strategy whose value lost to a more stable one's.",
+      labelNames: ["site", "strategy", "field"],
       registers: [registry],
     });
   }

@@ -318,8 +318,8 @@ export function toPostgresSeries(record: SeriesRecord): PostgresSafe<SeriesRecor
 }
 
 /**
- * A rating observation made safe for `rating_fact`: series id and vote count within `integer`, method
- * bounded as a `code`. The score's scale is the boundary rules' concern (`checkRating`), not this one's.
+ * A rating observation made safe for `rating_fact`: series id and vote count within `integer`, method (and count
+ * method) bounded as a `code`, the page URL as a `url`. The score's scale is the boundary rules' concern (`checkRating`), not this one's.
  */
 export function toPostgresObservation(obs: RatingObservation): PostgresSafe<RatingObservation> {
   const c = new Collector();
@@ -328,6 +328,8 @@ export function toPostgresObservation(obs: RatingObservation): PostgresSafe<Rati
     seriesId: c.int(obs.seriesId, "int4", "seriesId", "id"),
     voteCount: c.nullableInt(obs.voteCount, "int4", "voteCount"),
     method: c.text(obs.method, "code", "method"),
+    ...(obs.countMethod === undefined ? {} : { countMethod: c.nullableText(obs.countMethod, "code", "countMethod") }),
+    ...(obs.pageUrl === undefined ? {} : { pageUrl: c.nullableText(obs.pageUrl, "url", "pageUrl") }),
   };
   return c.verdict(value);
 }

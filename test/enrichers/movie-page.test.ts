@@ -15,16 +15,16 @@ describe("a film's page is never loaded as a series' score", () => {
   it.each([
     ["rottentomatoes", "rt-movie-page-arrival.html", parseRottenTomatoesPage],
     ["metacritic", "mc-movie-page-arrival.html", parseMetacriticPage],
-  ] as const)("%s: grain movie, no observation, and a slug match is rejected", (site, file, parse) => {
+  ] as const)("%s: kind film, no observation, and a slug match is rejected", (site, file, parse) => {
     const parsed = parse(page(file));
-    expect(parsed.grain).toBe("movie");
+    expect(parsed.kind).toBe("film");
     expect(parsed.hasScores).toBe(true);
     expect(toObservations(arrivalSeries.id, SITE_PROFILES[site], parsed)).toEqual([]);
     expect(confirmsSeries(parsed, arrivalSeries)).toBe(false);
   });
 
-  it("the same scores on a series page do give observations (the check above is about the grain)", () => {
-    const parsed = { ...parseRottenTomatoesPage(page("rt-movie-page-arrival.html")), grain: "series" as const };
+  it("the same scores on a series page do give observations (the check above is about the kind)", () => {
+    const parsed = { ...parseRottenTomatoesPage(page("rt-movie-page-arrival.html")), kind: "series" as const };
     expect(toObservations(arrivalSeries.id, SITE_PROFILES.rottentomatoes, parsed).map((o) => [o.source, o.score, o.grain])).toEqual([
       ["rotten_tomatoes_critics", 94, "series"],
       ["rotten_tomatoes_audience", 82, "series"],

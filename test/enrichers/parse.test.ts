@@ -45,45 +45,54 @@ describe("parseRottenTomatoesPage", () => {
       site: "rottentomatoes",
       title: "Breaking Bad",
       firstYear: 2008,
-      grain: "series",
-      critics: { score: 96, count: 168, countIsLowerBound: false, strategy: "json-ld" },
-      audience: { score: 98, count: 250000, countIsLowerBound: true, strategy: "scorecard-json" },
+      kind: "series",
+      critics: { score: 96, count: 168, countIsLowerBound: false, strategy: "json-ld", countStrategy: "json-ld" },
+      audience: { score: 98, count: 250000, countIsLowerBound: true, strategy: "scorecard-json", countStrategy: "scorecard-json" },
       strategy: "json-ld",
       hasScores: true,
+      seasons: [],
+      disagreements: [],
     });
   });
 
   it("scorecard markup when JSON-LD has no aggregateRating and there is no scorecard JSON", () => {
     const p = parseRottenTomatoesPage(page("rt-scorecard-markup-succession.html"));
-    expect(p.critics).toEqual({ score: 93, count: 373, countIsLowerBound: false, strategy: "scorecard-markup" });
-    expect(p.audience).toEqual({ score: 86, count: 5000, countIsLowerBound: true, strategy: "scorecard-markup" });
+    expect(p.critics).toEqual({ score: 93, count: 373, countIsLowerBound: false, strategy: "scorecard-markup", countStrategy: "scorecard-markup" });
+    expect(p.audience).toEqual({ score: 86, count: 5000, countIsLowerBound: true, strategy: "scorecard-markup", countStrategy: "scorecard-markup" });
     expect(p.strategy).toBe("scorecard-markup");
     expect([p.title, p.firstYear]).toEqual(["Succession", 2018]);
   });
 
   it("2022 score-board layout", () => {
     const p = parseRottenTomatoesPage(page("rt-2022-score-board-the-wire.html"));
-    expect(p.critics).toEqual({ score: 94, count: 63, countIsLowerBound: false, strategy: "score-board" });
-    expect(p.audience).toEqual({ score: 96, count: 100000, countIsLowerBound: true, strategy: "score-board" });
-    expect([p.title, p.firstYear, p.grain]).toEqual(["The Wire", 2002, "series"]);
+    expect(p.critics).toEqual({ score: 94, count: 63, countIsLowerBound: false, strategy: "score-board", countStrategy: "score-board" });
+    expect(p.audience).toEqual({ score: 96, count: 100000, countIsLowerBound: true, strategy: "score-board", countStrategy: "score-board" });
+    expect([p.title, p.firstYear, p.kind]).toEqual(["The Wire", 2002, "series"]);
   });
 
   it("JSON-LD only (array form, string count): critics only, audience missing", () => {
     const p = parseRottenTomatoesPage(page("rt-json-ld-only-chernobyl.html"));
-    expect(p.critics).toEqual({ score: 95, count: 1066, countIsLowerBound: false, strategy: "json-ld" });
-    expect(p.audience).toEqual({ score: null, count: null, countIsLowerBound: false, strategy: null, nullReason: "missing" });
+    expect(p.critics).toEqual({ score: 95, count: 1066, countIsLowerBound: false, strategy: "json-ld", countStrategy: "json-ld" });
+    expect(p.audience).toEqual({ score: null, count: null, countIsLowerBound: false, strategy: null, countStrategy: null, nullReason: "missing" });
     expect(p.firstYear).toBe(2019);
   });
 
   it("a season page says so", () => {
     const p = parseRottenTomatoesPage(page("rt-season-breaking-bad-s05.html"));
-    expect(p.grain).toBe("season");
+    expect(p.kind).toBe("season");
     expect(p.critics.score).toBe(97);
   });
 
   it("no score yet: null with reason tbd, never 0", () => {
     const p = parseRottenTomatoesPage(page("rt-new-show-no-score-yet.html"));
-    expect(p.critics).toEqual({ score: null, count: 3, countIsLowerBound: false, strategy: "scorecard-json", nullReason: "tbd" });
+    expect(p.critics).toEqual({
+      score: null,
+      count: 3,
+      countIsLowerBound: false,
+      strategy: "scorecard-json",
+      countStrategy: "scorecard-json",
+      nullReason: "tbd",
+    });
     expect(p.audience).toMatchObject({ score: null, nullReason: "tbd", strategy: "scorecard-json" });
     expect(p.hasScores).toBe(true);
   });
@@ -91,9 +100,18 @@ describe("parseRottenTomatoesPage", () => {
   it("JSON-LD is preferred where present: a rated node after a bare one, raw line breaks, a full @type IRI", () => {
     // The scorecard JSON of this page says 96 / 418: had JSON-LD been skipped, the critics would read so.
     const p = parseRottenTomatoesPage(page("rt-json-ld-lenient-fargo.html"));
-    expect(p.critics).toEqual({ score: 97, count: 420, countIsLowerBound: false, strategy: "json-ld" });
-    expect(p.audience).toEqual({ score: 93, count: 25000, countIsLowerBound: true, strategy: "scorecard-json" });
-    expect([p.strategy, p.title, p.firstYear, p.grain]).toEqual(["json-ld", "Fargo", 2014, "series"]);
+    expect(p.critics).toEqual({ score: 97, count: 420, countIsLowerBound: false, strategy: "json-ld", countStrategy: "json-ld" });
+    expect(p.audience).toEqual({ score: 93, count: 25000, countIsLowerBound: true, strategy: "scorecard-json", countStrategy: "scorecard-json" });
+    expect([p.strategy, p.title, p.firstYear, p.kind]).toEqual(["json-ld", "Fargo", 2014, "series"]);
+    // The two critics' scores disagree (97 vs 96): the more stable JSON-LD's is kept, the other listed. The counts
+    // (420 vs 418) are within rounding of copies cached at different times.
+    expect(p.disagreements).toEqual([
+      {
+        field: "critics_score",
+        kept: { strategy: "json-ld", value: 97, lowerBound: false },
+        other: { strategy: "scorecard-json", value: 96, lowerBound: false },
+      },
+    ]);
   });
 
   it("a rated JSON-LD node of another title, or a film of the same title, is never read as the series' score", () => {
@@ -105,14 +123,14 @@ describe("parseRottenTomatoesPage", () => {
     for (const second of [`{"@type":"Movie","name":"Fargo",${rating}}`, `{"@type":"TVSeries","name":"Fargo Nights",${rating}}`]) {
       const p = parseRottenTomatoesPage(html(second));
       expect(p.critics).toMatchObject({ score: null, nullReason: "missing" });
-      expect([p.title, p.grain]).toEqual(["Fargo", "series"]);
+      expect([p.title, p.kind]).toEqual(["Fargo", "series"]);
     }
     expect(parseRottenTomatoesPage(html(`{"@type":"TVSeries","name":"Fargo",${rating}}`)).critics).toMatchObject({ score: 94, strategy: "json-ld" });
   });
 
-  it("a film's page is recognised as a movie", () => {
+  it("a film's page is recognised as a film", () => {
     const p = parseRottenTomatoesPage(page("rt-movie-page-arrival.html"));
-    expect(p.grain).toBe("movie");
+    expect(p.kind).toBe("film");
     expect(p.critics.score).toBe(94);
   });
 
@@ -132,44 +150,53 @@ describe("parseMetacriticPage", () => {
       site: "metacritic",
       title: "Breaking Bad",
       firstYear: 2008,
-      grain: "series",
-      critics: { score: 87, count: 148, countIsLowerBound: false, strategy: "json-ld" },
-      audience: { score: 9.3, count: 24426, countIsLowerBound: false, strategy: "testid-markup" },
+      kind: "series",
+      critics: { score: 87, count: 148, countIsLowerBound: false, strategy: "json-ld", countStrategy: "json-ld" },
+      audience: { score: 9.3, count: 24426, countIsLowerBound: false, strategy: "testid-markup", countStrategy: "testid-markup" },
       strategy: "json-ld",
       hasScores: true,
+      seasons: [],
+      disagreements: [],
     });
   });
 
   it("Metascore from __NUXT_DATA__ when JSON-LD has none", () => {
     const p = parseMetacriticPage(page("mc-nuxt-data-severance.html"));
-    expect(p.critics).toEqual({ score: 83, count: 33, countIsLowerBound: false, strategy: "nuxt-data" });
-    expect(p.audience).toEqual({ score: 8.4, count: 2198, countIsLowerBound: false, strategy: "testid-markup" });
+    expect(p.critics).toEqual({ score: 83, count: 33, countIsLowerBound: false, strategy: "nuxt-data", countStrategy: "nuxt-data" });
+    expect(p.audience).toEqual({ score: 8.4, count: 2198, countIsLowerBound: false, strategy: "testid-markup", countStrategy: "testid-markup" });
     expect(p.strategy).toBe("nuxt-data");
   });
 
   it("old (2017) metascore_w layout", () => {
     const p = parseMetacriticPage(page("mc-old-2017-the-leftovers.html"));
-    expect(p.critics).toEqual({ score: 81, count: 35, countIsLowerBound: false, strategy: "metascore-w" });
-    expect(p.audience).toEqual({ score: 8.6, count: 1312, countIsLowerBound: false, strategy: "metascore-w" });
+    expect(p.critics).toEqual({ score: 81, count: 35, countIsLowerBound: false, strategy: "metascore-w", countStrategy: "metascore-w" });
+    expect(p.audience).toEqual({ score: 8.6, count: 1312, countIsLowerBound: false, strategy: "metascore-w", countStrategy: "metascore-w" });
     expect([p.title, p.firstYear]).toEqual(["The Leftovers", 2014]);
   });
 
   it("old layout: each count read from the block beside its score (div or span scores)", () => {
     const p = parseMetacriticPage(page("mc-old-user-count-beside-fargo.html"));
-    expect(p.critics).toEqual({ score: 85, count: 31, countIsLowerBound: false, strategy: "metascore-w" });
-    expect(p.audience).toEqual({ score: 8.9, count: 2047, countIsLowerBound: false, strategy: "metascore-w" });
-    expect([p.title, p.firstYear, p.grain]).toEqual(["Fargo", 2014, "series"]);
+    expect(p.critics).toEqual({ score: 85, count: 31, countIsLowerBound: false, strategy: "metascore-w", countStrategy: "metascore-w" });
+    expect(p.audience).toEqual({ score: 8.9, count: 2047, countIsLowerBound: false, strategy: "metascore-w", countStrategy: "metascore-w" });
+    expect([p.title, p.firstYear, p.kind]).toEqual(["Fargo", 2014, "series"]);
   });
 
-  it("a film's page is recognised as a movie", () => {
+  it("a film's page is recognised as a film", () => {
     const p = parseMetacriticPage(page("mc-movie-page-arrival.html"));
-    expect(p.grain).toBe("movie");
+    expect(p.kind).toBe("film");
     expect(p.critics.score).toBe(81);
   });
 
   it("user score tbd is null with reason tbd, not 0", () => {
     const p = parseMetacriticPage(page("mc-user-tbd-quiet-harbour.html"));
-    expect(p.audience).toEqual({ score: null, count: 2, countIsLowerBound: false, strategy: "testid-markup", nullReason: "tbd" });
+    expect(p.audience).toEqual({
+      score: null,
+      count: 2,
+      countIsLowerBound: false,
+      strategy: "testid-markup",
+      countStrategy: "testid-markup",
+      nullReason: "tbd",
+    });
     expect(p.critics.score).toBe(71);
   });
 

@@ -30,7 +30,8 @@ describe("replay pages parse as the real layouts do", () => {
   ] as const)("Rotten Tomatoes %s", (layout, criticsStrategy, audienceStrategy) => {
     const p = parseRottenTomatoesPage(renderRottenTomatoesPage({ ...rt, layout }));
     expect(p.critics).toMatchObject({ score: 96, count: 160, strategy: criticsStrategy });
-    if (audienceStrategy) expect(p.audience).toEqual({ score: 97, count: 250000, countIsLowerBound: true, strategy: audienceStrategy });
+    if (audienceStrategy)
+      expect(p.audience).toEqual({ score: 97, count: 250000, countIsLowerBound: true, strategy: audienceStrategy, countStrategy: audienceStrategy });
     else expect(p.audience.score).toBeNull();
     expect([p.title, p.firstYear]).toEqual(["Breaking Bad", 2008]);
   });
@@ -45,8 +46,8 @@ describe("replay pages parse as the real layouts do", () => {
     ["old", "metascore-w", "metascore-w"],
   ] as const)("Metacritic %s", (layout, criticsStrategy, usersStrategy) => {
     const p = parseMetacriticPage(renderMetacriticPage({ ...mc, layout }));
-    expect(p.critics).toEqual({ score: 87, count: 16, countIsLowerBound: false, strategy: criticsStrategy });
-    expect(p.audience).toEqual({ score: 9.3, count: 24426, countIsLowerBound: false, strategy: usersStrategy });
+    expect(p.critics).toEqual({ score: 87, count: 16, countIsLowerBound: false, strategy: criticsStrategy, countStrategy: criticsStrategy });
+    expect(p.audience).toEqual({ score: 9.3, count: 24426, countIsLowerBound: false, strategy: usersStrategy, countStrategy: usersStrategy });
     expect([p.title, p.firstYear]).toEqual(["Breaking Bad", 2008]);
   });
 

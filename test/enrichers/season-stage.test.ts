@@ -108,6 +108,8 @@ describe("runScrapeStage: season pages", () => {
         voteCount: 41,
         voteCountIsLowerBound: false,
         method: "json-ld",
+        countMethod: "json-ld",
+        pageUrl: `${servers.rottentomatoes?.url ?? ""}/tv/fargo/s01`,
       },
       {
         seriesId: 60622,
@@ -117,6 +119,8 @@ describe("runScrapeStage: season pages", () => {
         voteCount: 2500,
         voteCountIsLowerBound: true,
         method: "scorecard-json",
+        countMethod: "scorecard-json",
+        pageUrl: `${servers.rottentomatoes?.url ?? ""}/tv/fargo/s01`,
       },
     ]);
     // The series' own scores are untouched by its season pages.

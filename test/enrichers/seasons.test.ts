@@ -93,8 +93,9 @@ describe("season pages", () => {
     const s08 = page("rt-season-scorecard-game-of-thrones-s08.html");
     expect(parseSeasonNumber("rottentomatoes", s08)).toBe(8);
     const parse = parseRottenTomatoesPage(s08);
-    expect(parse.grain).toBe("season");
-    expect(toSeasonObservations(1399, 8, SITE_PROFILES.rottentomatoes, parse)).toEqual({
+    expect(parse.kind).toBe("season");
+    const url = "https://www.rottentomatoes.com/tv/game_of_thrones/s08";
+    expect(toSeasonObservations(1399, 8, SITE_PROFILES.rottentomatoes, parse, url)).toEqual({
       observations: [
         {
           seriesId: 1399,
@@ -104,6 +105,8 @@ describe("season pages", () => {
           voteCount: 220,
           voteCountIsLowerBound: false,
           method: "scorecard-json",
+          countMethod: "scorecard-json",
+          pageUrl: url,
         },
         {
           seriesId: 1399,
@@ -113,6 +116,8 @@ describe("season pages", () => {
           voteCount: 25000,
           voteCountIsLowerBound: true,
           method: "scorecard-json",
+          countMethod: "scorecard-json",
+          pageUrl: url,
         },
       ],
       rejected: 0,
@@ -123,9 +128,19 @@ describe("season pages", () => {
     const html = page("mc-season-2025-breaking-bad-season-5.html");
     expect(parseSeasonNumber("metacritic", html)).toBe(5);
     const parse = parseMetacriticPage(html);
-    expect(parse.grain).toBe("season");
+    expect(parse.kind).toBe("season");
     expect(toSeasonObservations(1396, 5, SITE_PROFILES.metacritic, parse).observations).toEqual([
-      { seriesId: 1396, seasonNumber: 5, source: "metacritic_critics", score: 99, voteCount: 27, voteCountIsLowerBound: false, method: "json-ld" },
+      {
+        seriesId: 1396,
+        seasonNumber: 5,
+        source: "metacritic_critics",
+        score: 99,
+        voteCount: 27,
+        voteCountIsLowerBound: false,
+        method: "json-ld",
+        countMethod: "json-ld",
+        pageUrl: null,
+      },
       {
         seriesId: 1396,
         seasonNumber: 5,
@@ -134,6 +149,8 @@ describe("season pages", () => {
         voteCount: 9812,
         voteCountIsLowerBound: false,
         method: "testid-markup",
+        countMethod: "testid-markup",
+        pageUrl: null,
       },
     ]);
   });

@@ -96,10 +96,22 @@ describe("runScrapeStage against local replays and a real database", () => {
   it("first run: Wikidata, verified slugs, overrides, the same-title trap and a layout change", async () => {
     const metrics = new HarvesterMetrics();
     const result = await runScrapeStage(deps(metrics), targets);
+    const rt = servers.rottentomatoes?.url ?? "";
+    const mc = servers.metacritic?.url ?? "";
 
     const sorted = [...result.observations].sort((a, b) => a.seriesId - b.seriesId || a.source.localeCompare(b.source));
     expect(sorted).toEqual([
-      { seriesId: 1396, source: "metacritic_critics", score: 87, voteCount: 16, voteCountIsLowerBound: false, grain: "series", method: "json-ld" },
+      {
+        seriesId: 1396,
+        source: "metacritic_critics",
+        score: 87,
+        voteCount: 16,
+        voteCountIsLowerBound: false,
+        grain: "series",
+        method: "json-ld",
+        countMethod: "json-ld",
+        pageUrl: `${mc}/tv/breaking-bad/`,
+      },
       {
         seriesId: 1396,
         source: "metacritic_users",
@@ -108,6 +120,8 @@ describe("runScrapeStage against local replays and a real database", () => {
         voteCountIsLowerBound: false,
         grain: "series",
         method: "testid-markup",
+        countMethod: "testid-markup",
+        pageUrl: `${mc}/tv/breaking-bad/`,
       },
       {
         seriesId: 1396,
@@ -117,6 +131,8 @@ describe("runScrapeStage against local replays and a real database", () => {
         voteCountIsLowerBound: true,
         grain: "series",
         method: "scorecard-json",
+        countMethod: "scorecard-json",
+        pageUrl: `${rt}/tv/breaking_bad`,
       },
       {
         seriesId: 1396,
@@ -126,6 +142,8 @@ describe("runScrapeStage against local replays and a real database", () => {
         voteCountIsLowerBound: false,
         grain: "series",
         method: "json-ld",
+        countMethod: "json-ld",
+        pageUrl: `${rt}/tv/breaking_bad`,
       },
       // The Wire's RT page (rotation index 1 → scorecard) found by its slug and confirmed.
       {
@@ -136,6 +154,8 @@ describe("runScrapeStage against local replays and a real database", () => {
         voteCountIsLowerBound: true,
         grain: "series",
         method: "scorecard-json",
+        countMethod: "scorecard-json",
+        pageUrl: `${rt}/tv/the_wire`,
       },
       {
         seriesId: 1438,
@@ -145,14 +165,14 @@ describe("runScrapeStage against local replays and a real database", () => {
         voteCountIsLowerBound: false,
         grain: "series",
         method: "json-ld",
+        countMethod: "json-ld",
+        pageUrl: `${rt}/tv/the_wire`,
       },
     ]);
     // No score from the 2004 show for the 2011 series.
     expect(result.observations.some((o) => o.seriesId === 34307)).toBe(false);
 
     const pages = await fixture.db.query(`SELECT series_id, site, url, method FROM rating_page ORDER BY series_id, site`);
-    const rt = servers.rottentomatoes?.url;
-    const mc = servers.metacritic?.url;
     expect(pages).toEqual([
       { series_id: 1396, site: "metacritic", url: `${mc}/tv/breaking-bad/`, method: "wikidata" },
       { series_id: 1396, site: "rottentomatoes", url: `${rt}/tv/breaking_bad`, method: "wikidata" },

@@ -56,10 +56,14 @@ export function answerStorePageCache(answers: AnswerStore): PageCache {
   };
 }
 
-/** Narrows a kept payload to a page result (it was written by {@link answerStorePageCache}). */
+/**
+ * Narrows a kept payload to a page result (it was written by {@link answerStorePageCache}). A page parse kept by a
+ * version without the page's `kind` is not taken (the page is fetched again): read as it is, it would give no score.
+ */
 function isPageFetchResult(value: unknown): value is PageFetchResult {
   if (value === null || typeof value !== "object" || !("kind" in value) || !("url" in value)) return false;
-  return value.kind === "page" ? "parse" in value && typeof value.parse === "object" : ["gone", "blocked", "disallowed"].includes(String(value.kind));
+  if (value.kind !== "page") return ["gone", "blocked", "disallowed"].includes(String(value.kind));
+  return "parse" in value && typeof value.parse === "object" && value.parse !== null && "kind" in value.parse;
 }
 
 /**
@@ -85,6 +89,7 @@ export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesI
       logger: deps.logger,
       now: deps.now,
       pageCache: answerStorePageCache(deps.answers),
+      quarantine: deps.quarantine,
       onSeriesDone: () => deps.progress.tick("enrichments"),
       ...(deps.browser !== undefined ? { browser: deps.browser } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
