@@ -22,10 +22,20 @@ SELECT
 FROM series_version v
 JOIN harvest_run r ON r.run_id = v.run_id AND r.status = 'succeeded';
 
+-- The latest succeeded weekly harvest (not a top-up: top-ups write no series versions). A series whose published
+-- version is older left the top-rated listing (or that run read fewer pages): its ratings are no longer refreshed.
+CREATE VIEW "latest_listing_run" AS
+SELECT r.run_id
+FROM harvest_run r
+WHERE r.status = 'succeeded' AND r.trigger <> 'topup'
+ORDER BY r.finished_at DESC NULLS LAST, r.run_id DESC
+LIMIT 1;
+
 -- Top-rated series per watch region × streaming platform (the Top-Rated Series by Platform dashboard). Grain:
 -- region × platform × series, one row whatever the number of offers (offer_types lists them: "ads, flatrate").
 -- Ranked by the vote-weighted score on 0–100: IMDb's where known, else TMDB's (ranking_source says which), with the
--- count it rests on and its lower-bound flag.
+-- count it rests on and its lower-bound flag. in_latest_listing is false for a series the latest weekly harvest did
+-- not list (kept with its last known values, no longer refreshed).
 CREATE VIEW analytics.top_rated_streaming AS
 WITH o AS (
   SELECT sp.region, sp.platform, sp.series_id, string_agg(sp.offer_type, ', ' ORDER BY sp.offer_type) AS offer_types
@@ -40,7 +50,8 @@ WITH o AS (
               ELSE analytics.normalized_score('tmdb', sr.tmdb_score) END                          AS score_normalized,
          CASE WHEN sr.imdb_weighted IS NOT NULL THEN sr.imdb_votes ELSE sr.tmdb_votes END          AS vote_count,
          coalesce(CASE WHEN sr.imdb_weighted IS NOT NULL THEN sr.imdb_votes_is_lower_bound
-                       ELSE sr.tmdb_votes_is_lower_bound END, false)                              AS vote_count_is_lower_bound
+                       ELSE sr.tmdb_votes_is_lower_bound END, false)                              AS vote_count_is_lower_bound,
+         sr.version_run_id IN (SELECT run_id FROM latest_listing_run)                             AS in_latest_listing
   FROM o
   JOIN analytics.series_ratings sr           ON sr.series_id = o.series_id
   JOIN series_version_filter_keys k          ON k.series_id = sr.series_id AND k.run_id = sr.version_run_id
@@ -50,7 +61,7 @@ FROM s;
 
 -- Latest known score per series × source with the series' title, first-air year and filter keys (the Multi-Source
 -- Rating Comparison dashboard and the profile's latest scores). Grain: series × source. rated_at is that source's own
--- date (the run that fetched the value), not the newest over all sources.
+-- date (the run that fetched the value), not the newest over all sources; in_latest_listing as in top_rated_streaming.
 CREATE VIEW analytics.compared_ratings AS
 SELECT
   l.series_id,
@@ -68,7 +79,8 @@ SELECT
   l.harvested_at                               AS rated_at,
   l.run_id                                     AS rated_run_id,
   l.weighted_score,
-  l.weighted_rank::int                         AS weighted_rank
+  l.weighted_rank::int                         AS weighted_rank,
+  sr.version_run_id IN (SELECT run_id FROM latest_listing_run) AS in_latest_listing
 FROM analytics.latest_ratings l
 JOIN analytics.series_ratings sr  ON sr.series_id = l.series_id
 JOIN rating_source_dim rs         ON rs.source_key = l.source
