@@ -112,3 +112,43 @@ export function rowsPerSeriesAndMarkSql(spec: WorkbookSpec, sheet: SheetSpec, co
 export function sheetAddsRows(sheet: SheetSpec): boolean {
   return sheetMeasures(sheet).some((u) => u.agg === "sum" || u.agg === "avg");
 }
+
+/**
+ * Translates the subset of Tableau's formula language the `In Selection` calculations use (string literals,
+ * `[column]`, `[Parameters].[Name]`, `=`, `+` on strings, AND / OR, parentheses, CONTAINS) into a SQL condition,
+ * with the parameters' values substituted, so that the formula the workbook holds is run, not a copy of it.
+ * @throws Error on anything outside that subset
+ */
+export function selectionFormulaSql(formula: string, parameters: Record<string, string>): string {
+  const tokens = formula.match(/"(?:[^"]|"")*"|\[Parameters\]\.\[[^\]]+\]|\[[^\]]+\]|CONTAINS|AND|OR|[()=+,]|\s+/g) ?? [];
+  if (tokens.join("") !== formula) throw new Error(`formula outside the translated subset: ${formula}`);
+  const sql: string[] = [];
+  const contains: number[] = [];
+  let depth = 0;
+  for (const t of tokens) {
+    if (/^\s+$/.test(t)) continue;
+    if (t.startsWith('"')) sql.push(lit(t.slice(1, -1).replaceAll('""', '"')));
+    else if (t.startsWith("[Parameters].")) {
+      const name = t.slice("[Parameters].[".length, -1);
+      const value = parameters[name];
+      if (value === undefined) throw new Error(`no value for parameter ${name}`);
+      sql.push(lit(value));
+    } else if (t.startsWith("[")) sql.push(ident(t.slice(1, -1)));
+    else if (t === "CONTAINS") {
+      sql.push("(strpos");
+      contains.push(depth + 1);
+    } else if (t === "(") {
+      depth++;
+      sql.push("(");
+    } else if (t === ")") {
+      sql.push(")");
+      if (contains.at(-1) === depth) {
+        contains.pop();
+        sql.push(" > 0)");
+      }
+      depth--;
+    } else if (t === "+") sql.push("||");
+    else sql.push(t === "," ? ", " : ` ${t} `);
+  }
+  return sql.join("");
+}

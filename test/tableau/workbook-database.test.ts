@@ -18,9 +18,9 @@ import { ensureReaderRole } from "../../src/ops/reader-role.js";
 import { runHarvest } from "../../src/pipeline/harvest.js";
 import { buildApiRoutes } from "../../src/replay/dataset.js";
 import { buildSiteRoutes } from "../../src/replay/sites.js";
-import { ALL, WORKBOOK, type SelectionValues } from "../../src/tableau/workbook.js";
+import { ALL, PARAMETER, WORKBOOK, selectionSql, type SelectionValues } from "../../src/tableau/workbook.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
-import { grainCountSql, rowsPerSeriesAndMarkSql, sheetAddsRows, sheetFrom, sheetSql, type SheetContext } from "./sheet-sql.js";
+import { grainCountSql, rowsPerSeriesAndMarkSql, selectionFormulaSql, sheetAddsRows, sheetFrom, sheetSql, type SheetContext } from "./sheet-sql.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const $ = cheerio.load(readFileSync(path.join(ROOT, "tableau/tv-harvester.twb"), "utf8"), { xml: true });
@@ -182,6 +182,40 @@ describe("the parameters restrict every dashboard data source", () => {
     expect(one).toBeGreaterThan(0);
     expect(one).toBeLessThan(all);
   });
+});
+
+describe("the In Selection formulas the workbook holds", () => {
+  const formulas = $("workbook > datasources > datasource[name^='federated.'] > column[name='[in_selection]'] > calculation")
+    .map((_, c) => ({ datasource: $(c).parent().parent().attr("name") ?? "", formula: $(c).attr("formula") ?? "" }))
+    .get();
+
+  it("are on every dashboard data source", () => {
+    expect(formulas.map((f) => f.datasource).sort()).toEqual(
+      WORKBOOK.datasources
+        .filter((d) => d.selection)
+        .map((d) => d.name)
+        .sort(),
+    );
+  });
+
+  it.each([ALL_SELECTED, ONE_SELECTED, { genre: "Crime", platform: ALL, region: "US" }])(
+    "keep the rows the sheets' SQL keeps: %o",
+    async (selection) => {
+      for (const { datasource, formula } of formulas) {
+        const ds = WORKBOOK.datasources.find((d) => d.name === datasource);
+        if (!ds?.selection) throw new Error(`no selection on ${datasource}`);
+        const parameters = { [PARAMETER.genre]: selection.genre, [PARAMETER.platform]: selection.platform, [PARAMETER.region]: selection.region };
+        const byFormula = await oneRow<{ n: number }>(
+          `SELECT count(*)::int AS n FROM analytics."${ds.view}" WHERE ${selectionFormulaSql(formula, parameters)}`,
+        );
+        const bySql = await oneRow<{ n: number }>(
+          `SELECT count(*)::int AS n FROM analytics."${ds.view}" WHERE ${selectionSql(ds.selection, selection)}`,
+        );
+        expect(byFormula.n, `${datasource}: ${formula}`).toBe(bySql.n);
+        expect(byFormula.n).toBeGreaterThan(0);
+      }
+    },
+  );
 });
 
 describe("the naive join the workbook avoids", () => {
