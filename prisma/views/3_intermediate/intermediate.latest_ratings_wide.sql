@@ -1,0 +1,45 @@
+-- The six-source pivot, written once: one row per series with, for each rating source, its latest known score (on
+-- the source's scale and on 0–100), count, lower-bound flag, vote-weighted score and the time of the run that
+-- observed it; ratings_updated_at is the latest of those times. Column prefixes: tmdb, imdb, tomatoes_critic
+-- (Tomatometer), tomatoes_audience (Popcornmeter), metacritic (Metascore), metauser (Metacritic user score).
+SELECT
+  series_id,
+  max(score) FILTER (WHERE source = 'tmdb') AS tmdb_score,
+  max(score_normalized) FILTER (WHERE source = 'tmdb') AS tmdb_score_normalized,
+  max(vote_count) FILTER (WHERE source = 'tmdb') AS tmdb_votes,
+  bool_or(vote_count_is_lower_bound) FILTER (WHERE source = 'tmdb') AS tmdb_votes_is_lower_bound,
+  max(weighted_score) FILTER (WHERE source = 'tmdb') AS tmdb_weighted,
+  max(harvested_at) FILTER (WHERE source = 'tmdb') AS tmdb_rated_at,
+  max(score) FILTER (WHERE source = 'imdb') AS imdb_score,
+  max(score_normalized) FILTER (WHERE source = 'imdb') AS imdb_score_normalized,
+  max(vote_count) FILTER (WHERE source = 'imdb') AS imdb_votes,
+  bool_or(vote_count_is_lower_bound) FILTER (WHERE source = 'imdb') AS imdb_votes_is_lower_bound,
+  max(weighted_score) FILTER (WHERE source = 'imdb') AS imdb_weighted,
+  max(harvested_at) FILTER (WHERE source = 'imdb') AS imdb_rated_at,
+  max(score) FILTER (WHERE source = 'rotten_tomatoes_critics') AS tomatoes_critic_score,
+  max(score_normalized) FILTER (WHERE source = 'rotten_tomatoes_critics') AS tomatoes_critic_score_normalized,
+  max(vote_count) FILTER (WHERE source = 'rotten_tomatoes_critics') AS tomatoes_critic_votes,
+  bool_or(vote_count_is_lower_bound) FILTER (WHERE source = 'rotten_tomatoes_critics') AS tomatoes_critic_votes_is_lower_bound,
+  max(weighted_score) FILTER (WHERE source = 'rotten_tomatoes_critics') AS tomatoes_critic_weighted,
+  max(harvested_at) FILTER (WHERE source = 'rotten_tomatoes_critics') AS tomatoes_critic_rated_at,
+  max(score) FILTER (WHERE source = 'rotten_tomatoes_audience') AS tomatoes_audience_score,
+  max(score_normalized) FILTER (WHERE source = 'rotten_tomatoes_audience') AS tomatoes_audience_score_normalized,
+  max(vote_count) FILTER (WHERE source = 'rotten_tomatoes_audience') AS tomatoes_audience_votes,
+  bool_or(vote_count_is_lower_bound) FILTER (WHERE source = 'rotten_tomatoes_audience') AS tomatoes_audience_votes_is_lower_bound,
+  max(weighted_score) FILTER (WHERE source = 'rotten_tomatoes_audience') AS tomatoes_audience_weighted,
+  max(harvested_at) FILTER (WHERE source = 'rotten_tomatoes_audience') AS tomatoes_audience_rated_at,
+  max(score) FILTER (WHERE source = 'metacritic_critics') AS metacritic_score,
+  max(score_normalized) FILTER (WHERE source = 'metacritic_critics') AS metacritic_score_normalized,
+  max(vote_count) FILTER (WHERE source = 'metacritic_critics') AS metacritic_votes,
+  bool_or(vote_count_is_lower_bound) FILTER (WHERE source = 'metacritic_critics') AS metacritic_votes_is_lower_bound,
+  max(weighted_score) FILTER (WHERE source = 'metacritic_critics') AS metacritic_weighted,
+  max(harvested_at) FILTER (WHERE source = 'metacritic_critics') AS metacritic_rated_at,
+  max(score) FILTER (WHERE source = 'metacritic_users') AS metauser_score,
+  max(score_normalized) FILTER (WHERE source = 'metacritic_users') AS metauser_score_normalized,
+  max(vote_count) FILTER (WHERE source = 'metacritic_users') AS metauser_votes,
+  bool_or(vote_count_is_lower_bound) FILTER (WHERE source = 'metacritic_users') AS metauser_votes_is_lower_bound,
+  max(weighted_score) FILTER (WHERE source = 'metacritic_users') AS metauser_weighted,
+  max(harvested_at) FILTER (WHERE source = 'metacritic_users') AS metauser_rated_at,
+  max(harvested_at) AS ratings_updated_at
+FROM intermediate.latest_rating
+GROUP BY series_id

@@ -1,0 +1,18 @@
+-- Season-grain rating facts of succeeded runs (a site's season page), apart from the series-grain views.
+SELECT
+  f.series_id,
+  p.title,
+  f.season_number,
+  f.source_key                                       AS source,
+  rs.name                                            AS source_name,
+  f.run_id,
+  r.finished_at                                      AS harvested_at,
+  f.score,
+  analytics.normalized_score(f.source_key, f.score)  AS score_normalized,
+  f.vote_count,
+  f.vote_count_is_lower_bound,
+  f.method
+FROM season_rating_fact f
+JOIN harvest_run r              ON r.run_id = f.run_id AND r.status = 'succeeded'
+JOIN published_series_version p ON p.series_id = f.series_id
+JOIN rating_source_dim rs       ON rs.source_key = f.source_key

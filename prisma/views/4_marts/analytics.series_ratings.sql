@@ -1,0 +1,42 @@
+-- One row per series: its published dimensions and its latest score and count per source (with lower-bound flags).
+SELECT
+  p.series_id,
+  p.title,
+  p.original_title,
+  p.release_year,
+  p.first_air_date,
+  p.last_air_date,
+  p.status,
+  p.series_type,
+  p.original_language                       AS language,
+  array_to_string(p.origin_countries, ', ') AS origin_countries,
+  p.number_of_seasons,
+  p.number_of_episodes,
+  g.genres,
+  n.primary_network                         AS network,
+  n.networks,
+  p.imdb_id,
+  p.plot,
+  l.tmdb_score, l.tmdb_votes, l.tmdb_votes_is_lower_bound,
+  l.imdb_score                              AS imdb_rating,
+  l.imdb_votes, l.imdb_votes_is_lower_bound,
+  l.tomatoes_critic_score                   AS tomatoes_critic,
+  l.tomatoes_critic_votes                   AS tomatoes_critic_count,
+  l.tomatoes_critic_votes_is_lower_bound    AS tomatoes_critic_count_is_lower_bound,
+  l.tomatoes_audience_score                 AS tomatoes_audience,
+  l.tomatoes_audience_votes                 AS tomatoes_audience_count,
+  l.tomatoes_audience_votes_is_lower_bound  AS tomatoes_audience_count_is_lower_bound,
+  l.metacritic_score                        AS metacritic,
+  l.metacritic_votes                        AS metacritic_count,
+  l.metacritic_votes_is_lower_bound         AS metacritic_count_is_lower_bound,
+  l.metauser_score                          AS metauser,
+  l.metauser_votes                          AS metauser_count,
+  l.metauser_votes_is_lower_bound           AS metauser_count_is_lower_bound,
+  l.ratings_updated_at,
+  l.tmdb_weighted,
+  l.imdb_weighted,
+  p.run_id                                  AS version_run_id
+FROM published_series_version p
+LEFT JOIN intermediate.series_genre_list g   ON g.series_id = p.series_id
+LEFT JOIN intermediate.series_network_list n ON n.series_id = p.series_id
+LEFT JOIN intermediate.latest_ratings_wide l ON l.series_id = p.series_id

@@ -1,0 +1,7 @@
+-- Per rating source: series with and without a latest (succeeded-run) rating.
+SELECT rs.source_key AS source,
+       (SELECT count(*) FROM series_dim) - count(DISTINCT l.series_id) AS series_without_rating,
+       count(DISTINCT l.series_id) AS series_with_rating
+FROM rating_source_dim rs
+LEFT JOIN intermediate.latest_rating l ON l.source = rs.source_key
+GROUP BY rs.source_key
