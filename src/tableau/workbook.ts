@@ -296,7 +296,6 @@ export const WORKBOOK: WorkbookSpec = {
         dim("source", "Source Key", "string"),
         dim("source_name", "Source", "string"),
         measure("score", "Score (source scale)", "real"),
-        measure("scale_max", "Scale Maximum", "real"),
         measure("score_normalized", "Score (0–100)", "real"),
         ...COUNT,
         dim("rated_at", "Rated At", "datetime"),

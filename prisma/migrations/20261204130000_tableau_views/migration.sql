@@ -1,18 +1,31 @@
--- The data sources of the Tableau workbook (tableau/tv-harvester.twb, issue 18; docs/tableau.md).
---
--- One grain per data source, and on every row the filter keys its dashboard needs, so that no chart joins a bridge
--- view and fans out: genres and streaming platforms are delimited keys ('|Crime|Drama|', '|US:Netflix|GB:Netflix|')
--- that a filter matches with CONTAINS, whatever the number of genres or platforms of a series. Scores on the one
--- 0–100 scale (analytics.normalized_score); types Tableau's PostgreSQL connector documents (text, integer, bigint,
--- numeric, boolean, date, timestamptz): no arrays, no enums. Hand-written, one CREATE VIEW per view.
+-- Generated from prisma/views/ by `npm run views:migration -- tableau_views`: edit the files and generate a new migration, never this one.
+--   new views: staging.latest_listing_run, staging.series_version_keys, analytics.compared_ratings, analytics.genre_choices, analytics.genre_ratings, analytics.platform_choices, analytics.region_choices, analytics.top_rated_streaming, analytics.trend_ratings
 
--- Per series × succeeded run that loaded a version of it: that version's genres and streaming platforms
--- (subscription, free or with ads) as delimited keys ('' when none). Not in schema analytics: a building block, so a
--- snapshot is filtered by the genres and platforms the series had at that run, not today's.
-CREATE VIEW "series_version_filter_keys" AS
+CREATE SCHEMA IF NOT EXISTS analytics;
+CREATE SCHEMA IF NOT EXISTS staging;
+
+-- prisma/views/2_staging/staging.latest_listing_run.sql
+-- The latest succeeded weekly harvest (not a top-up: top-ups write no series versions). A series whose published
+-- version is older was not in that harvest's listing (it left TMDB's top-rated list, or that run read fewer pages):
+-- its ratings are no longer refreshed.
+CREATE VIEW staging.latest_listing_run AS
+SELECT r.run_id
+FROM harvest_run r
+WHERE r.status = 'succeeded' AND r.trigger <> 'topup'
+ORDER BY r.finished_at DESC NULLS LAST, r.run_id DESC
+LIMIT 1;
+
+-- prisma/views/2_staging/staging.series_version_keys.sql
+-- Per series × succeeded run that loaded a version of it: that version's first-air year, and its genres and streaming
+-- platforms (subscription, free or with ads) as delimited keys ('|Crime|Drama|', '|US:Netflix|GB:Netflix|'; '' when
+-- none), which a filter matches with CONTAINS whatever the number of genres or platforms, so that no workbook sheet
+-- joins a bridge view and fans out (docs/tableau.md). Per run, so a past snapshot is filtered by the genres and
+-- platforms the series had then, not today's.
+CREATE VIEW staging.series_version_keys AS
 SELECT
   v.series_id,
   v.run_id,
+  v.release_year,
   coalesce((SELECT '|' || string_agg(g.name, '|' ORDER BY g.name) || '|'
             FROM series_genre_version gv JOIN genre_dim g ON g.genre_id = gv.genre_id
             WHERE gv.series_id = v.series_id AND gv.run_id = v.run_id), '') AS genre_keys,
@@ -22,72 +35,44 @@ SELECT
 FROM series_version v
 JOIN harvest_run r ON r.run_id = v.run_id AND r.status = 'succeeded';
 
--- The latest succeeded weekly harvest (not a top-up: top-ups write no series versions). A series whose published
--- version is older left the top-rated listing (or that run read fewer pages): its ratings are no longer refreshed.
-CREATE VIEW "latest_listing_run" AS
-SELECT r.run_id
-FROM harvest_run r
-WHERE r.status = 'succeeded' AND r.trigger <> 'topup'
-ORDER BY r.finished_at DESC NULLS LAST, r.run_id DESC
-LIMIT 1;
-
--- Top-rated series per watch region × streaming platform (the Top-Rated Series by Platform dashboard). Grain:
--- region × platform × series, one row whatever the number of offers (offer_types lists them: "ads, flatrate").
--- Ranked by the vote-weighted score on 0–100: IMDb's where known, else TMDB's (ranking_source says which), with the
--- count it rests on and its lower-bound flag. in_latest_listing is false for a series the latest weekly harvest did
--- not list (kept with its last known values, no longer refreshed).
-CREATE VIEW analytics.top_rated_streaming AS
-WITH o AS (
-  SELECT sp.region, sp.platform, sp.series_id, string_agg(sp.offer_type, ', ' ORDER BY sp.offer_type) AS offer_types
-  FROM analytics.series_platforms sp
-  WHERE sp.offer_type IN ('flatrate', 'free', 'ads')
-  GROUP BY sp.region, sp.platform, sp.series_id
-), s AS (
-  SELECT o.region, o.platform, o.offer_types, o.series_id, sr.title, sr.release_year, k.genre_keys, k.platform_keys,
-         CASE WHEN sr.imdb_weighted IS NOT NULL THEN 'imdb' ELSE 'tmdb' END                        AS ranking_source,
-         coalesce(sr.imdb_weighted, sr.tmdb_weighted)                                             AS weighted_score,
-         CASE WHEN sr.imdb_weighted IS NOT NULL THEN analytics.normalized_score('imdb', sr.imdb_rating)
-              ELSE analytics.normalized_score('tmdb', sr.tmdb_score) END                          AS score_normalized,
-         CASE WHEN sr.imdb_weighted IS NOT NULL THEN sr.imdb_votes ELSE sr.tmdb_votes END          AS vote_count,
-         coalesce(CASE WHEN sr.imdb_weighted IS NOT NULL THEN sr.imdb_votes_is_lower_bound
-                       ELSE sr.tmdb_votes_is_lower_bound END, false)                              AS vote_count_is_lower_bound,
-         sr.version_run_id IN (SELECT run_id FROM latest_listing_run)                             AS in_latest_listing
-  FROM o
-  JOIN analytics.series_ratings sr           ON sr.series_id = o.series_id
-  JOIN series_version_filter_keys k          ON k.series_id = sr.series_id AND k.run_id = sr.version_run_id
-)
-SELECT s.*, rank() OVER (PARTITION BY region, platform ORDER BY weighted_score DESC NULLS LAST, series_id)::int AS rank_in_platform
-FROM s;
-
--- Latest known score per series × source with the series' title, first-air year and filter keys (the Multi-Source
--- Rating Comparison dashboard and the profile's latest scores). Grain: series × source. rated_at is that source's own
--- date (the run that fetched the value), not the newest over all sources; in_latest_listing as in top_rated_streaming.
+-- prisma/views/4_marts/analytics.compared_ratings.sql
+-- Latest known score per series × source with the series' title, first-air year and filter keys (the Tableau
+-- workbook's Multi-Source Rating Comparison and the profile's latest scores). Grain: series × source. rated_at is that
+-- source's own date (the run that fetched the value), not the newest over all sources; in_latest_listing is false for
+-- a series the latest weekly harvest did not list (kept with its last known values, no longer refreshed).
 CREATE VIEW analytics.compared_ratings AS
 SELECT
   l.series_id,
-  sr.title,
-  sr.release_year,
+  p.title,
+  p.release_year,
   k.genre_keys,
   k.platform_keys,
   l.source,
   l.source_name,
   l.score,
-  rs.scale_max,
   l.score_normalized,
   l.vote_count,
-  coalesce(l.vote_count_is_lower_bound, false) AS vote_count_is_lower_bound,
-  l.harvested_at                               AS rated_at,
-  l.run_id                                     AS rated_run_id,
+  coalesce(l.vote_count_is_lower_bound, false)                AS vote_count_is_lower_bound,
+  l.harvested_at                                              AS rated_at,
+  l.run_id                                                    AS rated_run_id,
   l.weighted_score,
-  l.weighted_rank::int                         AS weighted_rank,
-  sr.version_run_id IN (SELECT run_id FROM latest_listing_run) AS in_latest_listing
-FROM analytics.latest_ratings l
-JOIN analytics.series_ratings sr  ON sr.series_id = l.series_id
-JOIN rating_source_dim rs         ON rs.source_key = l.source
-JOIN series_version_filter_keys k ON k.series_id = sr.series_id AND k.run_id = sr.version_run_id;
+  l.weighted_rank::int                                        AS weighted_rank,
+  p.run_id IN (SELECT run_id FROM staging.latest_listing_run) AS in_latest_listing
+FROM intermediate.latest_rating l
+JOIN published_series_version p      ON p.series_id = l.series_id
+JOIN staging.series_version_keys k   ON k.series_id = p.series_id AND k.run_id = p.run_id;
 
--- Latest known score per series × genre × source (the Rating Distribution Across Genres dashboard). Grain: series ×
--- genre × source: a series with three genres is in three genres (by design), once in each.
+-- prisma/views/4_marts/analytics.genre_choices.sql
+-- The Tableau workbook's Genre list (a parameter refreshed when the workbook opens): '(All)' and every genre of the
+-- published versions.
+CREATE VIEW analytics.genre_choices AS
+SELECT '(All)'::text AS genre
+UNION
+SELECT DISTINCT genre FROM staging.series_genre;
+
+-- prisma/views/4_marts/analytics.genre_ratings.sql
+-- Latest known score per series × genre × source (the Tableau workbook's Rating Distribution Across Genres). Grain:
+-- series × genre × source: a series with three genres is in three genres (by design), once in each.
 CREATE VIEW analytics.genre_ratings AS
 SELECT
   c.series_id,
@@ -102,20 +87,63 @@ SELECT
   c.vote_count,
   c.vote_count_is_lower_bound
 FROM analytics.compared_ratings c
-JOIN analytics.series_genres g ON g.series_id = c.series_id;
+JOIN staging.series_genre g ON g.series_id = c.series_id;
 
--- The per-run snapshot with the filter keys of each series as that run loaded it (the Trends in Ratings Over Time
--- dashboard). Grain: weekly harvest (snapshot_run_id, succeeded, not a top-up) × series × source, the latest value
--- known when that harvest finished: a run that refreshed a third of the catalogue leaves the others at their last
--- value, so the line moves with the ratings. snapshot_at is the run's end (two runs on one day are two points);
--- refreshed_in_run says whether that run fetched the value.
+-- prisma/views/4_marts/analytics.platform_choices.sql
+-- The Tableau workbook's Platform list: '(All)' and every platform with a subscription, free or ad-supported offer.
+CREATE VIEW analytics.platform_choices AS
+SELECT '(All)'::text AS platform
+UNION
+SELECT DISTINCT platform FROM staging.series_platform WHERE offer_type IN ('flatrate', 'free', 'ads');
+
+-- prisma/views/4_marts/analytics.region_choices.sql
+-- The Tableau workbook's Watch Region list: every region with a subscription, free or ad-supported offer
+-- (TMDB_WATCH_REGIONS).
+CREATE VIEW analytics.region_choices AS
+SELECT DISTINCT region FROM staging.series_platform WHERE offer_type IN ('flatrate', 'free', 'ads');
+
+-- prisma/views/4_marts/analytics.top_rated_streaming.sql
+-- Top-rated series per watch region × streaming platform (the Tableau workbook's Top-Rated Series by Platform).
+-- Grain: region × platform × series, one row whatever the number of offers (subscription, free or with ads;
+-- offer_types lists them). Ranked by the vote-weighted score on 0–100: IMDb's where known, else TMDB's
+-- (ranking_source says which), with the count it rests on and its lower-bound flag; in_latest_listing as in
+-- compared_ratings.
+CREATE VIEW analytics.top_rated_streaming AS
+WITH o AS (
+  SELECT sp.region, sp.platform, sp.series_id, string_agg(sp.offer_type, ', ' ORDER BY sp.offer_type) AS offer_types
+  FROM staging.series_platform sp
+  WHERE sp.offer_type IN ('flatrate', 'free', 'ads')
+  GROUP BY sp.region, sp.platform, sp.series_id
+), s AS (
+  SELECT o.region, o.platform, o.offer_types, o.series_id, p.title, p.release_year, k.genre_keys, k.platform_keys,
+         CASE WHEN l.imdb_weighted IS NOT NULL THEN 'imdb' ELSE 'tmdb' END                               AS ranking_source,
+         coalesce(l.imdb_weighted, l.tmdb_weighted)                                                      AS weighted_score,
+         CASE WHEN l.imdb_weighted IS NOT NULL THEN l.imdb_score_normalized ELSE l.tmdb_score_normalized END AS score_normalized,
+         CASE WHEN l.imdb_weighted IS NOT NULL THEN l.imdb_votes ELSE l.tmdb_votes END                   AS vote_count,
+         coalesce(CASE WHEN l.imdb_weighted IS NOT NULL THEN l.imdb_votes_is_lower_bound
+                       ELSE l.tmdb_votes_is_lower_bound END, false)                                     AS vote_count_is_lower_bound,
+         p.run_id IN (SELECT run_id FROM staging.latest_listing_run)                                     AS in_latest_listing
+  FROM o
+  JOIN published_series_version p             ON p.series_id = o.series_id
+  JOIN staging.series_version_keys k          ON k.series_id = p.series_id AND k.run_id = p.run_id
+  LEFT JOIN intermediate.latest_ratings_wide l ON l.series_id = o.series_id
+)
+SELECT s.*, rank() OVER (PARTITION BY region, platform ORDER BY weighted_score DESC NULLS LAST, series_id)::int AS rank_in_platform
+FROM s;
+
+-- prisma/views/4_marts/analytics.trend_ratings.sql
+-- The per-run snapshot with each series' first-air year and filter keys as that run loaded it (the Tableau workbook's
+-- Trends in Ratings Over Time). Grain: weekly harvest (snapshot_run_id: succeeded, not a top-up) × series × source,
+-- the latest value known when that harvest finished, so a run that refreshed a third of the catalogue leaves the
+-- others at their last value and the line moves with the ratings. snapshot_at is the run's end (two runs on one day
+-- are two points); refreshed_in_run says whether that run fetched the value.
 CREATE VIEW analytics.trend_ratings AS
 SELECT
   s.snapshot_run_id,
   s.snapshot_at,
   s.series_id,
   s.title,
-  v.release_year,
+  k.release_year,
   k.genre_keys,
   k.platform_keys,
   s.source,
@@ -128,20 +156,4 @@ SELECT
   s.value_age_days,
   s.value_run_id = s.snapshot_run_id           AS refreshed_in_run
 FROM analytics.rating_snapshot s
-JOIN series_version v             ON v.series_id = s.series_id AND v.run_id = s.snapshot_run_id
-JOIN series_version_filter_keys k ON k.series_id = s.series_id AND k.run_id = s.snapshot_run_id;
-
--- The choices of the workbook's filters (dynamic parameter lists, refreshed when the workbook opens): '(All)' and
--- every genre, streaming platform and watch region of the published versions.
-CREATE VIEW analytics.genre_choices AS
-SELECT '(All)'::text AS genre
-UNION
-SELECT DISTINCT genre FROM analytics.series_genres;
-
-CREATE VIEW analytics.platform_choices AS
-SELECT '(All)'::text AS platform
-UNION
-SELECT DISTINCT platform FROM analytics.series_platforms WHERE offer_type IN ('flatrate', 'free', 'ads');
-
-CREATE VIEW analytics.region_choices AS
-SELECT DISTINCT region FROM analytics.series_platforms WHERE offer_type IN ('flatrate', 'free', 'ads');
+JOIN staging.series_version_keys k ON k.series_id = s.series_id AND k.run_id = s.snapshot_run_id;
