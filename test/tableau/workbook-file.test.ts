@@ -74,6 +74,28 @@ describe("the committed workbook", () => {
     expect(broken.status).toBe(1);
   });
 
+  it("every field a sheet's attributes name (encodings, sorts, filters, Top N) is a column instance it declares", () => {
+    let checked = 0;
+    for (const ws of $("worksheets > worksheet").toArray()) {
+      const declared = new Set<string>();
+      for (const dep of $(ws).find("datasource-dependencies").toArray()) {
+        const ds = $(dep).attr("datasource");
+        for (const ci of $(dep).children("column-instance").toArray()) declared.add(`[${ds}].${$(ci).attr("name")}`);
+      }
+      for (const el of $(ws).find("*").toArray()) {
+        for (const [name, value] of Object.entries($(el).attr() ?? {})) {
+          // A parameter's list source is a column of a workbook data source, checked below.
+          if (name === "source-field") continue;
+          for (const [reference] of value.matchAll(/\[federated\.[a-z_]+\]\.\[[^\]]+\]/g)) {
+            expect(declared, `${$(ws).attr("name")}: <${el.tagName} ${name}="${value}">`).toContain(reference);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(60);
+  });
+
   it("every calculation names only declared columns and parameters", () => {
     const parameters = new Set(
       $("datasource[name='Parameters'] > column")
@@ -106,7 +128,14 @@ describe("the committed workbook", () => {
     // Nothing of a later release: relationships (object-graph, 2020.2) and explain-data.
     expect(text).not.toMatch(/object-graph|explain-data/);
     // 2020.1's feature: the parameters' lists come from fields when the workbook opens.
-    expect($("datasource[name='Parameters'] > column[source-field]")).toHaveLength(3);
+    const sources = $("datasource[name='Parameters'] > column[source-field]")
+      .map((_, c) => $(c).attr("source-field"))
+      .get();
+    expect(sources).toHaveLength(3);
+    for (const source of sources) {
+      const [, ds, column] = /^\[([^\]]+)\]\.(\[[^\]]+\])$/.exec(source) ?? [];
+      expect($(`workbook > datasources > datasource[name='${ds}'] > column[name='${column}']`), source).toHaveLength(1);
+    }
   });
 
   it("connects live to PostgreSQL as the reader role with placeholders, prompting for the password", () => {
