@@ -56,6 +56,9 @@ export function tableauCommand(options: TableauOptions, io: TableauIo): number {
     `Wrote ${options.out} (Tableau Desktop ${WORKBOOK_FORMAT.minimumDesktop} or newer): PostgreSQL ${connection.server}:${connection.port}, ` +
       `database ${connection.dbname}, user ${connection.username}. Tableau asks for the password when the workbook opens.\n`,
   );
+  if (["127.0.0.1", "localhost", "::1"].includes(connection.server)) {
+    io.stdout(`${connection.server} is this machine: run Tableau here, or reach the port through an SSH tunnel (docs/tableau.md).\n`);
+  }
   if (!io.config.reader.password) {
     io.stdout("The reader role is created by `tv-harvester db create-reader` (READER_ROLE_PASSWORD); see docs/tableau.md.\n");
   }
