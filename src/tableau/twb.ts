@@ -419,7 +419,8 @@ function writeSharedViews(parent: XMLBuilder, spec: WorkbookSpec): void {
     declareColumn(deps, fieldOf(ds, "release_year"));
     const inst = instanceName(use, "integer");
     deps.ele("column-instance", { column: "[release_year]", derivation: "None", name: bracket(inst), pivot: "key", type: "quantitative" });
-    v.ele("filter", { class: "quantitative", column: ref(ds.name, inst), "included-values": "all" });
+    // A context filter, as In Selection: the Top N of Top-Rated Series is computed over the years kept.
+    v.ele("filter", { class: "quantitative", column: ref(ds.name, inst), context: "true", "included-values": "all" });
   }
 }
 

@@ -188,7 +188,7 @@ describe("the committed workbook", () => {
         const filter = view.children("filter").filter((_, f) => ($(f).attr("column") ?? "").endsWith(".[none:in_selection:nk]"));
         expect(filter.attr("context"), sheet).toBe("true");
         const ds = view.children("datasources").children("datasource").first().attr("name");
-        expect($(`shared-view[name='${ds}'] > filter[column='[${ds}].[none:release_year:qk]']`), sheet).toHaveLength(1);
+        expect($(`shared-view[name='${ds}'] > filter[column='[${ds}].[none:release_year:qk]'][context='true']`), sheet).toHaveLength(1);
       }
     }
     // Parameters default to no restriction (Region to US: platforms are per region).
