@@ -38,6 +38,8 @@ export interface SheetContext {
   selection: SelectionValues;
   /** The series the drill-down selected (Show Profile sheets). */
   seriesId: number;
+  /** The first-air year quick filter's range (inclusive); none = all years. */
+  years?: [number, number];
 }
 
 /** The WHERE conditions of a sheet (without its Top N). */
@@ -46,6 +48,7 @@ export function sheetConditions(spec: WorkbookSpec, sheet: SheetSpec, context: S
   const where: string[] = [];
   if (sheet.profile) where.push(`series_id = ${context.seriesId}`);
   else if (ds.selection) where.push(selectionSql(ds.selection, context.selection));
+  if (context.years && ds.yearFilter && !sheet.profile) where.push(`release_year BETWEEN ${context.years[0]} AND ${context.years[1]}`);
   for (const f of sheet.filters ?? []) {
     if (f.values) where.push(`${columnSql(ds, f.column)} IN (${f.values.map(lit).join(", ")})`);
   }

@@ -151,10 +151,11 @@ describe("the workbook's fields in the database", () => {
 });
 
 describe.each([
-  ["parameters at (All)", ALL_SELECTED],
-  [`Genre ${ONE_SELECTED.genre}, Platform ${ONE_SELECTED.platform} (${ONE_SELECTED.region})`, ONE_SELECTED],
-])("every worksheet's query, %s", (_label, selection) => {
-  const context = (): SheetContext => ({ selection, seriesId: profileSeries });
+  ["parameters at (All)", ALL_SELECTED, undefined],
+  [`Genre ${ONE_SELECTED.genre}, Platform ${ONE_SELECTED.platform} (${ONE_SELECTED.region})`, ONE_SELECTED, undefined],
+  ["parameters at (All), first-air years 2005–2015", ALL_SELECTED, [2005, 2015] as [number, number]],
+])("every worksheet's query, %s", (_label, selection, years) => {
+  const context = (): SheetContext => ({ selection, seriesId: profileSeries, years });
 
   it.each(WORKBOOK.sheets.map((s) => [s.name, s] as const))(
     "%s: runs as the reader role, returns rows, one mark per grain value",
