@@ -211,9 +211,9 @@ const SERIES = [dim("series_id", "Series Id", "integer"), dim("title", "Title", 
 const COUNT = [measure("vote_count", "Vote Count", "integer"), dim("vote_count_is_lower_bound", "Count Is Lower Bound", "boolean")];
 
 const TOP = "federated.top_rated_streaming";
-const GENRES = "federated.genre_ratings";
+const GENRES = "federated.series_genre_ratings";
 const TREND = "federated.trend_ratings";
-const COMPARED = "federated.compared_ratings";
+const COMPARED = "federated.series_source_ratings";
 const PROFILE = "federated.series_profile";
 const HISTORY = "federated.rating_history";
 const SEASONS = "federated.seasons";
@@ -246,7 +246,7 @@ export const WORKBOOK: WorkbookSpec = {
     {
       name: GENRES,
       caption: "Ratings by Genre",
-      view: "genre_ratings",
+      view: "series_genre_ratings",
       key: ["series_id", "genre", "source"],
       selection: "keys",
       yearFilter: true,
@@ -286,7 +286,7 @@ export const WORKBOOK: WorkbookSpec = {
     {
       name: COMPARED,
       caption: "Latest Ratings by Source",
-      view: "compared_ratings",
+      view: "series_source_ratings",
       key: ["series_id", "source"],
       selection: "keys",
       yearFilter: true,

@@ -1,5 +1,5 @@
 -- Generated from prisma/views/ by `npm run views:migration -- tableau_views`: edit the files and generate a new migration, never this one.
---   new views: staging.latest_listing_run, staging.series_version_keys, analytics.compared_ratings, analytics.genre_choices, analytics.genre_ratings, analytics.platform_choices, analytics.region_choices, analytics.top_rated_streaming, analytics.trend_ratings
+--   new views: staging.latest_listing_run, analytics.genre_choices, analytics.platform_choices, analytics.region_choices, analytics.series_filter_keys, analytics.series_genre_ratings, analytics.series_source_ratings, analytics.top_rated_streaming, analytics.trend_ratings
 
 CREATE SCHEMA IF NOT EXISTS analytics;
 CREATE SCHEMA IF NOT EXISTS staging;
@@ -15,13 +15,34 @@ WHERE r.status = 'succeeded' AND r.trigger <> 'topup'
 ORDER BY r.finished_at DESC NULLS LAST, r.run_id DESC
 LIMIT 1;
 
--- prisma/views/2_staging/staging.series_version_keys.sql
+-- prisma/views/4_marts/analytics.genre_choices.sql
+-- The Tableau workbook's Genre list (a parameter refreshed when the workbook opens): '(All)' and every genre of the
+-- published versions.
+CREATE VIEW analytics.genre_choices AS
+SELECT '(All)'::text AS genre
+UNION
+SELECT DISTINCT genre FROM staging.series_genre;
+
+-- prisma/views/4_marts/analytics.platform_choices.sql
+-- The Tableau workbook's Platform list: '(All)' and every platform with a subscription, free or ad-supported offer.
+CREATE VIEW analytics.platform_choices AS
+SELECT '(All)'::text AS platform
+UNION
+SELECT DISTINCT platform FROM staging.series_platform WHERE offer_type IN ('flatrate', 'free', 'ads');
+
+-- prisma/views/4_marts/analytics.region_choices.sql
+-- The Tableau workbook's Watch Region list: every region with a subscription, free or ad-supported offer
+-- (TMDB_WATCH_REGIONS).
+CREATE VIEW analytics.region_choices AS
+SELECT DISTINCT region FROM staging.series_platform WHERE offer_type IN ('flatrate', 'free', 'ads');
+
+-- prisma/views/4_marts/analytics.series_filter_keys.sql
 -- Per series × succeeded run that loaded a version of it: that version's first-air year, and its genres and streaming
--- platforms (subscription, free or with ads) as delimited keys ('|Crime|Drama|', '|US:Netflix|GB:Netflix|'; '' when
--- none), which a filter matches with CONTAINS whatever the number of genres or platforms, so that no workbook sheet
--- joins a bridge view and fans out (docs/tableau.md). Per run, so a past snapshot is filtered by the genres and
--- platforms the series had then, not today's.
-CREATE VIEW staging.series_version_keys AS
+-- platforms (subscription, free or with ads, in any watch region) as delimited keys ('|Crime|Drama|',
+-- '|US:Netflix|GB:Netflix|'; '' when none). A filter matches them with CONTAINS whatever the number of genres or
+-- platforms, so no chart joins a bridge view and fans out (the Tableau workbook's data sources carry them; see
+-- docs/tableau.md). Per run, so a past snapshot is filtered by the genres and platforms the series had then.
+CREATE VIEW analytics.series_filter_keys AS
 SELECT
   v.series_id,
   v.run_id,
@@ -29,18 +50,39 @@ SELECT
   coalesce((SELECT '|' || string_agg(g.name, '|' ORDER BY g.name) || '|'
             FROM series_genre_version gv JOIN genre_dim g ON g.genre_id = gv.genre_id
             WHERE gv.series_id = v.series_id AND gv.run_id = v.run_id), '') AS genre_keys,
-  coalesce((SELECT '|' || string_agg(DISTINCT sp.region || ':' || pl.name, '|') || '|'
-            FROM series_platform sp JOIN platform_dim pl ON pl.platform_id = sp.platform_id
-            WHERE sp.series_id = v.series_id AND sp.run_id = v.run_id AND sp.offer_type IN ('flatrate', 'free', 'ads')), '') AS platform_keys
+  coalesce((SELECT '|' || string_agg(DISTINCT ph.region || ':' || ph.platform, '|') || '|'
+            FROM analytics.platform_history ph
+            WHERE ph.series_id = v.series_id AND ph.run_id = v.run_id AND ph.offer_type IN ('flatrate', 'free', 'ads')), '') AS platform_keys
 FROM series_version v
 JOIN harvest_run r ON r.run_id = v.run_id AND r.status = 'succeeded';
 
--- prisma/views/4_marts/analytics.compared_ratings.sql
+-- prisma/views/4_marts/analytics.series_genre_ratings.sql
+-- Latest known score per series × genre × source (the Tableau workbook's Rating Distribution Across Genres). Grain:
+-- series × genre × source: a series with three genres is in three genres (by design), once in each.
+CREATE VIEW analytics.series_genre_ratings AS
+SELECT
+  l.series_id,
+  p.title,
+  p.release_year,
+  g.genre,
+  k.genre_keys,
+  k.platform_keys,
+  l.source,
+  l.source_name,
+  l.score_normalized,
+  l.vote_count,
+  coalesce(l.vote_count_is_lower_bound, false) AS vote_count_is_lower_bound
+FROM intermediate.latest_rating l
+JOIN published_series_version p       ON p.series_id = l.series_id
+JOIN analytics.series_filter_keys k   ON k.series_id = p.series_id AND k.run_id = p.run_id
+JOIN staging.series_genre g           ON g.series_id = l.series_id;
+
+-- prisma/views/4_marts/analytics.series_source_ratings.sql
 -- Latest known score per series × source with the series' title, first-air year and filter keys (the Tableau
 -- workbook's Multi-Source Rating Comparison and the profile's latest scores). Grain: series × source. rated_at is that
 -- source's own date (the run that fetched the value), not the newest over all sources; in_latest_listing is false for
 -- a series the latest weekly harvest did not list (kept with its last known values, no longer refreshed).
-CREATE VIEW analytics.compared_ratings AS
+CREATE VIEW analytics.series_source_ratings AS
 SELECT
   l.series_id,
   p.title,
@@ -60,54 +102,14 @@ SELECT
   p.run_id IN (SELECT run_id FROM staging.latest_listing_run) AS in_latest_listing
 FROM intermediate.latest_rating l
 JOIN published_series_version p      ON p.series_id = l.series_id
-JOIN staging.series_version_keys k   ON k.series_id = p.series_id AND k.run_id = p.run_id;
-
--- prisma/views/4_marts/analytics.genre_choices.sql
--- The Tableau workbook's Genre list (a parameter refreshed when the workbook opens): '(All)' and every genre of the
--- published versions.
-CREATE VIEW analytics.genre_choices AS
-SELECT '(All)'::text AS genre
-UNION
-SELECT DISTINCT genre FROM staging.series_genre;
-
--- prisma/views/4_marts/analytics.genre_ratings.sql
--- Latest known score per series × genre × source (the Tableau workbook's Rating Distribution Across Genres). Grain:
--- series × genre × source: a series with three genres is in three genres (by design), once in each.
-CREATE VIEW analytics.genre_ratings AS
-SELECT
-  c.series_id,
-  c.title,
-  c.release_year,
-  g.genre,
-  c.genre_keys,
-  c.platform_keys,
-  c.source,
-  c.source_name,
-  c.score_normalized,
-  c.vote_count,
-  c.vote_count_is_lower_bound
-FROM analytics.compared_ratings c
-JOIN staging.series_genre g ON g.series_id = c.series_id;
-
--- prisma/views/4_marts/analytics.platform_choices.sql
--- The Tableau workbook's Platform list: '(All)' and every platform with a subscription, free or ad-supported offer.
-CREATE VIEW analytics.platform_choices AS
-SELECT '(All)'::text AS platform
-UNION
-SELECT DISTINCT platform FROM staging.series_platform WHERE offer_type IN ('flatrate', 'free', 'ads');
-
--- prisma/views/4_marts/analytics.region_choices.sql
--- The Tableau workbook's Watch Region list: every region with a subscription, free or ad-supported offer
--- (TMDB_WATCH_REGIONS).
-CREATE VIEW analytics.region_choices AS
-SELECT DISTINCT region FROM staging.series_platform WHERE offer_type IN ('flatrate', 'free', 'ads');
+JOIN analytics.series_filter_keys k   ON k.series_id = p.series_id AND k.run_id = p.run_id;
 
 -- prisma/views/4_marts/analytics.top_rated_streaming.sql
 -- Top-rated series per watch region × streaming platform (the Tableau workbook's Top-Rated Series by Platform).
 -- Grain: region × platform × series, one row whatever the number of offers (subscription, free or with ads;
 -- offer_types lists them). Ranked by the vote-weighted score on 0–100: IMDb's where known, else TMDB's
 -- (ranking_source says which), with the count it rests on and its lower-bound flag; in_latest_listing as in
--- compared_ratings.
+-- series_source_ratings.
 CREATE VIEW analytics.top_rated_streaming AS
 WITH o AS (
   SELECT sp.region, sp.platform, sp.series_id, string_agg(sp.offer_type, ', ' ORDER BY sp.offer_type) AS offer_types
@@ -125,7 +127,7 @@ WITH o AS (
          p.run_id IN (SELECT run_id FROM staging.latest_listing_run)                                     AS in_latest_listing
   FROM o
   JOIN published_series_version p             ON p.series_id = o.series_id
-  JOIN staging.series_version_keys k          ON k.series_id = p.series_id AND k.run_id = p.run_id
+  JOIN analytics.series_filter_keys k          ON k.series_id = p.series_id AND k.run_id = p.run_id
   LEFT JOIN intermediate.latest_ratings_wide l ON l.series_id = o.series_id
 )
 SELECT s.*, rank() OVER (PARTITION BY region, platform ORDER BY weighted_score DESC NULLS LAST, series_id)::int AS rank_in_platform
@@ -156,4 +158,4 @@ SELECT
   s.value_age_days,
   s.value_run_id = s.snapshot_run_id           AS refreshed_in_run
 FROM analytics.rating_snapshot s
-JOIN staging.series_version_keys k ON k.series_id = s.series_id AND k.run_id = s.snapshot_run_id;
+JOIN analytics.series_filter_keys k ON k.series_id = s.series_id AND k.run_id = s.snapshot_run_id;

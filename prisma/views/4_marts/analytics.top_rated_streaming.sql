@@ -2,7 +2,7 @@
 -- Grain: region × platform × series, one row whatever the number of offers (subscription, free or with ads;
 -- offer_types lists them). Ranked by the vote-weighted score on 0–100: IMDb's where known, else TMDB's
 -- (ranking_source says which), with the count it rests on and its lower-bound flag; in_latest_listing as in
--- compared_ratings.
+-- series_source_ratings.
 WITH o AS (
   SELECT sp.region, sp.platform, sp.series_id, string_agg(sp.offer_type, ', ' ORDER BY sp.offer_type) AS offer_types
   FROM staging.series_platform sp
@@ -19,7 +19,7 @@ WITH o AS (
          p.run_id IN (SELECT run_id FROM staging.latest_listing_run)                                     AS in_latest_listing
   FROM o
   JOIN published_series_version p             ON p.series_id = o.series_id
-  JOIN staging.series_version_keys k          ON k.series_id = p.series_id AND k.run_id = p.run_id
+  JOIN analytics.series_filter_keys k          ON k.series_id = p.series_id AND k.run_id = p.run_id
   LEFT JOIN intermediate.latest_ratings_wide l ON l.series_id = o.series_id
 )
 SELECT s.*, rank() OVER (PARTITION BY region, platform ORDER BY weighted_score DESC NULLS LAST, series_id)::int AS rank_in_platform

@@ -21,4 +21,4 @@ SELECT
   s.value_age_days,
   s.value_run_id = s.snapshot_run_id           AS refreshed_in_run
 FROM analytics.rating_snapshot s
-JOIN staging.series_version_keys k ON k.series_id = s.series_id AND k.run_id = s.snapshot_run_id
+JOIN analytics.series_filter_keys k ON k.series_id = s.series_id AND k.run_id = s.snapshot_run_id

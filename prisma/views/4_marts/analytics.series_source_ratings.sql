@@ -21,4 +21,4 @@ SELECT
   p.run_id IN (SELECT run_id FROM staging.latest_listing_run) AS in_latest_listing
 FROM intermediate.latest_rating l
 JOIN published_series_version p      ON p.series_id = l.series_id
-JOIN staging.series_version_keys k   ON k.series_id = p.series_id AND k.run_id = p.run_id
+JOIN analytics.series_filter_keys k   ON k.series_id = p.series_id AND k.run_id = p.run_id
