@@ -12,6 +12,7 @@
  *   serve                                                          scheduled harvests + /metrics, /healthz
  *   db create-reader                                               read-only role for Tableau
  *   export --format parquet|csv --out DIR                          every analytics view to files (DuckDB)
+ *   tableau --out FILE                                             the Tableau workbook for this database
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
@@ -178,6 +179,16 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .action(async (opts: { format: "parquet" | "csv"; out: string }) => {
       const { exportCommand } = await import("./commands/export.js");
       await withApp(async (app) => exportCommand(opts, { stdout: io.stdout, databaseUrl: app.databaseUrl }), { migrate: true });
+    });
+
+  program
+    .command("tableau")
+    .description("write the Tableau workbook (four dashboards and the show profile) connecting to this database as the reader role; no password")
+    .requiredOption("--out <file>", "the .twb file to write")
+    .option("--placeholders", "connect to placeholders (your-database-host:5432/tv_harvester) instead: the committed workbook", false)
+    .action(async (opts: { out: string; placeholders: boolean }) => {
+      const { tableauCommand } = await import("./commands/tableau.js");
+      exitCode = tableauCommand(opts, { stdout: io.stdout, config: getConfig() });
     });
 
   try {
