@@ -168,7 +168,7 @@ describe("runExpectations", () => {
 
     it("a fact from an unknown rating source or grain fails", async () => {
       await t.db.query(
-        `INSERT INTO rating_source_dim (source_key, name, provider, scale_min, scale_max, count_unit) VALUES ('letterboxd', 'Letterboxd', 'letterboxd', 0, 5, 'ratings')`,
+        `INSERT INTO rating_source_dim (source_key, name, provider, scale_min, scale_max, count_unit, min_votes) VALUES ('letterboxd', 'Letterboxd', 'letterboxd', 0, 5, 'ratings', 100)`,
       );
       await addFact(t.db, { runId: state.currentRunId, seriesId: 1, source: "letterboxd", score: 4 });
       expect(result(await run(), "accepted_values.rating_fact.source_key")).toMatchObject({ passed: false, observed: 1 });

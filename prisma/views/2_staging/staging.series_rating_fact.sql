@@ -1,5 +1,5 @@
 -- Series-grain rating facts of succeeded runs, one row per series × source × run, with the source's name and the
--- score on the 0–100 scale (rating_fact rows of grain 'season' are in no series-grain model).
+-- score on the 0–100 scale and the source's minimum votes (rating_fact rows of grain 'season' are in no series-grain model).
 SELECT
   f.series_id,
   p.title,
@@ -10,11 +10,12 @@ SELECT
   (r.finished_at AT TIME ZONE 'UTC')::date           AS harvest_date,
   f.score,
   rs.scale_max,
-  analytics.normalized_score(f.source_key, f.score)  AS score_normalized,
+  analytics.normalize_to_100(f.score, rs.scale_max)  AS score_normalized,
   f.vote_count,
   f.vote_count_is_lower_bound,
   f.grain,
-  f.method
+  f.method,
+  rs.min_votes
 FROM rating_fact f
 JOIN harvest_run r              ON r.run_id = f.run_id AND r.status = 'succeeded'
 JOIN published_series_version p ON p.series_id = f.series_id
