@@ -9,6 +9,7 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: ["default"],
+    // The second names the tools whose absence skipped tests (Chromium, promtool, …) in one line at the end.
+    reporters: ["default", "./test/helpers/missing-tools-reporter.ts"],
   },
 });

@@ -192,7 +192,7 @@ async function timeLoader(url: string, records: SeriesRecord[], observations: Ra
 /**
  * COPY of the rows the loader writes, into the same tables: the current state (`series_dim`, `network_dim`,
  * `series_genre`, `series_network`), the run's versions (`series_version`, `series_genre_version`,
- * `series_network_version`, `platform_dim`, `series_platform`, `series_content_rating`, `season_dim`) and the
+ * `series_network_version`, `platform_dim`, `series_platform_version`, `series_content_rating_version`, `season_version`) and the
  * facts (`rating_fact`), with the loader's own de-duplication of genres and networks per series.
  */
 async function timeCopy(url: string, records: SeriesRecord[], observations: RatingObservation[]): Promise<number> {
@@ -284,19 +284,19 @@ async function timeCopy(url: string, records: SeriesRecord[], observations: Rati
   );
   await copyRows(
     client,
-    "series_platform",
+    "series_platform_version",
     ["series_id", "run_id", "platform_id", "region", "offer_type", "display_priority"],
     records.flatMap((r) => r.availability.map((a) => [r.id, 1, a.platform.id, a.region, a.offerType, a.displayPriority])),
   );
   await copyRows(
     client,
-    "series_content_rating",
+    "series_content_rating_version",
     ["series_id", "run_id", "region", "rating"],
     records.flatMap((r) => r.contentRatings.map((c) => [r.id, 1, c.region, c.rating])),
   );
   await copyRows(
     client,
-    "season_dim",
+    "season_version",
     ["series_id", "run_id", "season_number", "tmdb_season_id", "name", "air_date", "episode_count"],
     records.flatMap((r) => r.seasons.map((x) => [r.id, 1, x.seasonNumber, x.tmdbSeasonId, x.name, x.airDate, x.episodeCount])),
   );

@@ -224,8 +224,8 @@ const envSchema = z.object({
   LOG_LEVEL: logLevel,
   /**
    * Largest accepted null ratio per key column after a load, e.g. `imdb_rating=0.1,imdb_id=0.2`. Columns:
-   * title, first_air_date, original_language, imdb_id, imdb_rating. Unlisted columns keep their defaults
-   * (title 0, first_air_date 0.05, original_language 0.05, imdb_id 0.2, imdb_rating 0.1).
+   * first_air_date, original_language, imdb_id, imdb_rating. Unlisted columns keep their defaults
+   * (first_air_date 0.05, original_language 0.05, imdb_id 0.2, imdb_rating 0.1).
    */
   QUALITY_NULL_THRESHOLDS: nullThresholds,
   /** Largest accepted change of a run's series count against the last comparable successful run (default 0.2 = ±20 %). */

@@ -2,6 +2,7 @@
  * Domain records: what the sources produce after their upstream responses were parsed (zod) and mapped,
  * and what the loader writes. Independent of any upstream's field names.
  */
+import ratingSourceFile from "./rating-sources.json" with { type: "json" };
 
 /**
  * Rating sources (rows of `rating_source_dim`) and their scales:
@@ -22,14 +23,44 @@ export const RATING_SOURCES = [
 ] as const;
 export type RatingSourceKey = (typeof RATING_SOURCES)[number];
 
-/** Scale of each rating source: [min, max]. */
-export const RATING_SCALES: Record<RatingSourceKey, { min: number; max: number }> = {
-  tmdb: { min: 0, max: 10 },
-  imdb: { min: 1, max: 10 },
-  rotten_tomatoes_critics: { min: 0, max: 100 },
-  rotten_tomatoes_audience: { min: 0, max: 100 },
-  metacritic_critics: { min: 0, max: 100 },
-  metacritic_users: { min: 0, max: 10 },
+/**
+ * A rating source as `src/rating-sources.json` defines it: the one definition of the scales, the minimum votes and
+ * (through the scale's maximum) the normalisation. The table `rating_source_dim` holds the same rows (written by
+ * the migrations `npm run views:migration` generates; test/analytics/views-as-code.test.ts keeps them equal), and
+ * SQL reads them there: `analytics.normalized_score(source, score)` = round(score × 100 / scale_max, 2), so IMDb 9.5
+ * reads 95 (not stretched from its minimum of 1); `analytics.weighting_min_votes(source)` = min_votes.
+ */
+export interface RatingSourceDefinition {
+  source_key: string;
+  name: string;
+  /** tmdb, omdb, rottentomatoes or metacritic. */
+  provider: string;
+  /** Lowest and highest score on the source's own scale. */
+  scale_min: number;
+  scale_max: number;
+  /** What the count counts: votes, reviews or ratings. */
+  count_unit: string;
+  /** The prior's weight in the vote-weighted score (m of IMDb's Top 250 formula), in count_unit. */
+  min_votes: number;
+}
+
+/** Every rating source of `src/rating-sources.json`, in the file's order. */
+export const RATING_SOURCE_DEFINITIONS: readonly RatingSourceDefinition[] = ratingSourceFile;
+
+function scaleOf(key: RatingSourceKey): { min: number; max: number; minVotes: number } {
+  const definition = RATING_SOURCE_DEFINITIONS.find((d) => d.source_key === key);
+  if (!definition) throw new Error(`src/rating-sources.json has no rating source "${key}"`);
+  return { min: definition.scale_min, max: definition.scale_max, minVotes: definition.min_votes };
+}
+
+/** Scale of each rating source: [min, max] on its own scale, and its minimum votes (from src/rating-sources.json). */
+export const RATING_SCALES: Record<RatingSourceKey, { min: number; max: number; minVotes: number }> = {
+  tmdb: scaleOf("tmdb"),
+  imdb: scaleOf("imdb"),
+  rotten_tomatoes_critics: scaleOf("rotten_tomatoes_critics"),
+  rotten_tomatoes_audience: scaleOf("rotten_tomatoes_audience"),
+  metacritic_critics: scaleOf("metacritic_critics"),
+  metacritic_users: scaleOf("metacritic_users"),
 };
 
 /** A genre as TMDB lists it. */

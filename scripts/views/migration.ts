@@ -109,6 +109,8 @@ export function describePlan(plan: ViewPlan): string {
     ["functions without a migration", plan.addedFunctions],
     ["functions without a file", plan.removedFunctions],
     ["dependants to recreate", plan.dependants],
+    ["rating sources that differ from src/rating-sources.json", plan.changedRatingSources],
+    ["rating sources without a definition", plan.removedRatingSources],
   ] as const;
   return parts
     .filter(([, names]) => names.length > 0)

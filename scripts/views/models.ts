@@ -10,6 +10,9 @@
  * - A function file (layer `1_functions`) holds the whole `CREATE OR REPLACE FUNCTION` statement of the function
  *   the file names, and may add statements about it (a REVOKE).
  *
+ * The rows of `rating_source_dim` are data the views read (scales, minimum votes): src/rating-sources.json defines
+ * them, and the plan upserts rows that differ from it.
+ *
  * {@link planViewMigration} compares the database's views and functions (`pg_get_viewdef`, the column names and
  * types, `pg_get_functiondef`) with what the files create, and lists what a migration must drop and create so that
  * they are equal; {@link renderViewMigration} writes that migration's SQL.
@@ -17,7 +20,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type pg from "pg";
+import pg from "pg";
+import { RATING_SOURCE_DEFINITIONS, type RatingSourceDefinition } from "../../src/domain.js";
 
 /** The project's view files. */
 export const VIEWS_DIR = fileURLToPath(new URL("../../prisma/views", import.meta.url));
@@ -216,25 +220,74 @@ export interface ViewPlan {
   drops: string[];
   /** Models to create, in file order. */
   creates: ViewModel[];
+  /** Rating sources whose row differs from src/rating-sources.json, or is missing. */
+  changedRatingSources: string[];
+  /** Rows of rating_source_dim that the file does not define. */
+  removedRatingSources: string[];
+  /** INSERT … ON CONFLICT DO UPDATE / DELETE statements for rating_source_dim. */
+  ratingSourceStatements: string[];
 }
 
 /** True when the database matches the files. */
 export function isEmptyPlan(plan: ViewPlan): boolean {
-  return plan.drops.length === 0 && plan.creates.length === 0;
+  return plan.drops.length === 0 && plan.creates.length === 0 && plan.ratingSourceStatements.length === 0;
+}
+
+const RATING_SOURCE_COLUMNS = ["source_key", "name", "provider", "scale_min", "scale_max", "count_unit", "min_votes"] as const;
+
+/** The rows of rating_source_dim, numbers as numbers. */
+export async function readRatingSources(client: pg.ClientBase): Promise<RatingSourceDefinition[]> {
+  const { rows } = await client.query<RatingSourceDefinition>(
+    `SELECT source_key, name, provider, scale_min::float8 AS scale_min, scale_max::float8 AS scale_max, count_unit, min_votes
+     FROM rating_source_dim ORDER BY source_key`,
+  );
+  return rows;
+}
+
+/** Statements that make rating_source_dim hold exactly `defined` (pure). */
+export function diffRatingSources(
+  current: readonly RatingSourceDefinition[],
+  defined: readonly RatingSourceDefinition[],
+): Pick<ViewPlan, "changedRatingSources" | "removedRatingSources" | "ratingSourceStatements"> {
+  const byKey = new Map(current.map((row) => [row.source_key, row]));
+  const changed = defined.filter((d) => {
+    const row = byKey.get(d.source_key);
+    return !row || RATING_SOURCE_COLUMNS.some((column) => row[column] !== d[column]);
+  });
+  const removed = current.filter((row) => !defined.some((d) => d.source_key === row.source_key)).map((row) => row.source_key);
+  const literal = (value: string | number) => (typeof value === "number" ? String(value) : pg.escapeLiteral(value));
+  const statements = changed.map(
+    (d) =>
+      `INSERT INTO rating_source_dim (${RATING_SOURCE_COLUMNS.join(", ")}) VALUES (${RATING_SOURCE_COLUMNS.map((c) => literal(d[c])).join(", ")})\n` +
+      `  ON CONFLICT (source_key) DO UPDATE SET ${RATING_SOURCE_COLUMNS.slice(1)
+        .map((c) => `${c} = EXCLUDED.${c}`)
+        .join(", ")};`,
+  );
+  // A source with facts cannot go (the foreign key refuses): the migration fails rather than lose them.
+  for (const key of removed) statements.push(`DELETE FROM rating_source_dim WHERE source_key = ${literal(key)};`);
+  return { changedRatingSources: changed.map((d) => d.source_key), removedRatingSources: removed, ratingSourceStatements: statements };
 }
 
 /**
  * Compares the database `client` is connected to (migrations applied) with the files.
  * @throws Error from {@link readDesiredCatalog}.
  */
-export async function planViewMigration(client: pg.ClientBase, models: ViewModel[]): Promise<ViewPlan> {
+export async function planViewMigration(
+  client: pg.ClientBase,
+  models: ViewModel[],
+  ratingSources: readonly RatingSourceDefinition[] = RATING_SOURCE_DEFINITIONS,
+): Promise<ViewPlan> {
   const current = await readCatalog(client);
   const desired = await readDesiredCatalog(client, models, current);
-  return diffCatalogs(current, desired, models);
+  return { ...diffCatalogs(current, desired, models), ...diffRatingSources(await readRatingSources(client), ratingSources) };
 }
 
 /** The plan that turns `current` into `desired` (pure). */
-export function diffCatalogs(current: Catalog, desired: Catalog, models: ViewModel[]): ViewPlan {
+export function diffCatalogs(
+  current: Catalog,
+  desired: Catalog,
+  models: ViewModel[],
+): Omit<ViewPlan, "changedRatingSources" | "removedRatingSources" | "ratingSourceStatements"> {
   const differs = (a: CatalogView, b: CatalogView) => a.definition !== b.definition || a.columns.join(",") !== b.columns.join(",");
   const changedViews = [...desired.views.values()]
     .filter((v) => current.views.has(v.name) && differs(current.views.get(v.name)!, v))
@@ -312,9 +365,12 @@ export function renderViewMigration(plan: ViewPlan, command: string): string {
     ...list("new functions", plan.addedFunctions),
     ...list("removed functions", plan.removedFunctions),
     ...list("recreated unchanged (they read a changed model)", plan.dependants),
+    ...list("rating sources set from src/rating-sources.json", plan.changedRatingSources),
+    ...list("rating sources removed", plan.removedRatingSources),
     "",
   ];
   if (plan.drops.length > 0) lines.push(...plan.drops, "");
+  if (plan.ratingSourceStatements.length > 0) lines.push(...plan.ratingSourceStatements, "");
   const schemas = [...new Set(plan.creates.map((model) => model.schema))].filter((schema) => schema !== "public").sort();
   for (const schema of schemas) lines.push(`CREATE SCHEMA IF NOT EXISTS ${schema};`);
   if (schemas.length > 0) lines.push("");

@@ -14,6 +14,7 @@ import { formatSummary } from "../pipeline/summary.js";
 import { pushHarvestMetrics } from "../metrics/push.js";
 import { errorMessage } from "../errors.js";
 import type { CommandIO } from "./io.js";
+import type { HarvestTrigger } from "../generated/prisma/enums.js";
 import { signalExitCode, trapStopSignals } from "./signals.js";
 
 /** Options of the harvest command as parsed by the CLI. */
@@ -29,7 +30,7 @@ export interface HarvestCommandOptions {
 }
 
 /** Runs a harvest with a progress bar on a terminal, prints the summary, and returns the exit code. */
-export async function harvestCommand(app: App, options: HarvestCommandOptions, io: CommandIO, trigger = "cli"): Promise<number> {
+export async function harvestCommand(app: App, options: HarvestCommandOptions, io: CommandIO, trigger: HarvestTrigger = "cli"): Promise<number> {
   const progress = io.interactive ? terminalProgress() : silentProgress;
   const stop = trapStopSignals({
     onFirst(signal) {

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { PrismaClient } from "../db/prisma.js";
 import { RATING_SOURCES, type RatingSourceKey } from "../domain.js";
 import type { Prisma } from "../generated/prisma/client.js";
-import type { HarvestRunStatus } from "../generated/prisma/enums.js";
+import type { HarvestRunStatus, HarvestTrigger } from "../generated/prisma/enums.js";
 
 /** Options a run was started with; a resumed run keeps them (`harvest_run.options`). */
 export interface RunOptions {
@@ -35,7 +35,7 @@ export class NothingToResumeError extends Error {
 }
 
 /** Creates the row of a new run (`status = running`). */
-export async function startRunRow(prisma: PrismaClient, input: { trigger: string; options: RunOptions; at: Date }): Promise<StartedRun> {
+export async function startRunRow(prisma: PrismaClient, input: { trigger: HarvestTrigger; options: RunOptions; at: Date }): Promise<StartedRun> {
   const run = await prisma.harvestRun.create({
     data: { trigger: input.trigger, options: { ...input.options }, startedAt: input.at, heartbeatAt: input.at },
   });

@@ -181,19 +181,19 @@ function seriesVersionStatements(
     prisma.$executeRaw`
       INSERT INTO series_network_version (series_id, run_id, network_id, position)
       SELECT x.s, ${runId}, x.n, x.p FROM jsonb_to_recordset(${json.networkLinks}::jsonb) AS x(s int, n int, p int)`,
-    prisma.$executeRaw`DELETE FROM series_platform WHERE run_id = ${runId} AND series_id = ANY(${ids}::int[])`,
+    prisma.$executeRaw`DELETE FROM series_platform_version WHERE run_id = ${runId} AND series_id = ANY(${ids}::int[])`,
     prisma.$executeRaw`
-      INSERT INTO series_platform (series_id, run_id, platform_id, region, offer_type, display_priority)
+      INSERT INTO series_platform_version (series_id, run_id, platform_id, region, offer_type, display_priority)
       SELECT x.s, ${runId}, x.p, x.r, x.o, x.d FROM jsonb_to_recordset(${JSON.stringify(availability)}::jsonb) AS x(s int, p int, r text, o text, d int)`,
-    prisma.$executeRaw`DELETE FROM series_content_rating WHERE run_id = ${runId} AND series_id = ANY(${ids}::int[])`,
+    prisma.$executeRaw`DELETE FROM series_content_rating_version WHERE run_id = ${runId} AND series_id = ANY(${ids}::int[])`,
     prisma.$executeRaw`
-      INSERT INTO series_content_rating (series_id, run_id, region, rating)
+      INSERT INTO series_content_rating_version (series_id, run_id, region, rating)
       SELECT x.s, ${runId}, x.r, x.v FROM jsonb_to_recordset(${JSON.stringify(contentRatings)}::jsonb) AS x(s int, r text, v text)`,
     prisma.$executeRaw`
-      DELETE FROM season_dim d WHERE d.run_id = ${runId} AND d.series_id = ANY(${ids}::int[])
+      DELETE FROM season_version d WHERE d.run_id = ${runId} AND d.series_id = ANY(${ids}::int[])
         AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(${seasons}::jsonb) AS x(s int, n int) WHERE x.s = d.series_id AND x.n = d.season_number)`,
     prisma.$executeRaw`
-      INSERT INTO season_dim (series_id, run_id, season_number, tmdb_season_id, name, air_date, episode_count)
+      INSERT INTO season_version (series_id, run_id, season_number, tmdb_season_id, name, air_date, episode_count)
       SELECT x.s, ${runId}, x.n, x.t, x.name, x.a, x.e
       FROM jsonb_to_recordset(${seasons}::jsonb) AS x(s int, n int, t int, name text, a date, e int)
       ON CONFLICT (series_id, run_id, season_number) DO UPDATE SET tmdb_season_id = EXCLUDED.tmdb_season_id, name = EXCLUDED.name,
@@ -268,7 +268,7 @@ export async function insertSeasonRatingFacts(
       INSERT INTO season_rating_fact (run_id, series_id, season_number, source_key, score, vote_count, vote_count_is_lower_bound, method, count_method, page_url)
       SELECT ${runId}, x.s, x.n, x.k, x.v, x.c, x.lb, x.m, x.cm, x.u
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s int, n int, k text, v numeric, c int, lb boolean, m text, cm text, u text)
-      WHERE EXISTS (SELECT 1 FROM season_dim d WHERE d.run_id = ${runId} AND d.series_id = x.s AND d.season_number = x.n)
+      WHERE EXISTS (SELECT 1 FROM season_version d WHERE d.run_id = ${runId} AND d.series_id = x.s AND d.season_number = x.n)
       ON CONFLICT (series_id, season_number, source_key, run_id) DO NOTHING`;
   }
   return { season_rating_fact: inserted };

@@ -62,18 +62,18 @@ export async function carryForwardSeries(prisma: PrismaClient, runId: number, se
         JOIN published_series_version p ON p.series_id = x.series_id AND p.run_id = x.run_id
         WHERE x.series_id = ANY(${ids}::int[]) ON CONFLICT DO NOTHING`,
       prisma.$executeRaw`
-        INSERT INTO series_platform (series_id, run_id, platform_id, region, offer_type, display_priority)
-        SELECT x.series_id, ${runId}, x.platform_id, x.region, x.offer_type, x.display_priority FROM series_platform x
+        INSERT INTO series_platform_version (series_id, run_id, platform_id, region, offer_type, display_priority)
+        SELECT x.series_id, ${runId}, x.platform_id, x.region, x.offer_type, x.display_priority FROM series_platform_version x
         JOIN published_series_version p ON p.series_id = x.series_id AND p.run_id = x.run_id
         WHERE x.series_id = ANY(${ids}::int[]) ON CONFLICT DO NOTHING`,
       prisma.$executeRaw`
-        INSERT INTO series_content_rating (series_id, run_id, region, rating)
-        SELECT x.series_id, ${runId}, x.region, x.rating FROM series_content_rating x
+        INSERT INTO series_content_rating_version (series_id, run_id, region, rating)
+        SELECT x.series_id, ${runId}, x.region, x.rating FROM series_content_rating_version x
         JOIN published_series_version p ON p.series_id = x.series_id AND p.run_id = x.run_id
         WHERE x.series_id = ANY(${ids}::int[]) ON CONFLICT DO NOTHING`,
       prisma.$executeRaw`
-        INSERT INTO season_dim (series_id, run_id, season_number, tmdb_season_id, name, air_date, episode_count)
-        SELECT x.series_id, ${runId}, x.season_number, x.tmdb_season_id, x.name, x.air_date, x.episode_count FROM season_dim x
+        INSERT INTO season_version (series_id, run_id, season_number, tmdb_season_id, name, air_date, episode_count)
+        SELECT x.series_id, ${runId}, x.season_number, x.tmdb_season_id, x.name, x.air_date, x.episode_count FROM season_version x
         JOIN published_series_version p ON p.series_id = x.series_id AND p.run_id = x.run_id
         WHERE x.series_id = ANY(${ids}::int[]) ON CONFLICT DO NOTHING`,
     ]);

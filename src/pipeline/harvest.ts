@@ -39,6 +39,7 @@ import { recordEnrichmentStates } from "../load/enrichment-state.js";
 import { catalogueSeriesIds, loadScrapeTargets, refreshOverdue } from "./refresh-targets.js";
 import { dueNow, planRefresh } from "../refresh/targets.js";
 import type { RefreshSummary } from "./run-state.js";
+import type { HarvestTrigger } from "../generated/prisma/enums.js";
 
 export type { HarvestSummary, OmdbStageSummary, RunOutcome } from "./run-state.js";
 
@@ -53,7 +54,7 @@ export interface HarvestOptions {
   /** Continue the latest running (dead), failed or interrupted run instead of starting a new one. */
   resume?: boolean;
   /** What started the run: cli, schedule, demo, test, topup. */
-  trigger?: string;
+  trigger?: HarvestTrigger;
   /** Fetch every listed series' details and every enrichment whatever their refresh ages (`harvest --full`). */
   full?: boolean;
   /** TMDB ids whose details and enrichments are fetched again whatever their ages (`harvest --refresh <id…>`). */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { MIGRATIONS_DIR } from "../../src/db/migrate.js";
 import { describePlan, writeViewMigration } from "../../scripts/views/migration.js";
 import { isEmptyPlan, planViewMigration, readViewModels, VIEWS_DIR } from "../../scripts/views/models.js";
+import { RATING_SOURCE_DEFINITIONS } from "../../src/domain.js";
 import { useTestDatabase } from "../helpers/db.js";
 
 describe("prisma/views/ and the migrations", () => {
@@ -25,6 +26,30 @@ describe("prisma/views/ and the migrations", () => {
     } finally {
       await client.end();
     }
+  });
+
+  it("keep rating_source_dim equal to src/rating-sources.json, and say which source differs", async () => {
+    const client = new pg.Client({ connectionString: t.db.url });
+    await client.connect();
+    try {
+      const edited = RATING_SOURCE_DEFINITIONS.map((d) => (d.source_key === "imdb" ? { ...d, min_votes: 50_000 } : d));
+      const plan = await planViewMigration(client, readViewModels(), edited);
+      expect(plan.changedRatingSources).toEqual(["imdb"]);
+      expect(plan.ratingSourceStatements).toHaveLength(1);
+      expect(plan.ratingSourceStatements[0]).toContain("'imdb', 'IMDb rating', 'omdb', 1, 10, 'votes', 50000");
+      expect(plan.removedRatingSources).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("store a run's trigger as one of the code's values and refuse any other", async () => {
+    const [run] = await t.db.query<{ trigger: string }>(`INSERT INTO harvest_run (trigger) VALUES ('topup') RETURNING trigger::text AS trigger`);
+    expect(run?.trigger).toBe("topup");
+    await expect(t.db.query(`INSERT INTO harvest_run (trigger) VALUES ('top-up')`)).rejects.toThrow(
+      /invalid input value for enum harvest_run_trigger/,
+    );
+    await t.db.query(`DELETE FROM harvest_run`);
   });
 
   it("keep the contract views' columns", async () => {

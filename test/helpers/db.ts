@@ -1,11 +1,12 @@
 /**
- * A fresh database per test file (or per test) on the run's PostgreSQL, with the project's migrations
- * applied through the same code the harvester uses.
+ * The one way tests get a database: a fresh database per test file (or per test) on the run's PostgreSQL
+ * (test/helpers/global-setup.ts). A migrated one is a clone of the template that global setup migrated with the
+ * project's migrations through the same code the harvester uses (src/db/migrate.ts), so `_prisma_migrations` is
+ * there as after `prisma migrate deploy`; an empty one is for tests of migrating itself.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from "vitest";
-import { applyMigrations } from "../../src/db/migrate.js";
 import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
 
 /** A database created for a test. `url` connects to it; `query` runs SQL on a shared client. */
@@ -16,18 +17,23 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates an empty database; with `migrate` (default true) applies every migration. */
+/**
+ * Creates a database with every migration applied (a clone of the migrated template), or with `migrate: false` an
+ * empty one.
+ */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = inject("pgAdminUrl");
   const name = `t_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  try {
+    await admin.query(options.migrate === false ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${inject("pgTemplateDatabase")}`);
+  } finally {
+    await admin.end();
+  }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const dbUrl = url.toString();
-  if (options.migrate ?? true) await applyMigrations(dbUrl);
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
   return {

@@ -29,7 +29,7 @@ describe("scrubbing writes at the driver adapter", () => {
     await prisma.stagedResponse.createMany({
       data: [{ runId: run.id, upstream: "omdb", requestKey: "i=tt1", httpStatus: 500, bodyText: `echo ${SECRET}`, payload: { [SECRET]: [SECRET] } }],
     });
-    await prisma.$executeRaw`UPDATE harvest_run SET trigger = ${`raw ${SECRET}`} WHERE run_id = ${run.id}`;
+    await prisma.$executeRaw`UPDATE harvest_run SET stage = ${`raw ${SECRET}`} WHERE run_id = ${run.id}`;
     await prisma.$transaction([prisma.harvestRun.update({ where: { id: run.id }, data: { error: `tx ${SECRET}` } })]);
 
     const dumped = await db.query<{ t: string }>(
@@ -38,13 +38,13 @@ describe("scrubbing writes at the driver adapter", () => {
     const text = dumped[0]?.t ?? "";
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(encodeURIComponent(SECRET));
-    const [row] = await db.query<{ trigger: string; error: string; summary: unknown }>("SELECT trigger, error, summary FROM harvest_run");
-    expect(row).toEqual({ trigger: "raw [REDACTED]", error: "tx [REDACTED]", summary: { note: "url ?apikey=[REDACTED]", n: 3 } });
+    const [row] = await db.query<{ stage: string; error: string; summary: unknown }>("SELECT stage, error, summary FROM harvest_run");
+    expect(row).toEqual({ stage: "raw [REDACTED]", error: "tx [REDACTED]", summary: { note: "url ?apikey=[REDACTED]", n: 3 } });
     const [staged] = await db.query<{ body_text: string; payload: unknown; http_status: number }>(
       "SELECT body_text, payload, http_status FROM staged_response",
     );
     expect(staged).toEqual({ body_text: "echo [REDACTED]", payload: { "[REDACTED]": ["[REDACTED]"] }, http_status: 500 });
     // Reads go through the same adapter: the rows come back as stored.
-    expect(await prisma.harvestRun.count({ where: { trigger: "raw [REDACTED]" } })).toBe(1);
+    expect(await prisma.harvestRun.count({ where: { stage: "raw [REDACTED]" } })).toBe(1);
   });
 });

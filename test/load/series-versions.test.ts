@@ -89,7 +89,7 @@ describe("series versions", () => {
     expect(facts).toEqual({ season_rating_fact: 1 }); // season 9 was not loaded by the run: skipped
     await upsertSeries(prisma, runs[0]!, [record({ genres: [{ id: 80, name: "Crime" }], seasons: record().seasons.slice(1) })]);
     expect(await rows(`SELECT run_id, genre_id FROM series_genre_version ORDER BY 1, 2`)).toEqual([{ run_id: runs[0], genre_id: 80 }]);
-    expect(await rows(`SELECT season_number FROM season_dim WHERE run_id = $1`, [runs[0]])).toEqual([{ season_number: 2 }]);
+    expect(await rows(`SELECT season_number FROM season_version WHERE run_id = $1`, [runs[0]])).toEqual([{ season_number: 2 }]);
     expect(await rows(`SELECT season_number, score::float8 FROM season_rating_fact`)).toEqual([{ season_number: 2, score: 97 }]);
     expect(await rows(`SELECT count(*)::int AS n FROM series_version`)).toEqual([{ n: 1 }]);
   });
@@ -100,7 +100,7 @@ describe("series versions", () => {
       { run_id: runs[0], title: "Breaking Bad" },
       { run_id: runs[1], title: "Breaking Bad (renamed)" },
     ]);
-    expect(await rows(`SELECT run_id, platform_id FROM series_platform ORDER BY run_id`)).toEqual([{ run_id: runs[0], platform_id: 8 }]);
+    expect(await rows(`SELECT run_id, platform_id FROM series_platform_version ORDER BY run_id`)).toEqual([{ run_id: runs[0], platform_id: 8 }]);
   });
 
   it("season-grain facts show in their own view only, on the 0–100 scale", async () => {

@@ -100,9 +100,9 @@ describe("db create-reader", () => {
       "series_genre_version",
       "series_network_version",
       "platform_dim",
-      "series_platform",
-      "series_content_rating",
-      "season_dim",
+      "series_platform_version",
+      "series_content_rating_version",
+      "season_version",
       "season_rating_fact",
       "published_series_version",
     ]) {

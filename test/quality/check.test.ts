@@ -29,8 +29,8 @@ describe("check command", () => {
       "|change| <= 0.2",
       "yes",
     ]);
-    expect(out).toContain("13/13 passed; 0 error failure(s), 0 warning(s)");
-    expect(await t.prisma.qualityCheckResult.count({ where: { runId: state.currentRunId } })).toBe(13);
+    expect(out).toContain("8/8 passed; 0 error failure(s), 0 warning(s)");
+    expect(await t.prisma.qualityCheckResult.count({ where: { runId: state.currentRunId } })).toBe(8);
   });
 
   it("is read-only unless asked: without --store the stored results stay as they were", async () => {
@@ -48,13 +48,17 @@ describe("check command", () => {
   });
 
   it("exits 1 on an error failure and lists it; warnings alone exit 0", async () => {
-    await t.db.query(`UPDATE rating_fact SET score = 12 WHERE run_id = $1 AND series_id = 1 AND source_key = 'imdb'`, [state.currentRunId]);
+    await t.db.query(`UPDATE series_version SET first_air_date = NULL, release_year = NULL WHERE run_id = $1 AND series_id = 1`, [
+      state.currentRunId,
+    ]);
     expect(await checkCommand({ run: state.currentRunId }, io())).toBe(1);
-    expect(out).toMatch(/range\.rating_fact\.score\s+error\s+1\s+= 0\s+NO/);
-    expect(out).toContain("range.rating_fact.score (error): 1 facts outside their source's scale: 1/imdb=12");
+    expect(out).toMatch(/not_null\.first_air_date\s+error\s+0\.1\s+<= 0\.05\s+NO/);
+    expect(out).toContain("not_null.first_air_date (error): 1 of 10 series null");
 
     out = "";
-    await t.db.query(`UPDATE rating_fact SET score = 8 WHERE run_id = $1 AND series_id = 1 AND source_key = 'imdb'`, [state.currentRunId]);
+    await t.db.query(`UPDATE series_version SET first_air_date = '2010-01-15', release_year = 2010 WHERE run_id = $1 AND series_id = 1`, [
+      state.currentRunId,
+    ]);
     // Without a known IMDb rating at all (the latest known value counts, whichever run fetched it).
     await t.db.query(`DELETE FROM rating_fact WHERE source_key = 'imdb' AND series_id IN (1, 2, 3)`);
     expect(await checkCommand({ run: state.currentRunId }, io())).toBe(0);
@@ -63,7 +67,7 @@ describe("check command", () => {
   });
 
   it("applies configured thresholds", async () => {
-    await t.db.query(`UPDATE series_dim SET imdb_id = NULL WHERE series_id <= 3`);
+    await t.db.query(`UPDATE series_version SET imdb_id = NULL WHERE run_id = $1 AND series_id <= 3`, [state.currentRunId]);
     expect(await checkCommand({ run: state.currentRunId }, io())).toBe(1);
     expect(await checkCommand({ run: state.currentRunId }, { ...io(), thresholds: { nullRatio: { imdb_id: 0.5 } } })).toBe(0);
   });

@@ -8,7 +8,6 @@ describe("quality thresholds from the environment", () => {
     const config = loadConfig({});
     expect(config.quality).toEqual({ nullRatio: {}, volumeTolerance: 0.2, freshnessMaxAgeDays: 8 });
     expect(mergeThresholds(config.quality).nullRatio).toEqual({
-      title: 0,
       first_air_date: 0.05,
       original_language: 0.05,
       imdb_id: 0.2,
@@ -23,11 +22,12 @@ describe("quality thresholds from the environment", () => {
       QUALITY_FRESHNESS_MAX_DAYS: "14",
     });
     expect(config.quality).toEqual({ nullRatio: { imdb_rating: 0.25, imdb_id: 0.3 }, volumeTolerance: 0.5, freshnessMaxAgeDays: 14 });
-    expect(mergeThresholds(config.quality).nullRatio).toMatchObject({ imdb_rating: 0.25, imdb_id: 0.3, title: 0 });
+    expect(mergeThresholds(config.quality).nullRatio).toMatchObject({ imdb_rating: 0.25, imdb_id: 0.3, first_air_date: 0.05 });
   });
 
   it.each([
     ["imdb_ratings=0.1", /unknown column "imdb_ratings"/],
+    ["title=0", /unknown column "title"/],
     ["imdb_rating=1.5", /between 0 and 1/],
     ["imdb_rating=", /between 0 and 1/],
     ["imdb_rating=abc", /between 0 and 1/],

@@ -120,7 +120,7 @@ describe("harvest of the bad-input corpus", () => {
       [summary.runId],
     );
     expect(stored.length).toBe(summary.quality.length);
-    expect(stored.length).toBeGreaterThanOrEqual(13);
+    expect(stored.length).toBe(8);
     let out = "";
     const code = await checkCommand({ run: summary.runId }, { stdout: (s) => void (out += s), prisma: h.app.prisma, now: h.app.now });
     expect(code).toBe(0);

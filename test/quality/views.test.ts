@@ -16,7 +16,7 @@ beforeAll(async () => {
 
 describe("analytics quality views", () => {
   it("analytics.quality_checks: one row per run × check with the run's status", async () => {
-    await t.db.query(`UPDATE rating_fact SET score = 12 WHERE run_id = $1 AND series_id = 1 AND source_key = 'imdb'`, [state.currentRunId]);
+    await t.db.query(`UPDATE series_version SET imdb_id = NULL WHERE run_id = $1`, [state.currentRunId]);
     const results = await runExpectations({ prisma: t.prisma, now: () => NOW }, state.currentRunId);
     await runExpectations({ prisma: t.prisma, now: () => NOW }, state.previousRunId);
     await t.db.query(`UPDATE harvest_run SET status = 'failed_quality', finished_at = $2 WHERE run_id = $1`, [state.currentRunId, NOW.toISOString()]);
@@ -30,11 +30,11 @@ describe("analytics quality views", () => {
       observed: number | null;
     }>(
       `SELECT run_id, run_status::text AS run_status, check_family, passed, is_error_failure, observed
-       FROM analytics.quality_checks WHERE check_name = 'range.rating_fact.score' ORDER BY run_id`,
+       FROM analytics.quality_checks WHERE check_name = 'not_null.imdb_id' ORDER BY run_id`,
     );
     expect(rows).toEqual([
-      { run_id: state.previousRunId, run_status: "succeeded", check_family: "range", passed: true, is_error_failure: false, observed: 0 },
-      { run_id: state.currentRunId, run_status: "failed_quality", check_family: "range", passed: false, is_error_failure: true, observed: 1 },
+      { run_id: state.previousRunId, run_status: "succeeded", check_family: "not_null", passed: true, is_error_failure: false, observed: 0 },
+      { run_id: state.currentRunId, run_status: "failed_quality", check_family: "not_null", passed: false, is_error_failure: true, observed: 1 },
     ]);
     const [count] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM analytics.quality_checks WHERE run_id = $1`, [
       state.currentRunId,

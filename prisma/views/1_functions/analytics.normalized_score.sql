@@ -1,15 +1,7 @@
--- 0–100 on every source: score / the scale's maximum × 100, rounded to 2 decimals (IMDb 9.5 → 95.00).
---   tmdb (0–10) × 10 · imdb (1–10) × 10 · metacritic_users (0–10) × 10 ·
---   rotten_tomatoes_critics, rotten_tomatoes_audience (0–100 %) and metacritic_critics (0–100) as they are.
--- IMDb is not stretched from its minimum of 1: 9.5 reads 95 on every chart, as on IMDb itself. Unknown source: null.
+-- A source's score on 0–100 (analytics.normalize_to_100 with the source's scale_max from rating_source_dim), for
+-- dashboards and ad-hoc queries: normalized_score('imdb', 9.5) = 95.00. Unknown source: null. SECURITY DEFINER
+-- (with a fixed search_path) so the reader role, which reads no table, can call it; it reveals only the scales.
 CREATE OR REPLACE FUNCTION analytics.normalized_score(source text, score numeric) RETURNS numeric
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT round(CASE source
-    WHEN 'tmdb' THEN score * 10
-    WHEN 'imdb' THEN score * 10
-    WHEN 'metacritic_users' THEN score * 10
-    WHEN 'rotten_tomatoes_critics' THEN score
-    WHEN 'rotten_tomatoes_audience' THEN score
-    WHEN 'metacritic_critics' THEN score
-  END, 2)
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT analytics.normalize_to_100(score, rs.scale_max) FROM public.rating_source_dim rs WHERE rs.source_key = source
 $$;

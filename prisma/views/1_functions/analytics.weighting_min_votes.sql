@@ -1,14 +1,7 @@
 -- The weight of the prior in the vote-weighted score, in the source's count unit: the "minimum votes" m of IMDb's
--- Top 250 formula. IMDb 25,000 votes (the figure IMDb published for its Top 250), TMDB 250 votes, Tomatometer 20
--- reviews, Popcornmeter 1,000 ratings, Metascore 10 reviews, Metacritic user score 100 ratings.
+-- Top 250 formula, rating_source_dim.min_votes (src/rating-sources.json). Unknown source: null. SECURITY DEFINER for
+-- the reader role, as analytics.normalized_score.
 CREATE OR REPLACE FUNCTION analytics.weighting_min_votes(source text) RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE source
-    WHEN 'tmdb' THEN 250
-    WHEN 'imdb' THEN 25000
-    WHEN 'rotten_tomatoes_critics' THEN 20
-    WHEN 'rotten_tomatoes_audience' THEN 1000
-    WHEN 'metacritic_critics' THEN 10
-    WHEN 'metacritic_users' THEN 100
-  END
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT rs.min_votes FROM public.rating_source_dim rs WHERE rs.source_key = source
 $$;

@@ -1,7 +1,7 @@
 -- Series-grain rating facts of succeeded runs, one row per series × source × run, with the source's name and the
--- score on the 0–100 scale (rating_fact rows of grain 'season' are in no series-grain model), and where each value
--- came from: method (api, or the scraper strategy that read the score), count_method (the strategy that read the
--- count), page_url (the scraped page) and observed_at.
+-- score on the 0–100 scale and the source's minimum votes (rating_fact rows of grain 'season' are in no series-grain
+-- model), and where each value came from: method (api, or the scraper strategy that read the score), count_method (the
+-- strategy that read the count), page_url (the scraped page) and observed_at.
 SELECT
   f.series_id,
   p.title,
@@ -12,14 +12,15 @@ SELECT
   (r.finished_at AT TIME ZONE 'UTC')::date           AS harvest_date,
   f.score,
   rs.scale_max,
-  analytics.normalized_score(f.source_key, f.score)  AS score_normalized,
+  analytics.normalize_to_100(f.score, rs.scale_max)  AS score_normalized,
   f.vote_count,
   f.vote_count_is_lower_bound,
   f.grain,
   f.method,
   f.count_method,
   f.page_url,
-  f.observed_at
+  f.observed_at,
+  rs.min_votes
 FROM rating_fact f
 JOIN harvest_run r              ON r.run_id = f.run_id AND r.status = 'succeeded'
 JOIN published_series_version p ON p.series_id = f.series_id

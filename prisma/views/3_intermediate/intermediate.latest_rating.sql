@@ -3,11 +3,11 @@
 -- read the score), count_method, page_url (the scraped page) and observed_at.
 WITH l AS (
   SELECT DISTINCT ON (h.series_id, h.source) h.series_id, h.source, h.source_name, h.score, h.score_normalized, h.vote_count,
-         h.vote_count_is_lower_bound, h.run_id, h.harvested_at, h.method, h.count_method, h.page_url, h.observed_at
+         h.vote_count_is_lower_bound, h.run_id, h.harvested_at, h.method, h.count_method, h.page_url, h.observed_at, h.min_votes
   FROM staging.series_rating_fact h
   ORDER BY h.series_id, h.source, h.harvested_at DESC NULLS LAST, h.run_id DESC
 ), p AS (
-  SELECT l.*, analytics.weighting_min_votes(l.source) AS min_votes, round(avg(l.score_normalized) OVER (PARTITION BY l.source), 2) AS prior_mean FROM l
+  SELECT l.*, round(avg(l.score_normalized) OVER (PARTITION BY l.source), 2) AS prior_mean FROM l
 ), w AS (
   SELECT p.*, analytics.weighted_score(p.score_normalized, p.vote_count, p.min_votes, p.prior_mean) AS weighted_score FROM p
 )

@@ -12,7 +12,7 @@ SELECT
   rs.source_key                                      AS source,
   rs.name                                            AS source_name,
   l.score,
-  analytics.normalized_score(rs.source_key, l.score) AS score_normalized,
+  analytics.normalize_to_100(l.score, rs.scale_max)  AS score_normalized,
   l.vote_count,
   l.vote_count_is_lower_bound,
   l.run_id                                           AS value_run_id,

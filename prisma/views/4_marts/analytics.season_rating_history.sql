@@ -10,7 +10,7 @@ SELECT
   f.run_id,
   r.finished_at                                      AS harvested_at,
   f.score,
-  analytics.normalized_score(f.source_key, f.score)  AS score_normalized,
+  analytics.normalize_to_100(f.score, rs.scale_max)  AS score_normalized,
   f.vote_count,
   f.vote_count_is_lower_bound,
   f.method,

@@ -1,7 +1,7 @@
 -- Vote-weighted score and rank per succeeded run × source, over the series rated in that run.
 WITH f AS (
   SELECT h.run_id, h.harvested_at, h.series_id, h.title, h.source, h.score_normalized, h.vote_count, h.vote_count_is_lower_bound,
-         analytics.weighting_min_votes(h.source) AS min_votes,
+         h.min_votes,
          round(avg(h.score_normalized) OVER (PARTITION BY h.run_id, h.source), 2) AS prior_mean
   FROM staging.series_rating_fact h
 ), w AS (

@@ -179,10 +179,10 @@ describe("pipeline stages on a database", () => {
     expect(first.results.length).toBeGreaterThan(5);
     const stored = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM quality_check_result WHERE run_id = $1`, [runId]);
     expect(stored[0]?.n).toBe(first.results.length);
-    await db.query(`UPDATE series_dim SET imdb_id = 'nm0000001' WHERE series_id = $1`, [seeds[0]!.tmdbId]);
+    await db.query(`UPDATE series_version SET first_air_date = NULL, release_year = NULL WHERE run_id = $1`, [runId]);
     const second = await checkQuality({ prisma, metrics: new HarvesterMetrics(), logger: quiet.logger, now }, { runId });
     expect(second.failed).toBe(true);
-    expect(second.results.find((r) => r.check === "accepted_values.series_dim.imdb_id")).toMatchObject({ passed: false, observed: 1 });
+    expect(second.results.find((r) => r.check === "not_null.first_air_date")).toMatchObject({ passed: false, observed: 1 });
     expect(first.failed).toBe(false);
   });
 });
