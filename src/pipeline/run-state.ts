@@ -8,7 +8,7 @@ import type { StoredRunCounts } from "../load/harvest-run.js";
 import type { RowCounts } from "../load/loader.js";
 import type { QuarantineCount } from "../load/quarantine.js";
 import type { UpstreamName } from "../metrics/metrics.js";
-import type { ScrapeStageResult } from "../enrichers/stage.js";
+import type { RatingsSitesResult } from "../enrichers/ratings-sites.js";
 import type { RefreshSource } from "../refresh/policy.js";
 import type { OverdueStat } from "../refresh/due-times.js";
 import type { HarvestPlan } from "./plan.js";
@@ -31,7 +31,7 @@ export interface OmdbStageSummary {
 }
 
 /** The ratings-site stage's part of the summary. */
-export type SitesStageSummary = (Omit<ScrapeStageResult, "observations" | "seasonObservations"> & { status: "done" }) | { status: "disabled" };
+export type SitesStageSummary = (Omit<RatingsSitesResult, "observations" | "seasonObservations"> & { status: "done" }) | { status: "disabled" };
 
 /** One expectation's result in the summary. */
 export interface QualitySummaryRow {

@@ -8,7 +8,7 @@ import type { PrismaClient } from "../../db/prisma.js";
 import { insertSeasonRatingFacts } from "../../load/loader.js";
 import type { ScrapeTarget } from "../../enrichers/resolve.js";
 import type { PageFetchResult } from "../../enrichers/fetch-page.js";
-import type { PageCache, ScrapeStageDeps } from "../../enrichers/stage.js";
+import type { PageCache, RatingsSitesDeps } from "../../enrichers/ratings-sites.js";
 import type { UpstreamClient } from "../../http/client.js";
 import type { HarvesterMetrics } from "../../metrics/metrics.js";
 import type { AnswerStore } from "../answer-store.js";
@@ -29,7 +29,7 @@ export interface EnrichSitesDeps extends StageBase {
   now: () => Date;
   config: Config["scrape"];
   /** The browser fallback; omitted: the enrichers' default (Chromium when found). Tests inject their own. */
-  browser?: ScrapeStageDeps["browser"];
+  browser?: RatingsSitesDeps["browser"];
 }
 
 /** Input: the series to scrape (those due on a site; every loaded one in a full run). */
@@ -62,10 +62,10 @@ function isPageFetchResult(value: unknown): value is PageFetchResult {
  * @throws only on database errors (upstream failures are counted per series)
  */
 export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesInput): Promise<SitesStageSummary> {
-  const { runScrapeStage } = await import("../../enrichers/stage.js");
+  const { scrapeRatingsSites } = await import("../../enrichers/ratings-sites.js");
   // The enrichments bar restarts for the sites: one step per series and site.
   deps.progress.start("enrichments", input.series.length * 2);
-  const result = await runScrapeStage(
+  const result = await scrapeRatingsSites(
     {
       prisma: deps.prisma,
       runId: deps.runId,
