@@ -30,8 +30,8 @@ export interface OmdbStageSummary {
   budgetRemaining: number | null;
 }
 
-/** The ratings-site stage's part of the summary. */
-export type SitesStageSummary = (Omit<RatingsSitesResult, "observations" | "seasonObservations"> & { status: "done" }) | { status: "disabled" };
+/** The ratings-sites step's part of the summary. */
+export type RatingsSitesSummary = (Omit<RatingsSitesResult, "observations" | "seasonObservations"> & { status: "done" }) | { status: "disabled" };
 
 /** One expectation's result in the summary. */
 export interface QualitySummaryRow {
@@ -78,7 +78,7 @@ export interface HarvestSummary {
   /** Fetched answers re-used from an earlier attempt of this run (the name is kept for readers of the JSON). */
   reusedFromStage: number;
   omdb: OmdbStageSummary;
-  enrichment: SitesStageSummary | null;
+  enrichment: RatingsSitesSummary | null;
   quality: QualitySummaryRow[];
   /** Seconds per pipeline stage. */
   stageSeconds: Record<string, number>;

@@ -15,7 +15,7 @@ import type { UpstreamStats } from "../http/client.js";
 import { countStoredRunRows, resumeRunRow, runRow, startRunRow, type RunOptions, type RunRow, type StartedRun } from "../load/harvest-run.js";
 import { addCounts, type RowCounts } from "../load/loader.js";
 import { Quarantine, type QuarantineCount } from "../load/quarantine.js";
-import { readStagedResponses } from "../load/staged-responses.js";
+import { readUpstreamAnswers } from "../load/upstream-answers.js";
 import type { Logger } from "../logger.js";
 import type { UpstreamName } from "../metrics/metrics.js";
 import { AnswerStore } from "./answer-store.js";
@@ -127,7 +127,7 @@ export class HarvestRunLifecycle {
           ? await resumeRunRow(prisma, { defaults, at: app.now(), ...(options.runId === undefined ? {} : { runId: options.runId }) })
           : await startRunRow(prisma, { trigger: options.trigger ?? "cli", options: defaults, at: app.now() });
       const writer = lockedAnswerWriter(lock, prisma, run.runId);
-      answers = AnswerStore.fromRows(run.runId, app.scrubber, await readStagedResponses(prisma, run.runId), writer);
+      answers = AnswerStore.fromRows(run.runId, app.scrubber, await readUpstreamAnswers(prisma, run.runId), writer);
     } catch (error) {
       await lock.release();
       throw error;

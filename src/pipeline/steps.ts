@@ -16,7 +16,7 @@
  */
 import { z } from "zod";
 import type { RefreshSource } from "../refresh/policy.js";
-import type { OmdbStageSummary, QualitySummaryRow, SitesStageSummary } from "./run-state.js";
+import type { OmdbStageSummary, QualitySummaryRow, RatingsSitesSummary } from "./run-state.js";
 import type { OverdueStat } from "../refresh/due-times.js";
 
 /** The steps of a weekly harvest, in order. */
@@ -97,7 +97,7 @@ export interface StepResults {
   listing?: ListingResult;
   details?: DetailsResult;
   omdb?: OmdbStageSummary;
-  "ratings-sites"?: SitesStageSummary;
+  "ratings-sites"?: RatingsSitesSummary;
   publish?: PublishResult;
 }
 

@@ -12,12 +12,12 @@ import type { PageCache, RatingsSitesDeps } from "../../enrichers/ratings-sites.
 import type { UpstreamClient } from "../../http/client.js";
 import type { HarvesterMetrics } from "../../metrics/metrics.js";
 import type { AnswerStore } from "../answer-store.js";
-import type { SitesStageSummary } from "../run-state.js";
+import type { RatingsSitesSummary } from "../run-state.js";
 import type { FactWriter, QuarantineSink, StageBase } from "./deps.js";
 import { validRatings } from "./ratings.js";
 
-/** Dependencies of {@link enrichFromSites}. */
-export interface EnrichSitesDeps extends StageBase {
+/** Dependencies of {@link enrichFromRatingsSites}. */
+export interface RatingsSitesStepDeps extends StageBase {
   prisma: PrismaClient;
   runId: number;
   clients: { wikidata: UpstreamClient; rottentomatoes: UpstreamClient; metacritic: UpstreamClient };
@@ -33,7 +33,7 @@ export interface EnrichSitesDeps extends StageBase {
 }
 
 /** Input: the series to scrape (those due on a site; every loaded one in a full run). */
-export interface EnrichSitesInput {
+export interface RatingsSitesStepInput {
   series: readonly ScrapeTarget[];
 }
 
@@ -61,7 +61,7 @@ function isPageFetchResult(value: unknown): value is PageFetchResult {
  * (written by the OMDb step). Returns the step's summary.
  * @throws only on database errors (upstream failures are counted per series)
  */
-export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesInput): Promise<SitesStageSummary> {
+export async function enrichFromRatingsSites(deps: RatingsSitesStepDeps, input: RatingsSitesStepInput): Promise<RatingsSitesSummary> {
   const { scrapeRatingsSites } = await import("../../enrichers/ratings-sites.js");
   // The enrichments bar restarts for the sites: one step per series and site.
   deps.progress.start("enrichments", input.series.length * 2);
