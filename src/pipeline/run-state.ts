@@ -56,12 +56,19 @@ export interface HarvestSummary {
   seriesListed: number;
   seriesLoaded: number;
   /**
-   * Listed series (or listing entries) lost to failures after their retries, each quarantined with its
-   * reason: a listing page that stayed refused (counted as page 1's size), an entry or a record failing its
-   * rules or column types, details that failed (5xx, timeouts, 429 past the deadline, a refused body). The
-   * run goes on without them; 404s (series gone) are not counted.
+   * Listed series (or listing entries) the run goes on without, each quarantined with its reason: lost to
+   * failures after their retries (a listing page that stayed refused, counted as page 1's size; details that
+   * failed: 5xx, timeouts, 429 past the deadline) or rejected (an entry or a record failing its rules or column
+   * types, a body refused by its check). 404s (series gone) and series carried forward are not counted.
    */
   seriesLost: number;
+  /** Of {@link seriesLost}, those rejected by the boundary. */
+  seriesRejected: number;
+  /**
+   * Every listed series accounted for, over all the run's attempts: `listed = loaded + lost + gone + rejected`
+   * (lost here: to failures only; a series carried forward is loaded whatever its details did).
+   */
+  accounting: { listed: number; loaded: number; lost: number; gone: number; rejected: number };
   /** Listed series whose details answered 404 (gone from TMDB) and that were not carried forward. */
   seriesGone: number;
   /**
@@ -139,6 +146,10 @@ export function toSummary(view: RunView, end: RunEndFacts): HarvestSummary {
   const counts = [...end.quarantine];
   const sumKind = (kind: string) => counts.filter((c) => c.kind === kind).reduce((n, c) => n + c.count, 0);
   const { listing, details, publish } = view.results;
+  const seriesLoaded = end.stored?.seriesLoaded ?? (details ? details.detailsFetched + details.carriedForward : 0);
+  const seriesLost = (listing?.seriesLost ?? 0) + (details?.seriesLost ?? 0);
+  const seriesRejected = (listing?.seriesRejected ?? 0) + (details?.seriesRejected ?? 0);
+  const seriesGone = details?.seriesGone ?? 0;
   return {
     runId: view.run.runId,
     status: view.status,
@@ -149,9 +160,17 @@ export function toSummary(view: RunView, end: RunEndFacts): HarvestSummary {
     stepsCompleted: HARVEST_STEPS.filter((s) => view.results[s] !== undefined),
     pages: listing?.pages ?? 0,
     seriesListed: listing?.seriesListed ?? 0,
-    seriesLoaded: end.stored?.seriesLoaded ?? (details ? details.detailsFetched + details.carriedForward : 0),
-    seriesLost: (listing?.seriesLost ?? 0) + (details?.seriesLost ?? 0),
-    seriesGone: details?.seriesGone ?? 0,
+    seriesLoaded,
+    seriesLost,
+    seriesRejected,
+    seriesGone,
+    accounting: {
+      listed: listing?.seriesListed ?? 0,
+      loaded: seriesLoaded,
+      lost: seriesLost - seriesRejected,
+      gone: seriesGone,
+      rejected: seriesRejected,
+    },
     keptValues: details?.keptValues ?? {},
     ratingsBySource: end.stored?.factsBySource ?? {},
     rowsWritten: end.stored ? { ...view.rowsWritten, rating_fact: end.stored.facts } : view.rowsWritten,

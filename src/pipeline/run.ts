@@ -330,6 +330,7 @@ export class HarvestRunLifecycle {
       status: summary.status,
       at: this.app.now(),
       seriesLoaded: summary.seriesLoaded,
+      accounting: summary.accounting,
       factsWritten: summary.rowsWritten.rating_fact ?? 0,
       quarantined: summary.quarantine.rejected + summary.quarantine.schemaDrift,
       summary,

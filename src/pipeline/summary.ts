@@ -15,6 +15,8 @@ export function formatSummary(summary: HarvestSummary): string {
   row("pages", summary.pages);
   row("series listed", summary.seriesListed);
   row("series loaded", summary.seriesLoaded);
+  const a = summary.accounting;
+  row("accounted", `listed ${a.listed} = loaded ${a.loaded} + lost ${a.lost} + gone ${a.gone} + rejected ${a.rejected}`);
   if (summary.seriesLost > 0) row("series lost", `${summary.seriesLost} (quarantined after their retries; see rejects)`);
   if (summary.seriesGone > 0) row("series gone", `${summary.seriesGone} (details answered 404)`);
   const kept = Object.entries(summary.keptValues);
