@@ -87,7 +87,12 @@ export interface HarvestSummary {
   omdb: OmdbStageSummary;
   enrichment: RatingsSitesSummary | null;
   quality: QualitySummaryRow[];
-  /** Seconds per pipeline stage. */
+  /** Seconds per step of this attempt. */
+  stepSeconds: Record<string, number>;
+  /**
+   * Seconds per phase of this attempt (genres, listing, changes, details, load, omdb, scrape, quality: the run row's
+   * `stage` values; src/pipeline/steps.ts). The name is kept for readers of the JSON (the benchmark).
+   */
   stageSeconds: Record<string, number>;
   /** What the run fetched again and what is still overdue (src/refresh; absent in runs before issue 11). */
   refresh?: RefreshSummary;
@@ -120,6 +125,8 @@ export interface RunView {
   plan: HarvestPlan | null;
   /** Seconds per step of this attempt. */
   stepSeconds: Record<string, number>;
+  /** Seconds per phase of this attempt (src/pipeline/steps.ts STEP_PHASES). */
+  phaseSeconds: Record<string, number>;
   /** Answers re-used from an earlier attempt. */
   reusedAnswers: number;
   /** Rows written by this attempt, per table. */
@@ -180,7 +187,8 @@ export function toSummary(view: RunView, end: RunEndFacts): HarvestSummary {
     omdb: view.results.omdb ?? NO_OMDB,
     enrichment: view.results["ratings-sites"] ?? null,
     quality: publish?.quality ?? [],
-    stageSeconds: view.stepSeconds,
+    stepSeconds: view.stepSeconds,
+    stageSeconds: view.phaseSeconds,
     ...(view.plan ? { refresh: refreshSummary(view.plan, view.results) } : {}),
     ...(view.error !== undefined ? { error: view.error } : {}),
   };

@@ -86,6 +86,9 @@ export class HarvestRunLifecycle {
   private status: RunOutcome = "succeeded";
   private error: string | undefined;
   private readonly stepSeconds: Record<string, number> = {};
+  /** Seconds per phase of this attempt (the summary's `stageSeconds`, finer than the steps: the benchmark reads it). */
+  private readonly phaseSeconds: Record<string, number> = {};
+  private phaseNow: { name: string; startedAt: number } | null = null;
   private readonly rowsWritten: RowCounts = {};
   private readonly stopWrites: (() => Promise<void>)[] = [];
   private readonly started = performance.now();
@@ -176,6 +179,7 @@ export class HarvestRunLifecycle {
   private makeContext(answers: AnswerStore, signal: AbortSignal, plan: HarvestPlan | null): StepContext {
     const { app, lock, row, run } = this;
     const stopWrites = this.stopWrites;
+    const timePhase = (name: string | null) => this.timePhase(name);
     const context: StepContext = {
       app,
       runId: run.runId,
@@ -195,6 +199,7 @@ export class HarvestRunLifecycle {
         if (lock.lost.aborted) throw new RunInterrupted();
         await answers.flush();
         if (signal.aborted) throw new RunInterrupted();
+        timePhase(name);
         await row.enterStage(name);
       },
       async recordPlan(made) {
@@ -220,6 +225,7 @@ export class HarvestRunLifecycle {
     try {
       result = await run();
     } finally {
+      this.timePhase(null);
       const seconds = (performance.now() - t) / 1000;
       this.stepSeconds[name] = Math.round(seconds * 1000) / 1000;
       this.app.metrics.stageDuration.set({ stage: name }, seconds);
@@ -234,6 +240,16 @@ export class HarvestRunLifecycle {
     this.results[name] = result;
     this.completed.add(name);
     return result;
+  }
+
+  /** Ends the phase in progress (its seconds added to the attempt's) and starts `name` (none: null). */
+  private timePhase(name: string | null): void {
+    const now = performance.now();
+    if (this.phaseNow) {
+      const seconds = (now - this.phaseNow.startedAt) / 1000;
+      this.phaseSeconds[this.phaseNow.name] = Math.round(((this.phaseSeconds[this.phaseNow.name] ?? 0) + seconds) * 1000) / 1000;
+    }
+    this.phaseNow = name === null ? null : { name, startedAt: now };
   }
 
   /** Ends the run as failed (or interrupted, when it stopped on its signal or lost its lock) because of `error`. */
@@ -311,6 +327,7 @@ export class HarvestRunLifecycle {
         results: this.results,
         plan: this.context.plan,
         stepSeconds: this.stepSeconds,
+        phaseSeconds: this.phaseSeconds,
         reusedAnswers: this.context.answers.reused,
         rowsWritten: this.rowsWritten,
         ...(this.error === undefined ? {} : { error: this.error }),

@@ -23,6 +23,7 @@ describe("toSummary", () => {
     results: {},
     plan: null,
     stepSeconds: {},
+    phaseSeconds: {},
     reusedAnswers: 0,
     rowsWritten: {},
     ...over,
