@@ -60,11 +60,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   /** Commands that call TMDB: refused before any request or run row without its credentials. */
   const NEEDS_TMDB = new Set(["harvest", "serve"]);
   /**
-   * Runs `fn` with an app built from the configuration, closing it afterwards. Commands that read the schema
-   * (`migrate: true`) apply pending migrations first, as a harvest does, so they never meet a database without
-   * tables.
+   * Runs `fn` with an app built from the configuration (which applies pending migrations first, so no command meets
+   * a database without tables), closing it afterwards.
    */
-  const withApp = async (fn: (app: App) => Promise<number>, options: { migrate?: boolean } = {}): Promise<void> => {
+  const withApp = async (fn: (app: App) => Promise<number>): Promise<void> => {
     const { createApp } = await import("./app.js");
     databaseUrl = getConfig().databaseUrl;
     const app = await createApp(getConfig(), {
@@ -74,11 +73,6 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       },
     });
     try {
-      if (options.migrate) {
-        const { applyMigrations } = await import("./db/migrate.js");
-        const { applied } = await applyMigrations(app.databaseUrl);
-        if (applied.length > 0) app.logger.info({ applied }, "migrations applied");
-      }
       exitCode = await fn(app);
     } finally {
       await app.close();
@@ -168,7 +162,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .description("create or update the read-only role (READER_ROLE_NAME / READER_ROLE_PASSWORD) that can read the analytics views only")
     .action(async () => {
       const { createReaderCommand } = await import("./commands/db.js");
-      await withApp((app) => createReaderCommand({ stdout: io.stdout, databaseUrl: app.databaseUrl, reader: app.config.reader }), { migrate: true });
+      await withApp((app) => createReaderCommand({ stdout: io.stdout, databaseUrl: app.databaseUrl, reader: app.config.reader }));
     });
 
   program
@@ -178,7 +172,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .requiredOption("--out <dir>", "output directory (created when missing)")
     .action(async (opts: { format: "parquet" | "csv"; out: string }) => {
       const { exportCommand } = await import("./commands/export.js");
-      await withApp(async (app) => exportCommand(opts, { stdout: io.stdout, databaseUrl: app.databaseUrl }), { migrate: true });
+      await withApp(async (app) => exportCommand(opts, { stdout: io.stdout, databaseUrl: app.databaseUrl }));
     });
 
   program

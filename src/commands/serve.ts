@@ -11,7 +11,6 @@
  */
 import type { App, CreateAppOptions } from "../app.js";
 import type { Config } from "../config.js";
-import { applyMigrations } from "../db/migrate.js";
 import { databaseTarget } from "../db/target.js";
 import { DatabaseProbe } from "../metrics/database-probe.js";
 import { HarvesterMetrics } from "../metrics/metrics.js";
@@ -129,8 +128,6 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
   let topUps: TopUpScheduler | undefined;
   let probe: DatabaseProbe | undefined;
   try {
-    const migrations = await applyMigrations(app.databaseUrl);
-    if (migrations.applied.length > 0) log.info({ applied: migrations.applied }, "migrations applied");
     // Every gauge the alerts and boards read tells the truth from the first scrape (unknown: absent, never 0).
     const omdb = { apiKey: config.omdb.apiKey, dailyBudget: config.omdb.dailyBudget };
     await restoreMetrics({ prisma: app.prisma, metrics, now: app.now, omdb });

@@ -1,16 +1,18 @@
 /**
- * The state of one harvest run as the stages fill it in, and the summary made from it by the pure
- * {@link toSummary} (printed at the end, stored in `harvest_run.summary`, returned by `runHarvest`).
+ * The summary of a harvest run, made by the pure {@link toSummary} from what its steps returned and what it stored
+ * (printed at the end, stored in `harvest_run.summary`, returned by `runHarvest`).
  */
-import type { RatingObservation, RatingSourceKey } from "../domain.js";
+import type { RatingSourceKey } from "../domain.js";
 import type { UpstreamStats } from "../http/client.js";
 import type { StoredRunCounts } from "../load/harvest-run.js";
 import type { RowCounts } from "../load/loader.js";
 import type { QuarantineCount } from "../load/quarantine.js";
 import type { UpstreamName } from "../metrics/metrics.js";
-import type { ScrapeStageResult } from "../enrichers/stage.js";
+import type { RatingsSitesResult } from "../enrichers/ratings-sites.js";
 import type { RefreshSource } from "../refresh/policy.js";
-import type { OverdueStat } from "../refresh/targets.js";
+import type { OverdueStat } from "../refresh/due-times.js";
+import type { HarvestPlan } from "./plan.js";
+import { HARVEST_STEPS, type HarvestStep, type StepResults } from "./steps.js";
 
 /** Final state of a run. `interrupted`: stopped by its abort signal; resumable with `--resume`. */
 export type RunOutcome = "succeeded" | "failed" | "failed_quality" | "interrupted";
@@ -28,8 +30,8 @@ export interface OmdbStageSummary {
   budgetRemaining: number | null;
 }
 
-/** The ratings-site stage's part of the summary. */
-export type SitesStageSummary = (Omit<ScrapeStageResult, "observations" | "seasonObservations"> & { status: "done" }) | { status: "disabled" };
+/** The ratings-sites step's part of the summary. */
+export type RatingsSitesSummary = (Omit<RatingsSitesResult, "observations" | "seasonObservations"> & { status: "done" }) | { status: "disabled" };
 
 /** One expectation's result in the summary. */
 export interface QualitySummaryRow {
@@ -48,16 +50,32 @@ export interface HarvestSummary {
   startedAt: string;
   finishedAt: string;
   durationSeconds: number;
+  /** The steps the run completed (over all its attempts), in order. */
+  stepsCompleted: HarvestStep[];
   pages: number;
   seriesListed: number;
   seriesLoaded: number;
   /**
-   * Listed series (or listing entries) lost to failures after their retries, each quarantined with its
-   * reason: a listing page that stayed refused (counted as page 1's size), an entry or a record failing its
-   * rules or column types, details that failed (5xx, timeouts, 429 past the deadline, a refused body). The
-   * run goes on without them; 404s (series gone) are not counted.
+   * Listed series (or listing entries) the run goes on without, each quarantined with its reason: lost to
+   * failures after their retries (a listing page that stayed refused, counted as page 1's size; details that
+   * failed: 5xx, timeouts, 429 past the deadline) or rejected (an entry or a record failing its rules or column
+   * types, a body refused by its check). 404s (series gone) and series carried forward are not counted.
    */
   seriesLost: number;
+  /** Of {@link seriesLost}, those rejected by the boundary. */
+  seriesRejected: number;
+  /**
+   * Every listed series accounted for, over all the run's attempts: `listed = loaded + lost + gone + rejected`
+   * (lost here: to failures only; a series carried forward is loaded whatever its details did).
+   */
+  accounting: { listed: number; loaded: number; lost: number; gone: number; rejected: number };
+  /** Listed series whose details answered 404 (gone from TMDB) and that were not carried forward. */
+  seriesGone: number;
+  /**
+   * Values a details answer lacked (plot, dates, images, genres, networks, platforms…) that the series' version kept
+   * from its earlier version, per field: gaps in the upstream, not in what analysts see.
+   */
+  keptValues: Record<string, number>;
   /** Rating facts written in this run, per rating source. */
   ratingsBySource: Partial<Record<RatingSourceKey, number>>;
   rowsWritten: RowCounts;
@@ -67,9 +85,14 @@ export interface HarvestSummary {
   /** Fetched answers re-used from an earlier attempt of this run (the name is kept for readers of the JSON). */
   reusedFromStage: number;
   omdb: OmdbStageSummary;
-  enrichment: SitesStageSummary | null;
+  enrichment: RatingsSitesSummary | null;
   quality: QualitySummaryRow[];
-  /** Seconds per pipeline stage. */
+  /** Seconds per step of this attempt. */
+  stepSeconds: Record<string, number>;
+  /**
+   * Seconds per phase of this attempt (genres, listing, changes, details, load, omdb, scrape, quality: the run row's
+   * `stage` values; src/pipeline/steps.ts). The name is kept for readers of the JSON (the benchmark).
+   */
   stageSeconds: Record<string, number>;
   /** What the run fetched again and what is still overdue (src/refresh; absent in runs before issue 11). */
   refresh?: RefreshSummary;
@@ -92,50 +115,25 @@ export interface RefreshSummary {
   overdue: Partial<Record<RefreshSource, OverdueStat>>;
 }
 
-/** The mutable state of a run, owned by `runHarvest`; the stages return values that are folded into it. */
-export interface RunState {
-  runId: number;
-  resumed: boolean;
-  startedAt: Date;
+/** What the life cycle of a run (src/pipeline/run.ts) knows at its end, for {@link toSummary}. */
+export interface RunView {
+  run: { runId: number; resumed: boolean; startedAt: Date };
   status: RunOutcome;
   error?: string;
-  pages: number;
-  seriesListed: number;
-  seriesLoaded: number;
-  seriesLost: number;
-  ratingsBySource: Partial<Record<RatingSourceKey, number>>;
-  rowsWritten: RowCounts;
+  /** What the run's completed steps returned (over all its attempts). */
+  results: StepResults;
+  plan: HarvestPlan | null;
+  /** Seconds per step of this attempt. */
+  stepSeconds: Record<string, number>;
+  /** Seconds per phase of this attempt (src/pipeline/steps.ts STEP_PHASES). */
+  phaseSeconds: Record<string, number>;
+  /** Answers re-used from an earlier attempt. */
   reusedAnswers: number;
-  omdb: OmdbStageSummary;
-  enrichment: SitesStageSummary | null;
-  quality: QualitySummaryRow[];
-  stageSeconds: Record<string, number>;
-  refresh?: RefreshSummary;
+  /** Rows written by this attempt, per table. */
+  rowsWritten: RowCounts;
 }
 
-/** A fresh state for a run that starts (or resumes) now. */
-export function initialRunState(run: { runId: number; resumed: boolean; startedAt: Date }): RunState {
-  return {
-    ...run,
-    status: "succeeded",
-    pages: 0,
-    seriesListed: 0,
-    seriesLoaded: 0,
-    seriesLost: 0,
-    ratingsBySource: {},
-    rowsWritten: {},
-    reusedAnswers: 0,
-    omdb: { status: "disabled", lookedUp: 0, found: 0, notFound: 0, errors: 0, skipped: 0, budgetRemaining: null },
-    enrichment: null,
-    quality: [],
-    stageSeconds: {},
-  };
-}
-
-/** Adds written facts to the state's counts (per rating source). */
-export function countFacts(state: RunState, observations: readonly RatingObservation[]): void {
-  for (const o of observations) state.ratingsBySource[o.source] = (state.ratingsBySource[o.source] ?? 0) + 1;
-}
+const NO_OMDB: OmdbStageSummary = { status: "disabled", lookedUp: 0, found: 0, notFound: 0, errors: 0, skipped: 0, budgetRemaining: null };
 
 /** What is known only at the end of a run. Durations in seconds. */
 export interface RunEndFacts {
@@ -151,31 +149,60 @@ export interface RunEndFacts {
 }
 
 /** The summary of a run. Pure. */
-export function toSummary(state: RunState, end: RunEndFacts): HarvestSummary {
+export function toSummary(view: RunView, end: RunEndFacts): HarvestSummary {
   const counts = [...end.quarantine];
   const sumKind = (kind: string) => counts.filter((c) => c.kind === kind).reduce((n, c) => n + c.count, 0);
+  const { listing, details, publish } = view.results;
+  const seriesLoaded = end.stored?.seriesLoaded ?? (details ? details.detailsFetched + details.carriedForward : 0);
+  const seriesLost = (listing?.seriesLost ?? 0) + (details?.seriesLost ?? 0);
+  const seriesRejected = (listing?.seriesRejected ?? 0) + (details?.seriesRejected ?? 0);
+  const seriesGone = details?.seriesGone ?? 0;
   return {
-    runId: state.runId,
-    status: state.status,
-    resumed: state.resumed,
-    startedAt: state.startedAt.toISOString(),
+    runId: view.run.runId,
+    status: view.status,
+    resumed: view.run.resumed,
+    startedAt: view.run.startedAt.toISOString(),
     finishedAt: end.finishedAt.toISOString(),
     durationSeconds: Math.round(end.durationSeconds * 1000) / 1000,
-    pages: state.pages,
-    seriesListed: state.seriesListed,
-    seriesLoaded: end.stored?.seriesLoaded ?? state.seriesLoaded,
-    seriesLost: state.seriesLost,
-    ratingsBySource: end.stored?.factsBySource ?? state.ratingsBySource,
-    rowsWritten: end.stored ? { ...state.rowsWritten, rating_fact: end.stored.facts } : state.rowsWritten,
+    stepsCompleted: HARVEST_STEPS.filter((s) => view.results[s] !== undefined),
+    pages: listing?.pages ?? 0,
+    seriesListed: listing?.seriesListed ?? 0,
+    seriesLoaded,
+    seriesLost,
+    seriesRejected,
+    seriesGone,
+    accounting: {
+      listed: listing?.seriesListed ?? 0,
+      loaded: seriesLoaded,
+      lost: seriesLost - seriesRejected,
+      gone: seriesGone,
+      rejected: seriesRejected,
+    },
+    keptValues: details?.keptValues ?? {},
+    ratingsBySource: end.stored?.factsBySource ?? {},
+    rowsWritten: end.stored ? { ...view.rowsWritten, rating_fact: end.stored.facts } : view.rowsWritten,
     quarantine: { rejected: sumKind("rejected"), flagged: sumKind("flagged"), schemaDrift: sumKind("schema_drift"), details: counts },
     requests: end.requests,
-    reusedFromStage: state.reusedAnswers,
-    omdb: state.omdb,
-    enrichment: state.enrichment,
-    quality: state.quality,
-    stageSeconds: state.stageSeconds,
-    ...(state.refresh !== undefined ? { refresh: state.refresh } : {}),
-    ...(state.error !== undefined ? { error: state.error } : {}),
+    reusedFromStage: view.reusedAnswers,
+    omdb: view.results.omdb ?? NO_OMDB,
+    enrichment: view.results["ratings-sites"] ?? null,
+    quality: publish?.quality ?? [],
+    stepSeconds: view.stepSeconds,
+    stageSeconds: view.phaseSeconds,
+    ...(view.plan ? { refresh: refreshSummary(view.plan, view.results) } : {}),
+    ...(view.error !== undefined ? { error: view.error } : {}),
+  };
+}
+
+/** How the run chose what to fetch (its plan) and what it fetched. */
+function refreshSummary(plan: HarvestPlan, results: StepResults): RefreshSummary {
+  return {
+    kind: plan.kind,
+    ...(plan.reason === undefined ? {} : { reason: plan.reason }),
+    ...(plan.changed === undefined ? {} : { changed: plan.changed }),
+    detailsFetched: results.details?.detailsFetched ?? 0,
+    carriedForward: results.details?.carriedForward ?? 0,
+    overdue: results.publish?.overdue ?? {},
   };
 }
 

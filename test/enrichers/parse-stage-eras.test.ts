@@ -8,16 +8,17 @@
 import { readFileSync } from "node:fs";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runScrapeStage, type ScrapeTarget } from "../../src/enrichers/stage.js";
+import { scrapeRatingsSites } from "../../src/enrichers/ratings-sites.js";
+import type { ScrapeTarget } from "../../src/enrichers/resolve.js";
 import { parseRottenTomatoesPage } from "../../src/enrichers/rottentomatoes/parse.js";
 import { AnswerStore } from "../../src/pipeline/answer-store.js";
-import { answerStorePageCache } from "../../src/pipeline/stages/enrich-sites.js";
+import { answerStorePageCache } from "../../src/pipeline/stages/ratings-sites.js";
 import { Quarantine } from "../../src/load/quarantine.js";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
 import { type ReplayRoute, type ReplayServer, startReplayServer } from "../../src/replay/server.js";
 import { SecretScrubber } from "../../src/secrets.js";
 import { useTestDatabase } from "../helpers/db.js";
-import { siteStageDeps } from "../helpers/site-stage.js";
+import { siteStageDeps } from "../helpers/ratings-sites.js";
 
 const page = (name: string) => readFileSync(new URL(`../fixtures/pages/${name}`, import.meta.url), "utf8");
 
@@ -44,7 +45,7 @@ const TARGET: ScrapeTarget = {
   ],
 };
 
-describe("runScrapeStage on the eras' pages", () => {
+describe("scrapeRatingsSites on the eras' pages", () => {
   const fixture = useTestDatabase();
   let server: ReplayServer;
 
@@ -79,7 +80,7 @@ describe("runScrapeStage on the eras' pages", () => {
       { rottentomatoes: server, wikidata: server },
       { prisma: fixture.prisma, runId: 1, metrics, now: () => new Date("2026-12-01T00:00:00Z") },
     );
-    const result = await runScrapeStage({ ...deps, sites: ["rottentomatoes"], quarantine }, [TARGET]);
+    const result = await scrapeRatingsSites({ ...deps, sites: ["rottentomatoes"], quarantine }, [TARGET]);
     await quarantine.flush();
     const url = `${server.url}/tv/the_bear`;
 

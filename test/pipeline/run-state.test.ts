@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { forEachBounded } from "../../src/concurrency.js";
-import { StagedResponseWriter } from "../../src/load/staged-responses.js";
-import { initialRunState, requestsBetween, toSummary } from "../../src/pipeline/run-state.js";
+import { UpstreamAnswerWriter } from "../../src/load/upstream-answers.js";
+import { requestsBetween, toSummary, type RunView } from "../../src/pipeline/run-state.js";
 import { useTestDatabase } from "../helpers/db.js";
 
 describe("toSummary", () => {
@@ -17,9 +17,20 @@ describe("toSummary", () => {
     requests: {},
   };
 
+  const view = (over: Partial<RunView> = {}): RunView => ({
+    run: { runId: 7, resumed: true, startedAt: new Date("2026-11-21T12:00:00Z") },
+    status: "succeeded",
+    results: {},
+    plan: null,
+    stepSeconds: {},
+    phaseSeconds: {},
+    reusedAnswers: 0,
+    rowsWritten: {},
+    ...over,
+  });
+
   it("sums the quarantine per kind, rounds the duration and leaves `error` out unless the run has one", () => {
-    const state = initialRunState({ runId: 7, resumed: true, startedAt: new Date("2026-11-21T12:00:00Z") });
-    state.reusedAnswers = 3;
+    const state = view({ reusedAnswers: 3 });
     const summary = toSummary(state, end);
     expect(summary).toMatchObject({
       runId: 7,
@@ -36,18 +47,15 @@ describe("toSummary", () => {
   });
 
   it("takes the facts and series loaded from the stored counts of every attempt over the last attempt's", () => {
-    const state = initialRunState({ runId: 7, resumed: true, startedAt: new Date("2026-11-21T12:00:00Z") });
     // The last attempt wrote 10 IMDb facts and loaded 40 series; the killed one had written TMDB's 40 facts.
-    state.ratingsBySource = { imdb: 10 };
-    state.rowsWritten = { rating_fact: 10, series_dim: 0 };
-    state.seriesLoaded = 40;
+    const state = view({ rowsWritten: { rating_fact: 10, series_dim: 0 } });
     const stored = { factsBySource: { tmdb: 40, imdb: 40 }, facts: 80, seriesLoaded: 40 };
     expect(toSummary(state, { ...end, stored })).toMatchObject({
       ratingsBySource: { tmdb: 40, imdb: 40 },
       rowsWritten: { rating_fact: 80, series_dim: 0 },
       seriesLoaded: 40,
     });
-    expect(toSummary(state, end)).toMatchObject({ ratingsBySource: { imdb: 10 }, rowsWritten: { rating_fact: 10 } });
+    expect(toSummary(state, end)).toMatchObject({ ratingsBySource: {}, rowsWritten: { rating_fact: 10 } });
   });
 
   it("counts requests per upstream between two snapshots, leaving out upstreams without any", () => {
@@ -113,15 +121,15 @@ describe("forEachBounded", () => {
   });
 });
 
-describe("StagedResponseWriter", () => {
+describe("UpstreamAnswerWriter", () => {
   const t = useTestDatabase();
   const row = (key: string) => ({ upstream: "tmdb", requestKey: key, httpStatus: 200, payload: { key }, bodyText: null });
 
   it("writes a batch when it is full, keeps the rest until flush, and skips duplicates", async () => {
     const [run] = await t.db.query<{ run_id: number }>(`INSERT INTO harvest_run (trigger) VALUES ('test') RETURNING run_id`);
-    const writer = new StagedResponseWriter(t.prisma, run!.run_id, { batchSize: 2, maxDelayMs: 60_000 });
+    const writer = new UpstreamAnswerWriter(t.prisma, run!.run_id, { batchSize: 2, maxDelayMs: 60_000 });
     const stored = async () =>
-      (await t.db.query<{ request_key: string }>(`SELECT request_key FROM staged_response ORDER BY request_key`)).map((r) => r.request_key);
+      (await t.db.query<{ request_key: string }>(`SELECT request_key FROM upstream_answer ORDER BY request_key`)).map((r) => r.request_key);
     await writer.add(row("a"));
     expect(await stored()).toEqual([]);
     await writer.add(row("b"));

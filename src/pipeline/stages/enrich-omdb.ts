@@ -8,12 +8,12 @@ import type { PrismaClient } from "../../db/prisma.js";
 import type { RatingObservation } from "../../domain.js";
 import { UpstreamError, errorMessage } from "../../errors.js";
 import type { UpstreamClient } from "../../http/client.js";
-import { omdbTargetsOldestFirst, recordEnrichmentStates, type EnrichmentStateRow } from "../../load/enrichment-state.js";
+import { omdbTargetsOldestFirst, recordEnrichmentOutcomes, type EnrichmentStateRow, type OmdbTarget } from "../../load/enrichment-state.js";
 import { OmdbBudget, OmdbBudgetBlocks } from "../../load/omdb-budget.js";
 import type { HarvesterMetrics } from "../../metrics/metrics.js";
 import { classifyOmdbAnswer, omdbAnswerSchema, omdbSeriesRequest, toOmdbRatings } from "../../sources/omdb/omdb.js";
 import { primaryReason } from "../../validation/issues.js";
-import { RefusedAnswerError, type AnswerStore } from "../answer-store.js";
+import { RefusedAnswerError, type AnswerStore, type FetchedAnswer } from "../answer-store.js";
 import type { OmdbStageSummary } from "../run-state.js";
 import type { FactWriter, QuarantineSink, StageBase } from "./deps.js";
 import { validRatings } from "./ratings.js";
@@ -35,19 +35,14 @@ export interface EnrichOmdbDeps extends StageBase {
   config: { dailyBudget: number; maxConcurrent: number };
 }
 
-/** Output: the stage's summary, and OMDb's critics' scores (written after the sites', which take precedence). */
-export interface OmdbEnrichment {
-  summary: OmdbStageSummary;
-  criticScores: RatingObservation[];
-}
-
 /**
- * Looks up the loaded series with an IMDb id; writes the IMDb facts and `enrichment_state`. The budget is
+ * Looks up the loaded series with an IMDb id; writes the IMDb facts (and OMDb's copies of the critics' scores) and
+ * the outcomes per series (`enrichment_outcome`). The budget is
  * taken in blocks and what is left is given back at the end. Lookups run in a window of
  * `2 × maxConcurrent`: enough to keep the limiter busy, few enough that a quota answer stops the rest quickly.
  * @throws only on database errors; OMDb failures are counted per series
  */
-export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: readonly number[] }): Promise<OmdbEnrichment> {
+export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: readonly number[] }): Promise<OmdbStageSummary> {
   const { quarantine, progress, logger } = deps;
   const summary: OmdbStageSummary = { status: "done", lookedUp: 0, found: 0, notFound: 0, errors: 0, skipped: 0, budgetRemaining: null };
   const budget = new OmdbBudget(deps.prisma, deps.config.dailyBudget, deps.now);
@@ -58,8 +53,7 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
   let stopped = false;
   let consecutiveErrors = 0;
   const states: EnrichmentStateRow[] = [];
-  const imdb: RatingObservation[] = [];
-  const criticScores: RatingObservation[] = [];
+  const observations: RatingObservation[] = [];
 
   const lookUp = async (index: number): Promise<void> => {
     const target = targets[index];
@@ -81,47 +75,12 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
         shouldKeep: (s, json) => classifyOmdbAnswer(s, json ?? undefined).kind !== "quota_exhausted",
       });
       summary.lookedUp += 1;
-      const result = classifyOmdbAnswer(answer.status, answer.json, answer.text);
-      switch (result.kind) {
-        case "found": {
-          const mapped = toOmdbRatings(target.seriesId, result.title);
-          if (mapped.issues.length > 0) {
-            quarantine.reject({
-              endpoint: "omdb",
-              upstreamKey: target.imdbId,
-              reason: primaryReason(mapped.issues),
-              issues: mapped.issues,
-              payload: answer.json,
-            });
-          }
-          quarantine.flag({ endpoint: "omdb", upstreamKey: target.imdbId, issues: mapped.flags, payload: answer.json });
-          const valid = validRatings(quarantine, mapped.observations, { endpoint: "omdb", upstreamKey: target.imdbId, payload: answer.json });
-          imdb.push(...valid.filter((o) => o.source === "imdb"));
-          criticScores.push(...valid.filter((o) => o.source !== "imdb"));
-          summary.found += 1;
-          Object.assign(state, { status: "found", success: true });
-          break;
-        }
-        case "not_found":
-          summary.notFound += 1;
-          Object.assign(state, { status: "not_found", detail: result.message });
-          break;
-        case "quota_exhausted":
-          if (!stopped) logger.warn({ message: result.message }, "OMDb quota exhausted: no more OMDb calls in this run");
-          stopped = true;
-          summary.status = "quota_exhausted";
-          await budget.markLimitReached();
-          Object.assign(state, { status: "error", detail: result.message });
-          break;
-        case "error":
-          summary.errors += 1;
-          Object.assign(state, { status: "error", detail: result.message });
-          break;
-        case "invalid":
-          summary.errors += 1;
-          quarantine.drift({ endpoint: "omdb", upstreamKey: target.imdbId, issues: result.issues, payload: answer.json ?? answer.text });
-          Object.assign(state, { status: "error", detail: "response does not match its schema" });
-          break;
+      const result = readOmdbAnswer(deps, target, answer, { summary, state, observations });
+      if (result.kind === "quota_exhausted") {
+        if (!stopped) logger.warn({ message: result.message }, "OMDb quota exhausted: no more OMDb calls in this run");
+        stopped = true;
+        summary.status = "quota_exhausted";
+        await budget.markLimitReached();
       }
       consecutiveErrors = 0;
     } catch (error) {
@@ -158,8 +117,9 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
   } finally {
     await blocks.release();
   }
-  await deps.facts.write(imdb);
-  await recordEnrichmentStates(
+  // OMDb's copies of the critics' scores too: the ratings-sites step's own scores replace them where it finds some.
+  await deps.facts.write(observations);
+  await recordEnrichmentOutcomes(
     deps.prisma,
     "omdb",
     states.filter((s) => s.status !== "pending"),
@@ -170,5 +130,48 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
   summary.budgetRemaining = await budget.remaining();
   deps.metrics.omdbBudgetRemaining.set(summary.budgetRemaining);
   logger.info(summary, "OMDb stage finished");
-  return { summary, criticScores };
+  return summary;
+}
+
+/**
+ * What one lookup's answer means: the summary's counts, the series' outcome and, when found, its checked ratings (the
+ * quota's consequences are the caller's). Returns the classified answer.
+ */
+function readOmdbAnswer(
+  deps: EnrichOmdbDeps,
+  target: OmdbTarget,
+  answer: FetchedAnswer,
+  into: { summary: OmdbStageSummary; state: EnrichmentStateRow; observations: RatingObservation[] },
+): ReturnType<typeof classifyOmdbAnswer> {
+  const { summary, state } = into;
+  const result = classifyOmdbAnswer(answer.status, answer.json, answer.text);
+  switch (result.kind) {
+    case "found": {
+      const mapped = toOmdbRatings(target.seriesId, result.title);
+      const source = { endpoint: "omdb" as const, upstreamKey: target.imdbId, payload: answer.json };
+      if (mapped.issues.length > 0) deps.quarantine.reject({ ...source, reason: primaryReason(mapped.issues), issues: mapped.issues });
+      deps.quarantine.flag({ ...source, issues: mapped.flags });
+      into.observations.push(...validRatings(deps.quarantine, mapped.observations, source));
+      summary.found += 1;
+      Object.assign(state, { status: "found", success: true });
+      break;
+    }
+    case "not_found":
+      summary.notFound += 1;
+      Object.assign(state, { status: "not_found", detail: result.message });
+      break;
+    case "quota_exhausted":
+      Object.assign(state, { status: "error", detail: result.message });
+      break;
+    case "error":
+      summary.errors += 1;
+      Object.assign(state, { status: "error", detail: result.message });
+      break;
+    case "invalid":
+      summary.errors += 1;
+      deps.quarantine.drift({ endpoint: "omdb", upstreamKey: target.imdbId, issues: result.issues, payload: answer.json ?? answer.text });
+      Object.assign(state, { status: "error", detail: "response does not match its schema" });
+      break;
+  }
+  return result;
 }

@@ -1,24 +1,23 @@
 /**
- * Stage "enrich from the sites": Rotten Tomatoes and Metacritic scores through the enrichers
+ * The ratings-sites step's work: Rotten Tomatoes and Metacritic scores through the enrichers
  * (src/enrichers), after OMDb; their scores take precedence over OMDb's copies of the same rating source.
  * The enrichers (cheerio parsers, the browser fallback) are loaded only when the stage runs.
  */
 import type { Config } from "../../config.js";
 import type { PrismaClient } from "../../db/prisma.js";
 import { insertSeasonRatingFacts } from "../../load/loader.js";
-import type { RatingObservation } from "../../domain.js";
 import type { ScrapeTarget } from "../../enrichers/resolve.js";
 import type { PageFetchResult } from "../../enrichers/fetch-page.js";
-import type { PageCache, ScrapeStageDeps } from "../../enrichers/stage.js";
+import type { PageCache, RatingsSitesDeps } from "../../enrichers/ratings-sites.js";
 import type { UpstreamClient } from "../../http/client.js";
 import type { HarvesterMetrics } from "../../metrics/metrics.js";
 import type { AnswerStore } from "../answer-store.js";
-import type { SitesStageSummary } from "../run-state.js";
+import type { RatingsSitesSummary } from "../run-state.js";
 import type { FactWriter, QuarantineSink, StageBase } from "./deps.js";
 import { validRatings } from "./ratings.js";
 
-/** Dependencies of {@link enrichFromSites}. */
-export interface EnrichSitesDeps extends StageBase {
+/** Dependencies of {@link enrichFromRatingsSites}. */
+export interface RatingsSitesStepDeps extends StageBase {
   prisma: PrismaClient;
   runId: number;
   clients: { wikidata: UpstreamClient; rottentomatoes: UpstreamClient; metacritic: UpstreamClient };
@@ -30,17 +29,12 @@ export interface EnrichSitesDeps extends StageBase {
   now: () => Date;
   config: Config["scrape"];
   /** The browser fallback; omitted: the enrichers' default (Chromium when found). Tests inject their own. */
-  browser?: ScrapeStageDeps["browser"];
+  browser?: RatingsSitesDeps["browser"];
 }
 
-/**
- * Input: the series to scrape (those due on a site; every loaded one in a full run), whether the stage is on, and OMDb's
- * critics' scores to write where the sites have none.
- */
-export interface EnrichSitesInput {
+/** Input: the series to scrape (those due on a site; every loaded one in a full run). */
+export interface RatingsSitesStepInput {
   series: readonly ScrapeTarget[];
-  enabled: boolean;
-  omdbCriticScores: readonly RatingObservation[];
 }
 
 /** The page results of a scrape, kept in the run's answer store (upstream = site, key = `page:<path>`). */
@@ -67,19 +61,15 @@ function isPageFetchResult(value: unknown): value is PageFetchResult {
 }
 
 /**
- * Scrapes the sites for `series` (when enabled) and writes their facts together with OMDb's critics' scores
- * for the series × rating sources the sites did not give. Returns the stage's summary.
+ * Scrapes the sites for `series` and writes their facts, which take precedence over OMDb's copies of the same scores
+ * (written by the OMDb step). Returns the step's summary.
  * @throws only on database errors (upstream failures are counted per series)
  */
-export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesInput): Promise<SitesStageSummary> {
-  if (!input.enabled) {
-    await deps.facts.write(input.omdbCriticScores);
-    return { status: "disabled" };
-  }
-  const { runScrapeStage } = await import("../../enrichers/stage.js");
+export async function enrichFromRatingsSites(deps: RatingsSitesStepDeps, input: RatingsSitesStepInput): Promise<RatingsSitesSummary> {
+  const { scrapeRatingsSites } = await import("../../enrichers/ratings-sites.js");
   // The enrichments bar restarts for the sites: one step per series and site.
   deps.progress.start("enrichments", input.series.length * 2);
-  const result = await runScrapeStage(
+  const result = await scrapeRatingsSites(
     {
       prisma: deps.prisma,
       runId: deps.runId,
@@ -121,8 +111,7 @@ export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesI
       { flag: false },
     ),
   );
-  const scraped = new Set(checked.map((o) => `${o.seriesId}:${o.source}`));
-  await deps.facts.write([...checked, ...input.omdbCriticScores.filter((o) => !scraped.has(`${o.seriesId}:${o.source}`))]);
+  await deps.facts.overwrite(checked);
   // Season pages' scores go to the season grain only (season_rating_fact, analytics.season_rating_history).
   await insertSeasonRatingFacts(deps.prisma, deps.runId, seasonObservations);
   await deps.quarantine.flush();
