@@ -219,7 +219,9 @@ export class SiteScraper {
     this.observations.push(...found);
     this.counts.observations += found.length;
     const none =
-      parse.kind === "series" || parse.kind === "season" ? "page found; no score yet (tbd)" : `the page is of kind ${parse.kind}; no series score taken`;
+      parse.kind === "series" || parse.kind === "season"
+        ? "page found; no score yet (tbd)"
+        : `the page is of kind ${parse.kind}; no series score taken`;
     await this.outcome(target.id, "found", found.length === 0 ? none : `${found.length} score(s) via ${strategy}`);
     if (parse.kind === "series") await scrapeSeasonPages(this, target, result);
   }
