@@ -80,7 +80,7 @@ export async function findSiteTargets(prisma: PrismaClient, seriesIds: readonly 
           SELECT v.series_id, v.title, v.original_title, to_char(v.first_air_date, 'YYYY-MM-DD') AS first_air_date, v.wikidata_id,
             (SELECT COALESCE(jsonb_agg(jsonb_build_object('seasonNumber', d.season_number, 'airDate', to_char(d.air_date, 'YYYY-MM-DD'))
                     ORDER BY d.season_number), '[]'::jsonb)
-             FROM season_dim d WHERE d.series_id = v.series_id AND d.run_id = v.run_id) AS seasons
+             FROM season_version d WHERE d.series_id = v.series_id AND d.run_id = v.run_id) AS seasons
           FROM series_version v WHERE v.run_id = ${runId} AND v.series_id = ANY(${ids}::int[])`,
   );
   const byId = new Map(rows.map((r) => [r.series_id, r]));

@@ -300,8 +300,8 @@ function keptValueStatements(
               AND EXISTS (SELECT 1 FROM series_genre_version x WHERE x.series_id = pv.series_id AND x.run_id = pv.run_id)),
             ('networks', NOT EXISTS (SELECT 1 FROM series_network_version x WHERE x.series_id = v.series_id AND x.run_id = v.run_id)
               AND EXISTS (SELECT 1 FROM series_network_version x WHERE x.series_id = pv.series_id AND x.run_id = pv.run_id)),
-            ('platforms', NOT EXISTS (SELECT 1 FROM series_platform x WHERE x.series_id = v.series_id AND x.run_id = v.run_id)
-              AND EXISTS (SELECT 1 FROM series_platform x WHERE x.series_id = pv.series_id AND x.run_id = pv.run_id))
+            ('platforms', NOT EXISTS (SELECT 1 FROM series_platform_version x WHERE x.series_id = v.series_id AND x.run_id = v.run_id)
+              AND EXISTS (SELECT 1 FROM series_platform_version x WHERE x.series_id = pv.series_id AND x.run_id = pv.run_id))
           ) AS f(field, kept) WHERE f.kept
         ) k
         WHERE v.run_id = ${runId} AND v.series_id = ANY(${list}::int[]) AND k.fields IS NOT NULL
@@ -345,8 +345,8 @@ function keptBridges(prisma: PrismaClient, runId: number, ids: number[]): Return
       JOIN series_version v ON v.series_id = x.series_id AND v.run_id = ${runId} AND v.kept_from ? 'networks'
       WHERE x.series_id = ANY(${ids}::int[]) ON CONFLICT DO NOTHING`,
     prisma.$executeRaw`
-      INSERT INTO series_platform (series_id, run_id, platform_id, region, offer_type, display_priority)
-      SELECT x.series_id, ${runId}, x.platform_id, x.region, x.offer_type, x.display_priority FROM series_platform x
+      INSERT INTO series_platform_version (series_id, run_id, platform_id, region, offer_type, display_priority)
+      SELECT x.series_id, ${runId}, x.platform_id, x.region, x.offer_type, x.display_priority FROM series_platform_version x
       JOIN published_series_version p ON p.series_id = x.series_id AND p.run_id = x.run_id AND p.run_id <> ${runId}
       JOIN series_version v ON v.series_id = x.series_id AND v.run_id = ${runId} AND v.kept_from ? 'platforms'
       WHERE x.series_id = ANY(${ids}::int[]) ON CONFLICT DO NOTHING`,

@@ -41,7 +41,7 @@ beforeAll(async () => {
   await db.query(
     `INSERT INTO series_version (series_id, run_id, title, original_title, creators, keywords) VALUES (136315, 1, 'The Bear', 'The Bear', '{}', '{}')`,
   );
-  await db.query(`INSERT INTO season_dim (series_id, run_id, season_number, name) VALUES (136315, 1, 1, 'Season 1'), (136315, 1, 2, 'Season 2')`);
+  await db.query(`INSERT INTO season_version (series_id, run_id, season_number, name) VALUES (136315, 1, 1, 'Season 1'), (136315, 1, 2, 'Season 2')`);
   await insertRatingFacts(prisma, 1, [
     { seriesId: 136315, source: "imdb", score: 8.5, voteCount: 310000, voteCountIsLowerBound: false, grain: "series", method: "api" },
     {
