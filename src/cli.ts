@@ -18,7 +18,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { z } from "zod";
 import type { App } from "./app.js";
 import { likelyTypos, loadConfig, type Config } from "./config.js";
-import { ConfigError, HarvestLockedError, errorMessage } from "./errors.js";
+import { ConfigError, errorMessage } from "./errors.js";
+import { ExitCode, exitCodeHelp, exitCodeOfError } from "./exit-codes.js";
 import { SecretScrubber } from "./secrets.js";
 import type { CommandIO } from "./commands/io.js";
 
@@ -41,11 +42,17 @@ export function packageVersion(): string {
 
 /**
  * Parses `argv` (without `node script`) and runs the command.
- * @returns the process exit code: 0 success, 1 failure (run failed, check failed…), 2 bad usage or configuration.
+ * @returns the process exit code (src/exit-codes.ts): 0 success, 1 failure (run failed, check failed…), 2 bad usage
+ *   or configuration, 75 temporary (lock held, database or upstream unreachable), 65 / 66 / 130 / 143 from `harvest`.
  */
 export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CommandIO): Promise<number> {
   let exitCode = 0;
   let config: Config | undefined;
+  /** An error's one-line message without any configured secret. */
+  const scrubbedMessage = (error: unknown): string =>
+    new SecretScrubber(config ? [config.tmdb.apiKey, config.tmdb.accessToken, config.omdb.apiKey, config.reader.password] : []).scrubText(
+      errorMessage(error),
+    );
   const getConfig = (): Config => {
     // On a terminal the progress bar tells the story: only warnings and errors are logged unless asked.
     config ??= loadConfig(io.interactive && !env.LOG_LEVEL ? { ...env, LOG_LEVEL: "warn" } : env);
@@ -80,6 +87,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError()
+    .addHelpText("after", `\n${exitCodeHelp()}\n`)
     // Every command validates the whole configuration first, so a bad value is reported whatever the command.
     .hook("preAction", () => {
       for (const line of likelyTypos(env)) io.stderr(`warning: ${line}\n`);
@@ -95,10 +103,31 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .option("--resume", "continue the latest interrupted or failed run, re-using what it already fetched", false)
     .option("--full", "fetch every series' details and enrichments whatever their refresh ages (docs/refresh.md)", false)
     .option("--refresh <tmdbId...>", "fetch these series (TMDB ids) again whatever their refresh ages", collectPositiveInts, [])
-    .action(async (opts: { maxPages?: number; omdb: boolean; scrape: boolean; resume: boolean; full: boolean; refresh: number[] }) => {
-      const { harvestCommand } = await import("./commands/harvest.js");
-      await withApp((app) => harvestCommand(app, opts, io));
-    });
+    .option("--summary-json <file>", "also write the result as JSON to FILE (`-`: stdout, everything else to stderr); docs/orchestration.md")
+    .addHelpText("after", `\n${exitCodeHelp()}\n`)
+    .action(
+      async (opts: {
+        maxPages?: number;
+        omdb: boolean;
+        scrape: boolean;
+        resume: boolean;
+        full: boolean;
+        refresh: number[];
+        summaryJson?: string;
+      }) => {
+        const { harvestCommand, writeErrorResult } = await import("./commands/harvest.js");
+        const started = performance.now();
+        try {
+          await withApp((app) => harvestCommand(app, opts, io));
+        } catch (error) {
+          // The orchestrator still gets its JSON (status "error"); the error itself is reported below.
+          if (opts.summaryJson !== undefined) {
+            writeErrorResult(opts, { code: exitCodeOfError(error), error: scrubbedMessage(error), startedMs: started, io });
+          }
+          throw error;
+        }
+      },
+    );
 
   program
     .command("start")
@@ -173,18 +202,18 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : 2;
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.config;
     }
     if (error instanceof InvalidArgumentError) {
       io.stderr(`error: ${error.message}\n`);
-      return 2;
+      return ExitCode.config;
     }
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\nSee .env.example for every variable and its default.\n`);
-      return 2;
+      return ExitCode.config;
     }
-    const scrubber = new SecretScrubber(config ? [config.tmdb.apiKey, config.tmdb.accessToken, config.omdb.apiKey, config.reader.password] : []);
-    io.stderr(`error: ${scrubber.scrubText(errorMessage(error))}\n`);
-    return error instanceof HarvestLockedError ? 3 : 1;
+    io.stderr(`error: ${scrubbedMessage(error)}\n`);
+    // Temporary (lock held, database or upstream unreachable): 75, which schedulers retry; anything else 1.
+    return exitCodeOfError(error);
   }
 }
