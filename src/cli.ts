@@ -34,6 +34,9 @@ function collectPositiveInts(value: string, previous: number[]): number[] {
   return [...previous, positiveInt(value)];
 }
 
+/** Ends `runCli` with `parseOnly` once commander has accepted the arguments, before any action runs. */
+class ParsedOnly extends Error {}
+
 /** The package's version (package.json is the parent folder's, for src/cli.ts and dist/cli.js alike). */
 export function packageVersion(): string {
   const pkg = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")));
@@ -42,10 +45,17 @@ export function packageVersion(): string {
 
 /**
  * Parses `argv` (without `node script`) and runs the command.
+ * With `parseOnly` nothing runs (not even the configuration check): 0 when commander accepts `argv` (command,
+ * options, choices, argument parsers), 2 when it does not; deploy/ manifests are checked this way.
  * @returns the process exit code (src/exit-codes.ts): 0 success, 1 failure (run failed, check failed…), 2 bad usage
  *   or configuration, 75 temporary (lock held, database or upstream unreachable), 65 / 66 / 130 / 143 from `harvest`.
  */
-export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CommandIO): Promise<number> {
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: CommandIO,
+  options: { parseOnly?: boolean } = {},
+): Promise<number> {
   let exitCode = 0;
   let config: Config | undefined;
   /** An error's one-line message without any configured secret. */
@@ -90,6 +100,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .addHelpText("after", `\n${exitCodeHelp()}\n`)
     // Every command validates the whole configuration first, so a bad value is reported whatever the command.
     .hook("preAction", () => {
+      if (options.parseOnly) throw new ParsedOnly();
       for (const line of likelyTypos(env)) io.stderr(`warning: ${line}\n`);
       getConfig();
     });
@@ -201,6 +212,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (error) {
+    if (error instanceof ParsedOnly) return ExitCode.ok;
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.config;
     }
