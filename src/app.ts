@@ -5,6 +5,7 @@
 import type { DestinationStream } from "pino";
 import { configSecrets, type Config } from "./config.js";
 import type { EmbeddedDatabase } from "./db/embedded.js";
+import { applyMigrations, type MigrationResult } from "./db/migrate.js";
 import { createPrisma, type PrismaClient } from "./db/prisma.js";
 import { createUpstreamClient, type UpstreamClient } from "./http/client.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -24,6 +25,8 @@ export interface App {
   scrubber: SecretScrubber;
   clients: Record<UpstreamName, UpstreamClient>;
   now: () => Date;
+  /** What applying the pending migrations did when the app was built (null with `migrate: false`). */
+  migrations: MigrationResult | null;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,12 @@ export interface CreateAppOptions {
   now?: () => Date;
   /** Called with the embedded database's URL when one is started. */
   onEmbeddedDatabase?: (url: string) => void;
+  /**
+   * Apply pending migrations before anything else uses the database (default true): the one place the harvester
+   * applies them, so every command (harvest, serve, check, export, db create-reader, migrate) meets the schema it
+   * was built for, recorded as `prisma migrate deploy` records them (src/db/migrate.ts).
+   */
+  migrate?: boolean;
 }
 
 /** Builds the HTTP clients of every upstream from the configuration. */
@@ -68,8 +77,9 @@ export function createClients(config: Config, deps: { metrics?: HarvesterMetrics
 }
 
 /**
- * Builds the app. Without DATABASE_URL, starts the embedded PostgreSQL (data under EMBEDDED_PG_DIR).
- * @throws when the database cannot be started.
+ * Builds the app. Without DATABASE_URL, starts the embedded PostgreSQL (data under EMBEDDED_PG_DIR); then applies
+ * pending migrations (unless `options.migrate` is false).
+ * @throws when the database cannot be started, or a migration fails (the embedded database is stopped again).
  */
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
   const scrubber = new SecretScrubber(configSecrets(config));
@@ -89,6 +99,16 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     databaseUrl = embeddedDb.url;
     options.onEmbeddedDatabase?.(databaseUrl);
   }
+  let migrations: MigrationResult | null = null;
+  if (options.migrate ?? true) {
+    try {
+      migrations = await applyMigrations(databaseUrl);
+    } catch (error) {
+      await embeddedDb?.stop();
+      throw error;
+    }
+    if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, "migrations applied");
+  }
   const prisma = createPrisma(databaseUrl, scrubber);
   const clients = createClients(config, { metrics, logger });
   return {
@@ -101,6 +121,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     scrubber,
     clients,
     now: options.now ?? (() => new Date()),
+    migrations,
     async close() {
       await Promise.all(Object.values(clients).map((c) => c.stop()));
       await prisma.$disconnect();

@@ -69,21 +69,15 @@ export async function runCli(
     return config;
   };
   /**
-   * Runs `fn` with an app built from the configuration, closing it afterwards. Commands that read the schema
-   * (`migrate: true`) apply pending migrations first, as a harvest does, so they never meet a database without
-   * tables.
+   * Runs `fn` with an app built from the configuration (which applies pending migrations first, so no command meets
+   * a database without tables), closing it afterwards.
    */
-  const withApp = async (fn: (app: App) => Promise<number>, options: { migrate?: boolean } = {}): Promise<void> => {
+  const withApp = async (fn: (app: App) => Promise<number>): Promise<void> => {
     const { createApp } = await import("./app.js");
     const app = await createApp(getConfig(), {
       onEmbeddedDatabase: (url) => io.stderr(`Embedded PostgreSQL running (data in ${getConfig().embeddedPostgres.dataDir}): ${url}\n`),
     });
     try {
-      if (options.migrate) {
-        const { applyMigrations } = await import("./db/migrate.js");
-        const { applied } = await applyMigrations(app.databaseUrl);
-        if (applied.length > 0) app.logger.info({ applied }, "migrations applied");
-      }
       exitCode = await fn(app);
     } finally {
       await app.close();
@@ -162,11 +156,8 @@ export async function runCli(
     .option("--run <n>", "harvest run id", positiveInt)
     .action(async (opts: { run?: number }) => {
       const { checkCommand } = await import("./commands/check.js");
-      await withApp(
-        (app) => checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }),
-        {
-          migrate: true,
-        },
+      await withApp((app) =>
+        checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }),
       );
     });
 
@@ -195,7 +186,7 @@ export async function runCli(
     .description("create or update the read-only role (READER_ROLE_NAME / READER_ROLE_PASSWORD) that can read the analytics views only")
     .action(async () => {
       const { createReaderCommand } = await import("./commands/db.js");
-      await withApp((app) => createReaderCommand({ stdout: io.stdout, databaseUrl: app.databaseUrl, reader: app.config.reader }), { migrate: true });
+      await withApp((app) => createReaderCommand({ stdout: io.stdout, databaseUrl: app.databaseUrl, reader: app.config.reader }));
     });
 
   program
@@ -205,7 +196,7 @@ export async function runCli(
     .requiredOption("--out <dir>", "output directory (created when missing)")
     .action(async (opts: { format: "parquet" | "csv"; out: string }) => {
       const { exportCommand } = await import("./commands/export.js");
-      await withApp(async (app) => exportCommand(opts, { stdout: io.stdout, databaseUrl: app.databaseUrl }), { migrate: true });
+      await withApp(async (app) => exportCommand(opts, { stdout: io.stdout, databaseUrl: app.databaseUrl }));
     });
 
   try {

@@ -2,12 +2,11 @@
  * `tv-harvester db …` commands.
  *
  * `db create-reader`: creates (or updates) the read-only role that Tableau connects as
- * (READER_ROLE_NAME, default tableau_reader; password READER_ROLE_PASSWORD), after applying pending
- * migrations so the analytics views exist. See src/ops/reader-role.ts for what it may do, and
+ * (READER_ROLE_NAME, default tableau_reader; password READER_ROLE_PASSWORD), on a database whose pending
+ * migrations the app applied (src/app.ts), so the analytics views exist. See src/ops/reader-role.ts for what it may do, and
  * docs/tableau.md for connecting Tableau.
  */
 import type { Config } from "../config.js";
-import { applyMigrations } from "../db/migrate.js";
 import { ConfigError } from "../errors.js";
 import { ensureReaderRole } from "../ops/reader-role.js";
 
@@ -22,12 +21,11 @@ export interface CreateReaderIo {
  * Creates or updates the reader role and prints what it can read. Never prints the password.
  * Returns 0 on success.
  * @throws {ConfigError} when READER_ROLE_PASSWORD is not set
- * @throws Error from PostgreSQL (e.g. the connecting role may not create roles) or from migrations
+ * @throws Error from PostgreSQL (e.g. the connecting role may not create roles)
  */
 export async function createReaderCommand(io: CreateReaderIo): Promise<number> {
   const { roleName, password } = io.reader;
   if (!password) throw new ConfigError(["READER_ROLE_PASSWORD: required by `db create-reader` (the reader role's password)"]);
-  await applyMigrations(io.databaseUrl);
   const result = await ensureReaderRole(io.databaseUrl, roleName, password);
   io.stdout(
     `${result.created ? "Created" : "Updated"} read-only role ${result.role} on database ${result.database}.\n` +

@@ -1,11 +1,10 @@
 /** `tv-harvester migrate`: applies pending migrations, as `prisma migrate deploy` would. */
 import type { App } from "../app.js";
-import { applyMigrations } from "../db/migrate.js";
 import type { CommandIO } from "./io.js";
 
-/** Applies pending migrations and reports them. Exit code 0. */
+/** Reports the migrations the app applied when it was built (src/app.ts applies pending ones). Exit code 0. */
 export async function migrateCommand(app: App, io: CommandIO): Promise<number> {
-  const result = await applyMigrations(app.databaseUrl);
+  const result = app.migrations ?? { applied: [], alreadyApplied: [], modified: [] };
   io.stdout(
     result.applied.length
       ? `Applied ${result.applied.length} migration(s):\n${result.applied.map((m) => `  ${m}`).join("\n")}\n`

@@ -11,7 +11,6 @@
  */
 import type { App } from "../app.js";
 import type { Config } from "../config.js";
-import { applyMigrations } from "../db/migrate.js";
 import { HarvesterMetrics } from "../metrics/metrics.js";
 import { startMetricsServer } from "../metrics/server.js";
 import { HarvestScheduler, type ScheduleHistory } from "../ops/schedule.js";
@@ -122,8 +121,6 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
   let scheduler: HarvestScheduler | undefined;
   let topUps: TopUpScheduler | undefined;
   try {
-    const migrations = await applyMigrations(app.databaseUrl);
-    if (migrations.applied.length > 0) log.info({ applied: migrations.applied }, "migrations applied");
     await restoreRunMetrics(app, metrics);
 
     scheduler = new HarvestScheduler({

@@ -11,7 +11,7 @@
 import type { Logger } from "pino";
 import { forEachBounded } from "../concurrency.js";
 import type { Config } from "../config.js";
-import { recordEnrichmentStates } from "../load/enrichment-state.js";
+import { recordEnrichmentOutcomes } from "../load/enrichment-state.js";
 import type { PrismaClient } from "../db/prisma.js";
 import type { RatingObservation, SeasonRatingObservation } from "../domain.js";
 import { SchemaMismatchError, errorMessage } from "../errors.js";
@@ -240,7 +240,7 @@ export async function runScrapeStage(deps: ScrapeStageDeps, series: readonly Scr
         const scrapeEvent = (seriesId: number | null, kind: string, url: string | null, detail: string | null, strategy: string | null = null) =>
           insertScrapeEvent(prisma, { runId: deps.runId, site, seriesId, kind, url, detail, strategy, occurredAt: deps.now() });
         const setState = async (seriesId: number, status: string, detail: string | null) => {
-          await recordEnrichmentStates(prisma, site, [{ seriesId, status, detail, success: status === "found" }], deps.now(), deps.runId);
+          await recordEnrichmentOutcomes(prisma, site, [{ seriesId, status, detail, success: status === "found" }], deps.now(), deps.runId);
         };
         const outcome = (name: string) => metrics.scraperPages.inc({ site, outcome: name });
 

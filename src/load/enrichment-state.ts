@@ -1,7 +1,8 @@
 /**
  * `enrichment_state`: per series and source (`tmdb` details, `omdb`, `rottentomatoes`, `metacritic`), when it was last
  * asked, what came back, the "not found" answers in a row (`miss_count`) and when the value is due again (`due_at`,
- * computed by src/refresh/policy.ts). The stages choose their targets from it (most overdue first).
+ * computed by src/refresh/policy.ts). The stages choose their targets from it (most overdue first). A run's outcomes wait
+ * in `enrichment_outcome` until the run is published.
  */
 import { z } from "zod";
 import type { PrismaClient } from "../db/prisma.js";
@@ -20,11 +21,12 @@ export interface EnrichmentStateRow {
 export const MISS_STATUSES: readonly string[] = ["not_found", "no_page"];
 
 /**
- * Upserts the outcomes of one upstream (tmdb, omdb, rottentomatoes, metacritic: the `source` column) for many series
- * in one statement. `at` is the attempt time. A "not found" ({@link MISS_STATUSES}) adds one to `miss_count`, any
- * other outcome resets it; `due_at` is cleared (the caller writes the new one with {@link writeDueTimes}).
+ * Records the outcomes of one upstream (tmdb, omdb, rottentomatoes, metacritic: the `source` column) for many series of
+ * run `runId` in one statement, into `enrichment_outcome`: held there until the run is published
+ * ({@link publishEnrichmentOutcomes}), so that a run that fails changes no due time. `at` is the attempt time. A
+ * resumed run recording an outcome again replaces it.
  */
-export async function recordEnrichmentStates(
+export async function recordEnrichmentOutcomes(
   prisma: PrismaClient,
   upstream: string,
   rows: readonly EnrichmentStateRow[],
@@ -34,20 +36,39 @@ export async function recordEnrichmentStates(
   if (rows.length === 0) return 0;
   const data = rows.map((r) => ({ s: r.seriesId, st: r.status, d: r.detail, ok: r.success }));
   return prisma.$executeRaw`
-    INSERT INTO enrichment_state (series_id, source, status, detail, last_attempt_at, last_success_at, miss_count, last_run_id)
-    SELECT x.s, ${upstream}, x.st, x.d, ${at}, CASE WHEN x.ok THEN ${at}::timestamptz END,
-      CASE WHEN x.st = ANY(${[...MISS_STATUSES]}::text[]) THEN 1 ELSE 0 END, ${runId}::int
+    INSERT INTO enrichment_outcome (run_id, series_id, source, status, detail, success, attempted_at)
+    SELECT ${runId}::int, x.s, ${upstream}, x.st, x.d, x.ok, ${at}
     FROM jsonb_to_recordset(${JSON.stringify(data)}::jsonb) AS x(s int, st text, d text, ok boolean)
-    ON CONFLICT (series_id, source) DO UPDATE SET status = EXCLUDED.status, detail = EXCLUDED.detail,
-      last_attempt_at = EXCLUDED.last_attempt_at,
-      last_success_at = COALESCE(EXCLUDED.last_success_at, enrichment_state.last_success_at),
-      -- A resumed run records again what its killed attempt recorded: one run counts one miss at most.
-      miss_count = CASE
-        WHEN EXCLUDED.miss_count = 0 THEN 0
-        WHEN enrichment_state.last_run_id IS NOT DISTINCT FROM EXCLUDED.last_run_id AND enrichment_state.miss_count > 0 THEN enrichment_state.miss_count
-        ELSE enrichment_state.miss_count + 1 END,
-      last_run_id = EXCLUDED.last_run_id,
-      due_at = NULL`;
+    ON CONFLICT (run_id, series_id, source) DO UPDATE SET status = EXCLUDED.status, detail = EXCLUDED.detail,
+      success = EXCLUDED.success, attempted_at = EXCLUDED.attempted_at`;
+}
+
+/**
+ * Moves the outcomes run `runId` recorded into `enrichment_state` (one transaction): a "not found"
+ * ({@link MISS_STATUSES}) adds one to `miss_count`, any other outcome resets it; a success sets `last_success_at`;
+ * `due_at` is cleared (the caller writes the new one with {@link writeDueTimes}). Called only for a run whose facts
+ * are published. Returns the states written.
+ */
+export async function publishEnrichmentOutcomes(prisma: PrismaClient, runId: number): Promise<number> {
+  const [written] = await prisma.$transaction([
+    prisma.$executeRaw`
+      INSERT INTO enrichment_state (series_id, source, status, detail, last_attempt_at, last_success_at, miss_count, last_run_id)
+      SELECT o.series_id, o.source, o.status, o.detail, o.attempted_at, CASE WHEN o.success THEN o.attempted_at END,
+        CASE WHEN o.status = ANY(${[...MISS_STATUSES]}::text[]) THEN 1 ELSE 0 END, o.run_id
+      FROM enrichment_outcome o WHERE o.run_id = ${runId}
+      ON CONFLICT (series_id, source) DO UPDATE SET status = EXCLUDED.status, detail = EXCLUDED.detail,
+        last_attempt_at = EXCLUDED.last_attempt_at,
+        last_success_at = COALESCE(EXCLUDED.last_success_at, enrichment_state.last_success_at),
+        -- One run counts one miss at most.
+        miss_count = CASE
+          WHEN EXCLUDED.miss_count = 0 THEN 0
+          WHEN enrichment_state.last_run_id IS NOT DISTINCT FROM EXCLUDED.last_run_id AND enrichment_state.miss_count > 0 THEN enrichment_state.miss_count
+          ELSE enrichment_state.miss_count + 1 END,
+        last_run_id = EXCLUDED.last_run_id,
+        due_at = NULL`,
+    prisma.$executeRaw`DELETE FROM enrichment_outcome WHERE run_id = ${runId}`,
+  ]);
+  return written ?? 0;
 }
 
 const refreshRows = z.array(
@@ -78,7 +99,7 @@ export interface RefreshCandidate {
  * The stored series (`series_dim`; all of them, or those of `seriesIds`) with their `source` state, in series order.
  * One query; about 3,000 rows at full size.
  */
-export async function loadRefreshCandidates(prisma: PrismaClient, source: string, seriesIds?: readonly number[]): Promise<RefreshCandidate[]> {
+export async function readRefreshCandidates(prisma: PrismaClient, source: string, seriesIds?: readonly number[]): Promise<RefreshCandidate[]> {
   const ids = seriesIds === undefined ? null : [...seriesIds];
   const rows = refreshRows.parse(
     await prisma.$queryRaw`

@@ -24,6 +24,14 @@ export interface StartedRun {
   startedAt: Date;
   resumed: boolean;
   options: RunOptions;
+  /** What started it (cli, schedule, demo, test, topup). */
+  trigger: string;
+  /** Steps the run completed in earlier attempts (empty for a new run). */
+  stepsCompleted: string[];
+  /** `harvest_run.step_results` as stored (checked by the pipeline, src/pipeline/steps.ts). */
+  stepResults: unknown;
+  /** `harvest_run.plan` as stored (null before the listing step; checked by src/pipeline/plan.ts). */
+  plan: unknown;
 }
 
 /** Thrown by {@link resumeRunRow} when there is no run to resume. */
@@ -39,16 +47,29 @@ export async function startRunRow(prisma: PrismaClient, input: { trigger: string
   const run = await prisma.harvestRun.create({
     data: { trigger: input.trigger, options: { ...input.options }, startedAt: input.at, heartbeatAt: input.at },
   });
-  return { runId: run.id, startedAt: run.startedAt, resumed: false, options: input.options };
+  return {
+    runId: run.id,
+    startedAt: run.startedAt,
+    resumed: false,
+    options: input.options,
+    trigger: run.trigger,
+    stepsCompleted: [],
+    stepResults: {},
+    plan: null,
+  };
 }
 
 /**
  * Takes over the latest run that is running (its process died), failed or interrupted, when no run
- * completed after it; sets it running again and counts the resume. `defaults` fill options the row lacks.
+ * completed after it (or run `input.runId` when it is in such a status); sets it running again and counts the
+ * resume. `defaults` fill options the row lacks.
  * @throws {NothingToResumeError} when there is no such run
  */
-export async function resumeRunRow(prisma: PrismaClient, input: { defaults: RunOptions; at: Date }): Promise<StartedRun> {
-  const candidate = await prisma.harvestRun.findFirst({ where: { status: { in: [...RESUMABLE_STATUSES] } }, orderBy: { id: "desc" } });
+export async function resumeRunRow(prisma: PrismaClient, input: { defaults: RunOptions; at: Date; runId?: number }): Promise<StartedRun> {
+  const candidate = await prisma.harvestRun.findFirst({
+    where: { status: { in: [...RESUMABLE_STATUSES] }, ...(input.runId === undefined ? {} : { id: input.runId }) },
+    orderBy: { id: "desc" },
+  });
   const newerDone = candidate
     ? await prisma.harvestRun.findFirst({ where: { id: { gt: candidate.id }, status: { in: ["succeeded", "failed_quality"] } } })
     : null;
@@ -64,7 +85,16 @@ export async function resumeRunRow(prisma: PrismaClient, input: { defaults: RunO
     where: { id: candidate.id },
     data: { status: "running", error: null, finishedAt: null, heartbeatAt: input.at, resumeCount: { increment: 1 } },
   });
-  return { runId: candidate.id, startedAt: candidate.startedAt, resumed: true, options };
+  return {
+    runId: candidate.id,
+    startedAt: candidate.startedAt,
+    resumed: true,
+    options,
+    trigger: candidate.trigger,
+    stepsCompleted: candidate.stepsCompleted,
+    stepResults: candidate.stepResults,
+    plan: candidate.plan,
+  };
 }
 
 /** What the end of a run records. `summary` is the JSON summary (see src/pipeline/run-state.ts). */
@@ -85,6 +115,10 @@ export interface RunRow {
   enterStage(stage: string): Promise<void>;
   /** Records counts known so far. */
   recordCounts(counts: { seriesListed?: number; seriesLoaded?: number }): Promise<void>;
+  /** Records a completed step and what it returned (`steps_completed`, `step_results`); a step recorded again replaces its result. */
+  recordStep(step: string, result: unknown): Promise<void>;
+  /** Records the run's plan (`plan`). */
+  recordPlan(plan: unknown): Promise<void>;
   /** Starts a heartbeat every `intervalMs` (errors ignored: a missed beat is harmless); returns its stop. */
   startHeartbeat(intervalMs: number): () => void;
   /**
@@ -104,6 +138,16 @@ export function runRow(prisma: PrismaClient, runId: number, now: () => Date): Ru
     },
     async recordCounts(counts) {
       await prisma.harvestRun.update({ where, data: counts });
+    },
+    async recordStep(step, result) {
+      // One statement: the step and its result are recorded together or not at all.
+      await prisma.$executeRaw`
+        UPDATE harvest_run SET step_results = step_results || jsonb_build_object(${step}::text, ${JSON.stringify(result ?? null)}::jsonb),
+          steps_completed = CASE WHEN ${step}::text = ANY(steps_completed) THEN steps_completed ELSE array_append(steps_completed, ${step}::text) END
+        WHERE run_id = ${runId}`;
+    },
+    async recordPlan(plan) {
+      await prisma.harvestRun.update({ where, data: { plan: toJsonValue(plan) } });
     },
     startHeartbeat(intervalMs) {
       const timer = setInterval(() => {

@@ -215,10 +215,17 @@ function seriesVersionStatements(
 
 /**
  * Inserts rating facts for `runId`; a fact already present for the same series × source × run is kept
- * (a resumed run writes nothing twice). Returns the rows inserted. One statement per 5,000 facts: Prisma's
+ * (a resumed run writes nothing twice), or with `options.replace` replaced (a source taking precedence: the sites'
+ * own scores over OMDb's copies). Returns the rows written. One statement per 5,000 facts: Prisma's
  * `createMany` binds every value as its own parameter and was 5× slower here (see BENCHMARKS.md).
  */
-export async function insertRatingFacts(prisma: PrismaClient, runId: number, observations: readonly RatingObservation[]): Promise<RowCounts> {
+export async function insertRatingFacts(
+  prisma: PrismaClient,
+  runId: number,
+  observations: readonly RatingObservation[],
+  options: { replace?: boolean } = {},
+): Promise<RowCounts> {
+  if (options.replace) return replaceRatingFacts(prisma, runId, observations);
   let inserted = 0;
   for (const batch of chunks(observations, 5000)) {
     const rows = batch.map((o) => ({ s: o.seriesId, k: o.source, v: o.score, c: o.voteCount, lb: o.voteCountIsLowerBound, g: o.grain, m: o.method }));
@@ -229,6 +236,23 @@ export async function insertRatingFacts(prisma: PrismaClient, runId: number, obs
       ON CONFLICT (series_id, source_key, run_id) DO NOTHING`;
   }
   return { rating_fact: inserted };
+}
+
+/** {@link insertRatingFacts} replacing the facts already there (same values: nothing is written). */
+async function replaceRatingFacts(prisma: PrismaClient, runId: number, observations: readonly RatingObservation[]): Promise<RowCounts> {
+  let written = 0;
+  for (const batch of chunks(observations, 5000)) {
+    const rows = batch.map((o) => ({ s: o.seriesId, k: o.source, v: o.score, c: o.voteCount, lb: o.voteCountIsLowerBound, g: o.grain, m: o.method }));
+    written += await prisma.$executeRaw`
+      INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count, vote_count_is_lower_bound, grain, method)
+      SELECT ${runId}, x.s, x.k, x.v, x.c, x.lb, x.g, x.m
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s int, k text, v numeric, c int, lb boolean, g text, m text)
+      ON CONFLICT (series_id, source_key, run_id) DO UPDATE SET score = EXCLUDED.score, vote_count = EXCLUDED.vote_count,
+        vote_count_is_lower_bound = EXCLUDED.vote_count_is_lower_bound, grain = EXCLUDED.grain, method = EXCLUDED.method
+      WHERE (rating_fact.score, rating_fact.vote_count, rating_fact.vote_count_is_lower_bound, rating_fact.grain, rating_fact.method)
+        IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.vote_count, EXCLUDED.vote_count_is_lower_bound, EXCLUDED.grain, EXCLUDED.method)`;
+  }
+  return { rating_fact: written };
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import type { PrismaClient } from "../db/prisma.js";
+import { storableIds } from "./catalogue.js";
 import type { RowCounts } from "./loader.js";
 
 const BATCH = 1000;
@@ -17,7 +18,9 @@ const idRows = z.array(z.object({ series_id: z.number().int() }));
 /** The series of `seriesIds` that have a published version (a succeeded run loaded them). */
 export async function seriesWithPublishedVersion(prisma: PrismaClient, seriesIds: readonly number[]): Promise<Set<number>> {
   if (seriesIds.length === 0) return new Set();
-  const rows = idRows.parse(await prisma.$queryRaw`SELECT series_id FROM published_series_version WHERE series_id = ANY(${[...seriesIds]}::int[])`);
+  const rows = idRows.parse(
+    await prisma.$queryRaw`SELECT series_id FROM published_series_version WHERE series_id = ANY(${storableIds(seriesIds)}::int[])`,
+  );
   return new Set(rows.map((r) => r.series_id));
 }
 

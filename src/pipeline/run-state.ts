@@ -1,8 +1,8 @@
 /**
- * The state of one harvest run as the stages fill it in, and the summary made from it by the pure
- * {@link toSummary} (printed at the end, stored in `harvest_run.summary`, returned by `runHarvest`).
+ * The summary of a harvest run, made by the pure {@link toSummary} from what its steps returned and what it stored
+ * (printed at the end, stored in `harvest_run.summary`, returned by `runHarvest`).
  */
-import type { RatingObservation, RatingSourceKey } from "../domain.js";
+import type { RatingSourceKey } from "../domain.js";
 import type { UpstreamStats } from "../http/client.js";
 import type { StoredRunCounts } from "../load/harvest-run.js";
 import type { RowCounts } from "../load/loader.js";
@@ -10,7 +10,9 @@ import type { QuarantineCount } from "../load/quarantine.js";
 import type { UpstreamName } from "../metrics/metrics.js";
 import type { ScrapeStageResult } from "../enrichers/stage.js";
 import type { RefreshSource } from "../refresh/policy.js";
-import type { OverdueStat } from "../refresh/targets.js";
+import type { OverdueStat } from "../refresh/due-times.js";
+import type { HarvestPlan } from "./plan.js";
+import { HARVEST_STEPS, type HarvestStep, type StepResults } from "./steps.js";
 
 /** Final state of a run. `interrupted`: stopped by its abort signal; resumable with `--resume`. */
 export type RunOutcome = "succeeded" | "failed" | "failed_quality" | "interrupted";
@@ -48,6 +50,8 @@ export interface HarvestSummary {
   startedAt: string;
   finishedAt: string;
   durationSeconds: number;
+  /** The steps the run completed (over all its attempts), in order. */
+  stepsCompleted: HarvestStep[];
   pages: number;
   seriesListed: number;
   seriesLoaded: number;
@@ -58,6 +62,13 @@ export interface HarvestSummary {
    * run goes on without them; 404s (series gone) are not counted.
    */
   seriesLost: number;
+  /** Listed series whose details answered 404 (gone from TMDB) and that were not carried forward. */
+  seriesGone: number;
+  /**
+   * Values a details answer lacked (plot, dates, images, genres, networks, platforms…) that the series' version kept
+   * from its earlier version, per field: gaps in the upstream, not in what analysts see.
+   */
+  keptValues: Record<string, number>;
   /** Rating facts written in this run, per rating source. */
   ratingsBySource: Partial<Record<RatingSourceKey, number>>;
   rowsWritten: RowCounts;
@@ -92,50 +103,23 @@ export interface RefreshSummary {
   overdue: Partial<Record<RefreshSource, OverdueStat>>;
 }
 
-/** The mutable state of a run, owned by `runHarvest`; the stages return values that are folded into it. */
-export interface RunState {
-  runId: number;
-  resumed: boolean;
-  startedAt: Date;
+/** What the life cycle of a run (src/pipeline/run.ts) knows at its end, for {@link toSummary}. */
+export interface RunView {
+  run: { runId: number; resumed: boolean; startedAt: Date };
   status: RunOutcome;
   error?: string;
-  pages: number;
-  seriesListed: number;
-  seriesLoaded: number;
-  seriesLost: number;
-  ratingsBySource: Partial<Record<RatingSourceKey, number>>;
-  rowsWritten: RowCounts;
+  /** What the run's completed steps returned (over all its attempts). */
+  results: StepResults;
+  plan: HarvestPlan | null;
+  /** Seconds per step of this attempt. */
+  stepSeconds: Record<string, number>;
+  /** Answers re-used from an earlier attempt. */
   reusedAnswers: number;
-  omdb: OmdbStageSummary;
-  enrichment: SitesStageSummary | null;
-  quality: QualitySummaryRow[];
-  stageSeconds: Record<string, number>;
-  refresh?: RefreshSummary;
+  /** Rows written by this attempt, per table. */
+  rowsWritten: RowCounts;
 }
 
-/** A fresh state for a run that starts (or resumes) now. */
-export function initialRunState(run: { runId: number; resumed: boolean; startedAt: Date }): RunState {
-  return {
-    ...run,
-    status: "succeeded",
-    pages: 0,
-    seriesListed: 0,
-    seriesLoaded: 0,
-    seriesLost: 0,
-    ratingsBySource: {},
-    rowsWritten: {},
-    reusedAnswers: 0,
-    omdb: { status: "disabled", lookedUp: 0, found: 0, notFound: 0, errors: 0, skipped: 0, budgetRemaining: null },
-    enrichment: null,
-    quality: [],
-    stageSeconds: {},
-  };
-}
-
-/** Adds written facts to the state's counts (per rating source). */
-export function countFacts(state: RunState, observations: readonly RatingObservation[]): void {
-  for (const o of observations) state.ratingsBySource[o.source] = (state.ratingsBySource[o.source] ?? 0) + 1;
-}
+const NO_OMDB: OmdbStageSummary = { status: "disabled", lookedUp: 0, found: 0, notFound: 0, errors: 0, skipped: 0, budgetRemaining: null };
 
 /** What is known only at the end of a run. Durations in seconds. */
 export interface RunEndFacts {
@@ -151,31 +135,47 @@ export interface RunEndFacts {
 }
 
 /** The summary of a run. Pure. */
-export function toSummary(state: RunState, end: RunEndFacts): HarvestSummary {
+export function toSummary(view: RunView, end: RunEndFacts): HarvestSummary {
   const counts = [...end.quarantine];
   const sumKind = (kind: string) => counts.filter((c) => c.kind === kind).reduce((n, c) => n + c.count, 0);
+  const { listing, details, publish } = view.results;
   return {
-    runId: state.runId,
-    status: state.status,
-    resumed: state.resumed,
-    startedAt: state.startedAt.toISOString(),
+    runId: view.run.runId,
+    status: view.status,
+    resumed: view.run.resumed,
+    startedAt: view.run.startedAt.toISOString(),
     finishedAt: end.finishedAt.toISOString(),
     durationSeconds: Math.round(end.durationSeconds * 1000) / 1000,
-    pages: state.pages,
-    seriesListed: state.seriesListed,
-    seriesLoaded: end.stored?.seriesLoaded ?? state.seriesLoaded,
-    seriesLost: state.seriesLost,
-    ratingsBySource: end.stored?.factsBySource ?? state.ratingsBySource,
-    rowsWritten: end.stored ? { ...state.rowsWritten, rating_fact: end.stored.facts } : state.rowsWritten,
+    stepsCompleted: HARVEST_STEPS.filter((s) => view.results[s] !== undefined),
+    pages: listing?.pages ?? 0,
+    seriesListed: listing?.seriesListed ?? 0,
+    seriesLoaded: end.stored?.seriesLoaded ?? (details ? details.detailsFetched + details.carriedForward : 0),
+    seriesLost: (listing?.seriesLost ?? 0) + (details?.seriesLost ?? 0),
+    seriesGone: details?.seriesGone ?? 0,
+    keptValues: details?.keptValues ?? {},
+    ratingsBySource: end.stored?.factsBySource ?? {},
+    rowsWritten: end.stored ? { ...view.rowsWritten, rating_fact: end.stored.facts } : view.rowsWritten,
     quarantine: { rejected: sumKind("rejected"), flagged: sumKind("flagged"), schemaDrift: sumKind("schema_drift"), details: counts },
     requests: end.requests,
-    reusedFromStage: state.reusedAnswers,
-    omdb: state.omdb,
-    enrichment: state.enrichment,
-    quality: state.quality,
-    stageSeconds: state.stageSeconds,
-    ...(state.refresh !== undefined ? { refresh: state.refresh } : {}),
-    ...(state.error !== undefined ? { error: state.error } : {}),
+    reusedFromStage: view.reusedAnswers,
+    omdb: view.results.omdb ?? NO_OMDB,
+    enrichment: view.results["ratings-sites"] ?? null,
+    quality: publish?.quality ?? [],
+    stageSeconds: view.stepSeconds,
+    ...(view.plan ? { refresh: refreshSummary(view.plan, view.results) } : {}),
+    ...(view.error !== undefined ? { error: view.error } : {}),
+  };
+}
+
+/** How the run chose what to fetch (its plan) and what it fetched. */
+function refreshSummary(plan: HarvestPlan, results: StepResults): RefreshSummary {
+  return {
+    kind: plan.kind,
+    ...(plan.reason === undefined ? {} : { reason: plan.reason }),
+    ...(plan.changed === undefined ? {} : { changed: plan.changed }),
+    detailsFetched: results.details?.detailsFetched ?? 0,
+    carriedForward: results.details?.carriedForward ?? 0,
+    overdue: results.publish?.overdue ?? {},
   };
 }
 

@@ -139,7 +139,8 @@ describe("runScrapeStage: season pages", () => {
     expect(await fixture.db.query(`SELECT site, url FROM rating_page`)).toEqual([
       { site: "rottentomatoes", url: `${servers.rottentomatoes!.url}/tv/fargo` },
     ]);
-    expect(await fixture.db.query(`SELECT source, status FROM enrichment_state`)).toEqual([{ source: "rottentomatoes", status: "found" }]);
+    // The outcome waits for the run to be published (enrichment_outcome).
+    expect(await fixture.db.query(`SELECT source, status FROM enrichment_outcome`)).toEqual([{ source: "rottentomatoes", status: "found" }]);
 
     // A resumed attempt: the series page's season links and the season pages come from the cache.
     const before = servers.rottentomatoes!.requests.length;

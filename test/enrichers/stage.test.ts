@@ -167,7 +167,8 @@ describe("runScrapeStage against local replays and a real database", () => {
     const events = await fixture.db.query(`SELECT site, series_id, kind, url FROM scrape_event WHERE run_id = 1 ORDER BY scrape_event_id`);
     expect(events).toEqual([{ site: "rottentomatoes", series_id: 67070, kind: "layout_change", url: `${rt}/tv/fleabag_2016_override` }]);
 
-    const states = await fixture.db.query(`SELECT series_id, source, status FROM enrichment_state ORDER BY series_id, source`);
+    // The outcomes wait for the run to be published (enrichment_outcome).
+    const states = await fixture.db.query(`SELECT series_id, source, status FROM enrichment_outcome ORDER BY series_id, source`);
     expect(states).toEqual([
       { series_id: 1396, source: "metacritic", status: "found" },
       { series_id: 1396, source: "rottentomatoes", status: "found" },

@@ -73,18 +73,20 @@ export async function dumpTables(db: TestDatabase, omit: Record<string, readonly
   return dump;
 }
 
-/** A `harvest_run` row without what depends on the attempts. */
+/**
+ * The budget left is the day's (shared by every run); pages fetched are this attempt's requests; the oldest value's
+ * age is measured at the run's end.
+ */
+const BY_TIME = new Set(["budgetRemaining", "pagesFetched", "oldestValueAgeSeconds"]);
+
+/** A `harvest_run` row without what depends on the attempts (in its summary and in what its steps returned). */
 function normaliseRun(row: Record<string, unknown>): Record<string, unknown> {
-  const { resume_count: _resumes, summary, ...rest } = row;
-  if (typeof summary !== "string") return rest;
+  const { resume_count: _resumes, summary, step_results: steps, ...rest } = row;
+  const withoutTime = (json: unknown): unknown => JSON.parse(JSON.stringify(json, (k: string, v: unknown) => (BY_TIME.has(k) ? undefined : v)));
+  const stepResults = typeof steps === "string" ? { step_results: withoutTime(JSON.parse(steps)) } : {};
+  if (typeof summary !== "string") return { ...rest, ...stepResults };
   const parsed: unknown = JSON.parse(summary);
-  if (parsed === null || typeof parsed !== "object") return { ...rest, summary: parsed };
+  if (parsed === null || typeof parsed !== "object") return { ...rest, ...stepResults, summary: parsed };
   const kept = Object.fromEntries(Object.entries(parsed).filter(([k]) => !ATTEMPT_FIELDS.has(k)));
-  // The budget left is the day's (shared by every run); pages fetched are this attempt's requests; the
-  // oldest value's age is measured at the run's end.
-  const byTime = new Set(["budgetRemaining", "pagesFetched", "oldestValueAgeSeconds"]);
-  return {
-    ...rest,
-    summary: JSON.parse(JSON.stringify(kept, (k: string, v: unknown) => (byTime.has(k) ? undefined : v))),
-  };
+  return { ...rest, ...stepResults, summary: withoutTime(kept) };
 }

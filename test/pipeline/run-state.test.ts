@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { forEachBounded } from "../../src/concurrency.js";
 import { StagedResponseWriter } from "../../src/load/staged-responses.js";
-import { initialRunState, requestsBetween, toSummary } from "../../src/pipeline/run-state.js";
+import { requestsBetween, toSummary, type RunView } from "../../src/pipeline/run-state.js";
 import { useTestDatabase } from "../helpers/db.js";
 
 describe("toSummary", () => {
@@ -17,9 +17,19 @@ describe("toSummary", () => {
     requests: {},
   };
 
+  const view = (over: Partial<RunView> = {}): RunView => ({
+    run: { runId: 7, resumed: true, startedAt: new Date("2026-11-21T12:00:00Z") },
+    status: "succeeded",
+    results: {},
+    plan: null,
+    stepSeconds: {},
+    reusedAnswers: 0,
+    rowsWritten: {},
+    ...over,
+  });
+
   it("sums the quarantine per kind, rounds the duration and leaves `error` out unless the run has one", () => {
-    const state = initialRunState({ runId: 7, resumed: true, startedAt: new Date("2026-11-21T12:00:00Z") });
-    state.reusedAnswers = 3;
+    const state = view({ reusedAnswers: 3 });
     const summary = toSummary(state, end);
     expect(summary).toMatchObject({
       runId: 7,
@@ -36,18 +46,15 @@ describe("toSummary", () => {
   });
 
   it("takes the facts and series loaded from the stored counts of every attempt over the last attempt's", () => {
-    const state = initialRunState({ runId: 7, resumed: true, startedAt: new Date("2026-11-21T12:00:00Z") });
     // The last attempt wrote 10 IMDb facts and loaded 40 series; the killed one had written TMDB's 40 facts.
-    state.ratingsBySource = { imdb: 10 };
-    state.rowsWritten = { rating_fact: 10, series_dim: 0 };
-    state.seriesLoaded = 40;
+    const state = view({ rowsWritten: { rating_fact: 10, series_dim: 0 } });
     const stored = { factsBySource: { tmdb: 40, imdb: 40 }, facts: 80, seriesLoaded: 40 };
     expect(toSummary(state, { ...end, stored })).toMatchObject({
       ratingsBySource: { tmdb: 40, imdb: 40 },
       rowsWritten: { rating_fact: 80, series_dim: 0 },
       seriesLoaded: 40,
     });
-    expect(toSummary(state, end)).toMatchObject({ ratingsBySource: { imdb: 10 }, rowsWritten: { rating_fact: 10 } });
+    expect(toSummary(state, end)).toMatchObject({ ratingsBySource: {}, rowsWritten: { rating_fact: 10 } });
   });
 
   it("counts requests per upstream between two snapshots, leaving out upstreams without any", () => {

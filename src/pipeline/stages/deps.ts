@@ -8,8 +8,13 @@ import type { ProgressReporter } from "../progress.js";
 
 /** Where a stage writes rating facts (the run's facts writer: `rating_fact` rows plus the run's counts). */
 export interface FactWriter {
-  /** Writes facts of the run (idempotent per series × rating source × run). */
+  /** Writes facts of the run (idempotent per series × rating source × run: a fact already there is kept). */
   write(observations: readonly RatingObservation[]): Promise<void>;
+  /**
+   * Writes facts that take precedence over those of the same series × rating source already written in the run (the
+   * sites' own scores over OMDb's copies of them).
+   */
+  overwrite(observations: readonly RatingObservation[]): Promise<void>;
 }
 
 /** The part of the deps every stage has. */

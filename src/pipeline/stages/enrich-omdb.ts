@@ -8,7 +8,7 @@ import type { PrismaClient } from "../../db/prisma.js";
 import type { RatingObservation } from "../../domain.js";
 import { UpstreamError, errorMessage } from "../../errors.js";
 import type { UpstreamClient } from "../../http/client.js";
-import { omdbTargetsOldestFirst, recordEnrichmentStates, type EnrichmentStateRow } from "../../load/enrichment-state.js";
+import { omdbTargetsOldestFirst, recordEnrichmentOutcomes, type EnrichmentStateRow } from "../../load/enrichment-state.js";
 import { OmdbBudget, OmdbBudgetBlocks } from "../../load/omdb-budget.js";
 import type { HarvesterMetrics } from "../../metrics/metrics.js";
 import { classifyOmdbAnswer, omdbAnswerSchema, omdbSeriesRequest, toOmdbRatings } from "../../sources/omdb/omdb.js";
@@ -35,19 +35,14 @@ export interface EnrichOmdbDeps extends StageBase {
   config: { dailyBudget: number; maxConcurrent: number };
 }
 
-/** Output: the stage's summary, and OMDb's critics' scores (written after the sites', which take precedence). */
-export interface OmdbEnrichment {
-  summary: OmdbStageSummary;
-  criticScores: RatingObservation[];
-}
-
 /**
- * Looks up the loaded series with an IMDb id; writes the IMDb facts and `enrichment_state`. The budget is
+ * Looks up the loaded series with an IMDb id; writes the IMDb facts (and OMDb's copies of the critics' scores) and
+ * the outcomes per series (`enrichment_outcome`). The budget is
  * taken in blocks and what is left is given back at the end. Lookups run in a window of
  * `2 × maxConcurrent`: enough to keep the limiter busy, few enough that a quota answer stops the rest quickly.
  * @throws only on database errors; OMDb failures are counted per series
  */
-export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: readonly number[] }): Promise<OmdbEnrichment> {
+export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: readonly number[] }): Promise<OmdbStageSummary> {
   const { quarantine, progress, logger } = deps;
   const summary: OmdbStageSummary = { status: "done", lookedUp: 0, found: 0, notFound: 0, errors: 0, skipped: 0, budgetRemaining: null };
   const budget = new OmdbBudget(deps.prisma, deps.config.dailyBudget, deps.now);
@@ -58,8 +53,7 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
   let stopped = false;
   let consecutiveErrors = 0;
   const states: EnrichmentStateRow[] = [];
-  const imdb: RatingObservation[] = [];
-  const criticScores: RatingObservation[] = [];
+  const observations: RatingObservation[] = [];
 
   const lookUp = async (index: number): Promise<void> => {
     const target = targets[index];
@@ -96,8 +90,7 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
           }
           quarantine.flag({ endpoint: "omdb", upstreamKey: target.imdbId, issues: mapped.flags, payload: answer.json });
           const valid = validRatings(quarantine, mapped.observations, { endpoint: "omdb", upstreamKey: target.imdbId, payload: answer.json });
-          imdb.push(...valid.filter((o) => o.source === "imdb"));
-          criticScores.push(...valid.filter((o) => o.source !== "imdb"));
+          observations.push(...valid);
           summary.found += 1;
           Object.assign(state, { status: "found", success: true });
           break;
@@ -158,8 +151,9 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
   } finally {
     await blocks.release();
   }
-  await deps.facts.write(imdb);
-  await recordEnrichmentStates(
+  // OMDb's copies of the critics' scores too: the ratings-sites step's own scores replace them where it finds some.
+  await deps.facts.write(observations);
+  await recordEnrichmentOutcomes(
     deps.prisma,
     "omdb",
     states.filter((s) => s.status !== "pending"),
@@ -170,5 +164,5 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
   summary.budgetRemaining = await budget.remaining();
   deps.metrics.omdbBudgetRemaining.set(summary.budgetRemaining);
   logger.info(summary, "OMDb stage finished");
-  return { summary, criticScores };
+  return summary;
 }

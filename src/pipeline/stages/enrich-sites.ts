@@ -1,12 +1,11 @@
 /**
- * Stage "enrich from the sites": Rotten Tomatoes and Metacritic scores through the enrichers
+ * The ratings-sites step's work: Rotten Tomatoes and Metacritic scores through the enrichers
  * (src/enrichers), after OMDb; their scores take precedence over OMDb's copies of the same rating source.
  * The enrichers (cheerio parsers, the browser fallback) are loaded only when the stage runs.
  */
 import type { Config } from "../../config.js";
 import type { PrismaClient } from "../../db/prisma.js";
 import { insertSeasonRatingFacts } from "../../load/loader.js";
-import type { RatingObservation } from "../../domain.js";
 import type { ScrapeTarget } from "../../enrichers/resolve.js";
 import type { PageFetchResult } from "../../enrichers/fetch-page.js";
 import type { PageCache, ScrapeStageDeps } from "../../enrichers/stage.js";
@@ -33,14 +32,9 @@ export interface EnrichSitesDeps extends StageBase {
   browser?: ScrapeStageDeps["browser"];
 }
 
-/**
- * Input: the series to scrape (those due on a site; every loaded one in a full run), whether the stage is on, and OMDb's
- * critics' scores to write where the sites have none.
- */
+/** Input: the series to scrape (those due on a site; every loaded one in a full run). */
 export interface EnrichSitesInput {
   series: readonly ScrapeTarget[];
-  enabled: boolean;
-  omdbCriticScores: readonly RatingObservation[];
 }
 
 /** The page results of a scrape, kept in the run's answer store (upstream = site, key = `page:<path>`). */
@@ -63,15 +57,11 @@ function isPageFetchResult(value: unknown): value is PageFetchResult {
 }
 
 /**
- * Scrapes the sites for `series` (when enabled) and writes their facts together with OMDb's critics' scores
- * for the series × rating sources the sites did not give. Returns the stage's summary.
+ * Scrapes the sites for `series` and writes their facts, which take precedence over OMDb's copies of the same scores
+ * (written by the OMDb step). Returns the step's summary.
  * @throws only on database errors (upstream failures are counted per series)
  */
 export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesInput): Promise<SitesStageSummary> {
-  if (!input.enabled) {
-    await deps.facts.write(input.omdbCriticScores);
-    return { status: "disabled" };
-  }
   const { runScrapeStage } = await import("../../enrichers/stage.js");
   // The enrichments bar restarts for the sites: one step per series and site.
   deps.progress.start("enrichments", input.series.length * 2);
@@ -116,8 +106,7 @@ export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesI
       { flag: false },
     ),
   );
-  const scraped = new Set(checked.map((o) => `${o.seriesId}:${o.source}`));
-  await deps.facts.write([...checked, ...input.omdbCriticScores.filter((o) => !scraped.has(`${o.seriesId}:${o.source}`))]);
+  await deps.facts.overwrite(checked);
   // Season pages' scores go to the season grain only (season_rating_fact, analytics.season_rating_history).
   await insertSeasonRatingFacts(deps.prisma, deps.runId, seasonObservations);
   await deps.quarantine.flush();

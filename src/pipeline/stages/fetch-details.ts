@@ -46,6 +46,8 @@ export interface FetchDetailsInput {
 export interface FetchedDetails {
   series: SeriesRecord[];
   tmdbRatings: RatingObservation[];
+  /** Series whose details answered 404: listed, then gone from TMDB (not lost: nothing failed). */
+  gone: number[];
 }
 
 /**
@@ -67,6 +69,7 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
   let seriesLost = 0;
   const series: (SeriesRecord | undefined)[] = [];
   const tmdbRatings: RatingObservation[] = [];
+  const gone: number[] = [];
 
   const fetchOne = async (index: number): Promise<void> => {
     const id = input.seriesIds[index];
@@ -97,6 +100,7 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
       progress.tick("series");
     }
     if (answer.status === 404) {
+      gone.push(id);
       logger.info({ seriesId: id }, "series listed but its details are gone (404); skipped");
       return;
     }
@@ -142,7 +146,7 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
     logger.warn({ seriesLost }, "series lost in the details stage (quarantined with their reasons)");
     deps.onSeriesLost?.(seriesLost);
   }
-  return { series: series.filter((s): s is SeriesRecord => s !== undefined), tmdbRatings };
+  return { series: series.filter((s): s is SeriesRecord => s !== undefined), tmdbRatings, gone };
 }
 
 /** 0, 1, …, n-1, lazily. */

@@ -45,6 +45,8 @@ export class SeriesLoader {
   readonly rowsWritten: RowCounts = {};
   /** Series loaded so far (written or in the pending batch). */
   loaded = 0;
+  /** Values the details lacked that the versions kept from the series' published version, per field. */
+  readonly keptValues: Record<string, number> = {};
   private batch: SeriesRecord[] = [];
   private writing: Promise<void> = Promise.resolve();
 

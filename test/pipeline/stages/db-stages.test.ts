@@ -88,7 +88,7 @@ describe("pipeline stages on a database", () => {
       },
       { seriesIds: seeds.map((s) => s.tmdbId) },
     );
-    expect(out.summary).toMatchObject({ status: "budget_exhausted", lookedUp: 5, skipped: 3, budgetRemaining: 0 });
+    expect(out).toMatchObject({ status: "budget_exhausted", lookedUp: 5, skipped: 3, budgetRemaining: 0 });
     // Never looked up before: by series id.
     const expected = [...seeds].sort((a, b) => a.tmdbId - b.tmdbId).slice(0, 5);
     expect(omdb.requests.map((u) => new URL(u).searchParams.get("i"))).toEqual(expected.map((s) => s.imdbId));
@@ -117,7 +117,7 @@ describe("pipeline stages on a database", () => {
       },
       { seriesIds: seeds.map((s) => s.tmdbId) },
     );
-    expect(again.summary).toMatchObject({ status: "done", lookedUp: 8, skipped: 0, budgetRemaining: 97 });
+    expect(again).toMatchObject({ status: "done", lookedUp: 8, skipped: 0, budgetRemaining: 97 });
     expect(omdb.requests.map((u) => new URL(u).searchParams.get("i")).sort()).toEqual(
       [...seeds]
         .sort((a, b) => a.tmdbId - b.tmdbId)
@@ -131,46 +131,34 @@ describe("pipeline stages on a database", () => {
     ]);
   });
 
-  it("sites: disabled, it writes OMDb's critics' scores; enabled with no page on either site, it asks the sites and writes OMDb's copies", async () => {
+  it("sites: with no page on either site, it asks the sites and writes no score (OMDb's copies, written by OMDb, stay)", async () => {
     const { prisma } = t;
     const series = seeds.slice(0, 2).map(record);
-    const omdbCriticScores: RatingObservation[] = series.map((s) => ({
-      seriesId: s.id,
-      source: "metacritic_critics",
-      score: 50,
-      voteCount: null,
-      voteCountIsLowerBound: false,
-      grain: "series",
-      method: "omdb",
-    }));
-    const disabledFacts = recordingFacts();
     const clients = {
       wikidata: fakeClient("wikidata", () => ({ body: { entities: {} } })),
       rottentomatoes: fakeClient("rottentomatoes", () => ({ status: 404, body: "<html>Not Found</html>" })),
       metacritic: fakeClient("metacritic", () => ({ status: 404, body: "<html>Not Found</html>" })),
     };
-    const deps = {
-      ...quiet,
-      prisma,
-      runId,
-      clients,
-      answers: memoryAnswers().answers,
-      quarantine: recordingQuarantine(),
-      metrics: new HarvesterMetrics(),
-      now,
-      config: loadConfig({}).scrape,
-      browser: null,
-    };
-    expect(await enrichFromSites({ ...deps, facts: disabledFacts }, { series, enabled: false, omdbCriticScores })).toEqual({ status: "disabled" });
-    expect(disabledFacts.written).toEqual(omdbCriticScores);
-    expect(clients.rottentomatoes.requests).toEqual([]);
-
-    // No page on either site: OMDb's copies are written.
     const facts = recordingFacts();
-    const summary = await enrichFromSites({ ...deps, facts }, { series, enabled: true, omdbCriticScores });
+    const summary = await enrichFromSites(
+      {
+        ...quiet,
+        prisma,
+        runId,
+        clients,
+        answers: memoryAnswers().answers,
+        quarantine: recordingQuarantine(),
+        metrics: new HarvesterMetrics(),
+        now,
+        config: loadConfig({}).scrape,
+        browser: null,
+        facts,
+      },
+      { series },
+    );
     expect(summary.status).toBe("done");
     expect(clients.rottentomatoes.requests.length).toBeGreaterThan(0);
-    expect(facts.written).toEqual(omdbCriticScores);
+    expect([...facts.written, ...facts.overwritten]).toEqual([]);
   });
 
   it("quality: runs the suite for the run, stores it, and fails the run only on an error-severity failure", async () => {

@@ -93,12 +93,16 @@ export function recordingQuarantine(): QuarantineSink & {
   return q;
 }
 
-/** A facts writer that keeps the observations. */
-export function recordingFacts(): FactWriter & { written: RatingObservation[] } {
+/** A facts writer that keeps the observations (`overwritten`: those written with precedence). */
+export function recordingFacts(): FactWriter & { written: RatingObservation[]; overwritten: RatingObservation[] } {
   const f = {
     written: [] as RatingObservation[],
+    overwritten: [] as RatingObservation[],
     async write(observations: readonly RatingObservation[]) {
       f.written.push(...observations);
+    },
+    async overwrite(observations: readonly RatingObservation[]) {
+      f.overwritten.push(...observations);
     },
   };
   return f;

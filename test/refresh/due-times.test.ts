@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RefreshCandidate } from "../../src/load/enrichment-state.js";
 import { DEFAULT_REFRESH_POLICY } from "../../src/refresh/policy.js";
-import { dueNow, dueTimes, overdueStat } from "../../src/refresh/targets.js";
+import { dueNow, dueTimes, overdueStat } from "../../src/refresh/due-times.js";
 import { isTopUpDay } from "../../src/ops/topup.js";
 
 const DAY = 86_400_000;

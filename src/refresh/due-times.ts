@@ -1,10 +1,10 @@
 /**
- * Which series a run fetches again, per source: the pure part (due, most overdue first, overdue counts) over the stored
- * states, and the small database-facing helpers that read the states and write the due times back. The refresh
- * policy itself (ages, jitter, back-off) is src/refresh/policy.ts; docs/refresh.md explains the choices.
+ * Due times per source, pure: when each series is due again (most overdue first), which are due now, and how far
+ * behind a source is, over the stored states (`enrichment_state`, read by src/load/enrichment-state.ts). The refresh
+ * policy itself (ages, jitter, back-off) is src/refresh/policy.ts; the plan that uses the due times is
+ * src/pipeline/plan.ts; docs/refresh.md explains the choices.
  */
-import type { PrismaClient } from "../db/prisma.js";
-import { loadRefreshCandidates, writeDueTimes, type RefreshCandidate } from "../load/enrichment-state.js";
+import type { RefreshCandidate } from "../load/enrichment-state.js";
 import { dueAt, seriesActivity, type RefreshPolicy, type RefreshSource } from "./policy.js";
 
 /** One series' due time for one source, and how long its value has been known (null: never). */
@@ -50,22 +50,4 @@ export function overdueStat(due: readonly DueSeries[], now: Date): OverdueStat {
     else oldest = oldest === null ? d.lastSuccessAt.getTime() : Math.min(oldest, d.lastSuccessAt.getTime());
   }
   return { overdue, oldestValueAgeSeconds: oldest === null ? null : Math.round((now.getTime() - oldest) / 1000), withoutValue };
-}
-
-/**
- * Reads the states of `source` (for `seriesIds`, or every stored series), computes the due times with `policy`, writes
- * them to `enrichment_state.due_at` (rows that exist) and returns them most overdue first.
- */
-export async function planRefresh(
-  prisma: PrismaClient,
-  source: RefreshSource,
-  policy: RefreshPolicy,
-  now: Date,
-  seriesIds?: readonly number[],
-): Promise<{ due: DueSeries[]; candidates: RefreshCandidate[] }> {
-  const candidates = await loadRefreshCandidates(prisma, source, seriesIds);
-  const due = dueTimes(candidates, source, policy, now);
-  const stored = new Set(candidates.filter((c) => c.state !== null).map((c) => c.seriesId));
-  await writeDueTimes(prisma, source, new Map(due.filter((d) => stored.has(d.seriesId)).map((d) => [d.seriesId, d.dueAt])));
-  return { due, candidates };
 }

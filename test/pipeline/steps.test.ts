@@ -1,0 +1,94 @@
+/**
+ * A run as a sequence of steps (src/pipeline/steps.ts): run one step per process (a new App each) to the same tables
+ * as one harvest, refused out of order, the completed steps on the run row; and the refresh state that only a
+ * published run advances.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
+import { HARVEST_STEPS, runHarvest, runSteps, StepOrderError } from "../../src/pipeline/harvest.js";
+import { apiOnlyDataset, tmdbDetails, tmdbKey } from "../../src/replay/dataset.js";
+import { startHarness, type Harness } from "../helpers/harness.js";
+import { dumpTables } from "../helpers/table-dump.js";
+
+const harnesses: Harness[] = [];
+afterEach(async () => {
+  await Promise.all(harnesses.splice(0).map((h) => h.close()));
+});
+async function harness(env: Record<string, string> = {}): Promise<Harness> {
+  const h = await startHarness(apiOnlyDataset(DEMO_CATALOGUE), { env: { LOG_LEVEL: "silent", ...env } });
+  harnesses.push(h);
+  return h;
+}
+
+/** The demo catalogue's entry of a TMDB id. */
+function seedOf(tmdbId: number) {
+  const seed = DEMO_CATALOGUE.find((s) => s.tmdbId === tmdbId);
+  if (!seed) throw new Error(`no demo series ${tmdbId}`);
+  return seed;
+}
+
+const NOW = new Date("2026-11-23T03:00:00Z");
+const DAY = 86_400_000;
+
+describe("runSteps", () => {
+  it("runs a harvest one step per process to the same tables as one harvest, and refuses a step out of order", async () => {
+    const whole = await harness();
+    expect((await runHarvest(await whole.newApp(() => NOW), { maxPages: 2, scrape: false })).status).toBe("succeeded");
+
+    const stepwise = await harness();
+    const first = await runSteps(await stepwise.newApp(() => NOW), { maxPages: 2, scrape: false, steps: ["listing"] });
+    expect(first).toMatchObject({ status: "interrupted", stepsCompleted: ["listing"], seriesListed: 40, seriesLoaded: 0 });
+    const { runId } = first;
+    expect(await stepwise.db.query(`SELECT status::text, steps_completed FROM harvest_run`)).toEqual([
+      { status: "interrupted", steps_completed: ["listing"] },
+    ]);
+
+    // OMDb before the details: refused, nothing asked, the run still resumable.
+    await expect(runSteps(await stepwise.newApp(() => NOW), { runId, steps: ["omdb"] })).rejects.toBeInstanceOf(StepOrderError);
+    expect(stepwise.upstreams.omdb.count()).toBe(0);
+
+    for (const step of HARVEST_STEPS.slice(1)) {
+      const summary = await runSteps(await stepwise.newApp(() => NOW), { runId, steps: [step] });
+      expect(summary.stepsCompleted).toEqual(HARVEST_STEPS.slice(0, HARVEST_STEPS.indexOf(step) + 1));
+      expect(summary.status).toBe(step === "publish" ? "succeeded" : "interrupted");
+    }
+    // Each answer was asked once: the steps re-use what the earlier ones kept.
+    expect(stepwise.upstreams.tmdb.count()).toBe(whole.upstreams.tmdb.count());
+    expect(stepwise.upstreams.omdb.count()).toBe(whole.upstreams.omdb.count());
+    expect(await dumpTables(stepwise.db, { omdb_budget: ["requests_used"] })).toEqual(await dumpTables(whole.db, { omdb_budget: ["requests_used"] }));
+  });
+});
+
+describe("the refresh state", () => {
+  const STATE_SQL = `SELECT series_id, source, status, last_attempt_at, last_success_at, miss_count, due_at, last_run_id
+    FROM enrichment_state ORDER BY series_id, source`;
+
+  it("advances only with a published run: a failed_quality run leaves every due time and outcome as it was", async () => {
+    const h = await harness();
+    let now = NOW;
+    const app = await h.newApp(() => now);
+    expect((await runHarvest(app, { maxPages: 2, scrape: false })).status).toBe("succeeded");
+    const published = await h.db.query(STATE_SQL);
+    expect(published.length).toBe(80); // TMDB and OMDb for 40 series
+
+    // Two days later, every series asked again, but the details of 15 answer 404 (gone): the volume expectation fails.
+    const gone = await h.db.query<{ series_id: number }>(`SELECT series_id FROM series_dim ORDER BY series_id LIMIT 15`);
+    for (const { series_id } of gone) h.upstreams.tmdb.setRoute(tmdbKey.details(series_id), { status: 404, body: { status_code: 34 } });
+    now = new Date(NOW.getTime() + 2 * DAY);
+    const omdbBefore = h.upstreams.omdb.count();
+    const failed = await runHarvest(app, { maxPages: 2, scrape: false, full: true });
+    expect(failed).toMatchObject({ status: "failed_quality", seriesListed: 40, seriesLoaded: 25, seriesGone: 15, seriesLost: 0 });
+    expect(h.upstreams.omdb.count() - omdbBefore).toBe(25);
+    expect(await h.db.query(STATE_SQL)).toEqual(published);
+
+    // The next published run moves its own outcomes in.
+    for (const { series_id } of gone) h.upstreams.tmdb.setRoute(tmdbKey.details(series_id), { body: tmdbDetails(seedOf(series_id)) });
+    now = new Date(NOW.getTime() + 3 * DAY);
+    expect((await runHarvest(app, { maxPages: 2, scrape: false, full: true })).status).toBe("succeeded");
+    const after = await h.db.query<{ last_attempt_at: Date; last_run_id: number }>(STATE_SQL);
+    expect(new Set(after.map((r) => r.last_attempt_at.toISOString()))).toEqual(new Set([now.toISOString()]));
+    expect(new Set(after.map((r) => r.last_run_id))).toEqual(new Set([3]));
+    // The failed run's outcomes (25 details, 25 OMDb) are kept apart, never published.
+    expect(await h.db.query(`SELECT run_id, count(*)::int AS n FROM enrichment_outcome GROUP BY run_id`)).toEqual([{ run_id: 2, n: 50 }]);
+  });
+});
