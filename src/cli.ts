@@ -3,7 +3,8 @@
  * code; their modules load lazily. Only `src/main.ts` calls `process.exit`.
  *
  *   harvest [--max-pages N] [--no-omdb] [--no-scrape] [--resume]   one harvest run (incremental when it can be)
- *           [--full] [--refresh ID…]
+ *           [--full] [--refresh ID…] [--run-key KEY [--step S]]   (the key's run, or one of its steps)
+ *           [--summary-json FILE|-]                                (the result as JSON)
  *   start                                                          the main job: a real harvest with TMDB
  *                                                                  credentials, else the labelled demo
  *   migrate                                                        apply pending migrations
@@ -20,6 +21,7 @@ import type { App } from "./app.js";
 import { likelyTypos, loadConfig, type Config } from "./config.js";
 import { ConfigError, errorMessage } from "./errors.js";
 import { ExitCode, exitCodeHelp, exitCodeOfError } from "./exit-codes.js";
+import { HARVEST_STEPS, type HarvestStep } from "./pipeline/steps.js";
 import { SecretScrubber } from "./secrets.js";
 import type { CommandIO } from "./commands/io.js";
 
@@ -27,6 +29,27 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a whole number > 0");
   return n;
+}
+
+/** A run key: letters, digits and `._:+-`, at most 128 characters (an ISO week, a date, an orchestrator's run id). */
+function runKey(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/.test(value)) {
+    throw new InvalidArgumentError("must be 1-128 letters, digits or ._:+- (e.g. 2026-W49), starting with a letter or digit");
+  }
+  return value;
+}
+
+/** The options of `harvest` as commander parses them. */
+interface HarvestCliOptions {
+  maxPages?: number;
+  omdb: boolean;
+  scrape: boolean;
+  resume: boolean;
+  full: boolean;
+  refresh: number[];
+  runKey?: string;
+  step?: HarvestStep;
+  summaryJson?: string;
 }
 
 /** Commander's collector for a variadic option of whole numbers > 0. */
@@ -108,31 +131,27 @@ export async function runCli(
     .option("--resume", "continue the latest interrupted or failed run, re-using what it already fetched", false)
     .option("--full", "fetch every series' details and enrichments whatever their refresh ages (docs/refresh.md)", false)
     .option("--refresh <tmdbId...>", "fetch these series (TMDB ids) again whatever their refresh ages", collectPositiveInts, [])
+    .addOption(
+      new Option("--run-key <key>", "the run of this key (e.g. 2026-W49): started, resumed, or nothing to do once it succeeded")
+        .argParser(runKey)
+        .conflicts("resume"),
+    )
+    .addOption(new Option("--step <step>", "run only this step of the key's run (needs --run-key)").choices(HARVEST_STEPS))
     .option("--summary-json <file>", "also write the result as JSON to FILE (`-`: stdout, everything else to stderr); docs/orchestration.md")
     .addHelpText("after", `\n${exitCodeHelp()}\n`)
-    .action(
-      async (opts: {
-        maxPages?: number;
-        omdb: boolean;
-        scrape: boolean;
-        resume: boolean;
-        full: boolean;
-        refresh: number[];
-        summaryJson?: string;
-      }) => {
-        const { harvestCommand, writeErrorResult } = await import("./commands/harvest.js");
-        const started = performance.now();
-        try {
-          await withApp((app) => harvestCommand(app, opts, io));
-        } catch (error) {
-          // The orchestrator still gets its JSON (status "error"); the error itself is reported below.
-          if (opts.summaryJson !== undefined) {
-            writeErrorResult(opts, { code: exitCodeOfError(error), error: scrubbedMessage(error), startedMs: started, io });
-          }
-          throw error;
-        }
-      },
-    );
+    .action(async (opts: HarvestCliOptions) => {
+      if (opts.step !== undefined && opts.runKey === undefined)
+        throw new InvalidArgumentError("--step needs --run-key: a step belongs to a keyed run");
+      const { harvestCommand, writeErrorResult } = await import("./commands/harvest.js");
+      const started = performance.now();
+      try {
+        await withApp((app) => harvestCommand(app, opts, io));
+      } catch (error) {
+        // The orchestrator still gets its JSON (status "error"); the error itself is reported below.
+        writeErrorResult(opts, { code: exitCodeOfError(error), error: scrubbedMessage(error), startedMs: started, io });
+        throw error;
+      }
+    });
 
   program
     .command("start")

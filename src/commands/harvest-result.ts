@@ -9,13 +9,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
 import type { HarvestSummary } from "../pipeline/harvest.js";
+import { HARVEST_STEPS, type HarvestStep } from "../pipeline/steps.js";
 import { RETRYABLE_EXIT_CODES, type ExitCodeValue } from "../exit-codes.js";
-
-/** The harvest's steps, in their order; `harvest --run-key KEY --step STEP` runs one of them on a keyed run. */
-export const HARVEST_STEPS = ["listing", "details", "omdb", "ratings-sites", "publish"] as const;
-
-/** One of {@link HARVEST_STEPS}. */
-export type HarvestStep = (typeof HARVEST_STEPS)[number];
 
 const count = z.number().int().nonnegative();
 
@@ -35,9 +30,9 @@ export const harvestResultSchema = z
     runKey: z.string().nullable().describe("--run-key, or null"),
     step: z.enum(HARVEST_STEPS).nullable().describe("--step, or null for the whole harvest"),
     runStatus: z
-      .enum(["running", "succeeded", "failed", "failed_quality", "interrupted"])
+      .enum(["running", "succeeded", "failed", "failed_quality", "interrupted", "abandoned"])
       .nullable()
-      .describe("the run row's status after the command (running between the steps of a keyed run)"),
+      .describe("the run row's status after the command (interrupted between the steps of a keyed run: resumable, unpublished)"),
     stepsCompleted: z.array(z.enum(HARVEST_STEPS)).describe("the run's completed steps, in step order"),
     published: z.boolean().describe("whether the run's facts are visible in the analytics views (succeeded)"),
     startedAt: z.string().nullable().describe("when the run started (ISO 8601), over all its attempts"),
