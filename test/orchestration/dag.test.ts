@@ -23,6 +23,7 @@ import { buildSiteRoutes } from "../../src/replay/sites.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { dumpTables } from "../helpers/table-dump.js";
+import { builtEntry } from "./built-entry.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const dagFile = path.join(root, "deploy/airflow/dags/tv_harvester.py");
@@ -89,9 +90,11 @@ function dataset(): ReplayDataset {
 const NO_BROWSER = { PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH: "/nonexistent/chromium" };
 
 let upstreams: ReplayUpstreams;
+let entry: string;
 const databases: TestDatabase[] = [];
 const xcomDirs: string[] = [];
 beforeAll(async () => {
+  entry = builtEntry();
   upstreams = await startReplayUpstreams(dataset());
 });
 afterAll(async () => {
@@ -108,7 +111,7 @@ async function database(): Promise<TestDatabase> {
 
 /** A process of the CLI (the image's entrypoint), as a pod runs it. */
 function start(args: readonly string[], db: TestDatabase, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -159,7 +162,7 @@ async function referenceDump() {
   return reference;
 }
 
-describe("the tv_harvester DAG", () => {
+describe("the tv_harvester DAG", { timeout: 300_000 }, () => {
   it("is weekly, catches nothing up, runs one DAG run at a time and retries with exponential back-off", () => {
     expect(dag.dag).toMatchObject({ dag_id: "tv_harvester", schedule: "0 3 * * 1", catchup: false, max_active_runs: 1 });
     expect(dag.dag.default_args.retries).toBeGreaterThan(0);

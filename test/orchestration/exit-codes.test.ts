@@ -18,6 +18,7 @@ import { apiOnlyDataset } from "../../src/replay/dataset.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { freePort } from "../helpers/free-port.js";
+import { builtEntry } from "./built-entry.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 let upstreams: ReplayUpstreams;
@@ -166,7 +167,7 @@ describe("exit codes", () => {
     const before = upstreams.tmdb.count();
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "src/main.ts", "harvest", "--run-key", key, "--max-pages", "2", "--no-scrape", "--full", "--summary-json", file],
+      [builtEntry(), "harvest", "--run-key", key, "--max-pages", "2", "--no-scrape", "--full", "--summary-json", file],
       {
         cwd: root,
         env: { PATH: process.env.PATH, ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "warn", TMDB_REQUESTS_PER_SECOND: "15" },
