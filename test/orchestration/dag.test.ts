@@ -23,6 +23,8 @@ import { buildSiteRoutes } from "../../src/replay/sites.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { dumpTables } from "../helpers/table-dump.js";
+import { freePort } from "../helpers/free-port.js";
+import { findBinary, parseExposition, startServer, type ServerProcess } from "../ops/processes.js";
 import { builtEntry } from "./built-entry.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -91,13 +93,22 @@ const NO_BROWSER = { PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH: "/nonexistent/chromium
 
 let upstreams: ReplayUpstreams;
 let entry: string;
+/** A real Pushgateway for the steps' metrics, when Debian's prometheus-pushgateway is installed. */
+const pushgatewayBinary = findBinary("prometheus-pushgateway");
+let pushgateway: { server: ServerProcess; url: string } | undefined;
 const databases: TestDatabase[] = [];
 const xcomDirs: string[] = [];
 beforeAll(async () => {
   entry = builtEntry();
   upstreams = await startReplayUpstreams(dataset());
+  if (pushgatewayBinary) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    pushgateway = { server: await startServer(pushgatewayBinary, [`--web.listen-address=127.0.0.1:${port}`], `${url}/-/ready`), url };
+  }
 });
 afterAll(async () => {
+  await pushgateway?.server.stop();
   await upstreams?.close();
   for (const db of databases) await db.drop();
   for (const dir of xcomDirs) rmSync(dir, { recursive: true, force: true });
@@ -162,6 +173,36 @@ async function referenceDump() {
   return reference;
 }
 
+/**
+ * What the steps pushed: one group per step; the last success (the run's, from the database) in every group; the
+ * run gauges only in publish's (the steps before it handed over), where last run = last success (no alert).
+ */
+async function expectStepGroups(url: string, db: TestDatabase): Promise<void> {
+  // Only the step groups: the port was free when the test chose it, but another process's pushes are not ours.
+  const samples = parseExposition(await (await fetch(`${url}/metrics`)).text()).filter(
+    (s) => s.labels.job === "tv_harvester" && s.labels.step !== undefined,
+  );
+  const byStep = (name: string) => new Map(samples.filter((s) => s.name === name).map((s) => [s.labels.step, s.value]));
+  const [finished] = await db.query<{ at: number }>(
+    `SELECT extract(epoch FROM finished_at)::float8 AS at FROM harvest_run WHERE status = 'succeeded'`,
+  );
+  const lastSuccess = byStep("tv_harvester_last_success_timestamp_seconds");
+  expect([...lastSuccess.keys()].sort()).toEqual([...HARVEST_STEPS].sort());
+  // The steps before publish read the last success from the database: none yet when they ran (0, as an unset gauge).
+  expect(HARVEST_STEPS.filter((step) => step !== "publish").map((step) => lastSuccess.get(step))).toEqual([0, 0, 0, 0]);
+  expect(lastSuccess.get("publish")).toBeCloseTo(finished?.at ?? 0, 0);
+  const lastRun = byStep("tv_harvester_last_run_timestamp_seconds");
+  expect([...lastRun.keys()]).toEqual(["publish"]);
+  // TvHarvesterHarvestFailed allows 60 s between the two (both read from the clock at the run's end).
+  expect(Math.abs((lastRun.get("publish") ?? 0) - (lastSuccess.get("publish") ?? 0))).toBeLessThan(1);
+  expect([...byStep("tv_harvester_harvest_runs_total").keys()]).toEqual(["publish"]);
+  // Each step's own work is in its group: the details step's stage time, the omdb step's requests.
+  expect(samples.some((s) => s.name === "tv_harvester_stage_duration_seconds" && s.labels.step === "details" && s.labels.stage === "details")).toBe(
+    true,
+  );
+  expect(samples.some((s) => s.name === "tv_harvester_http_requests_total" && s.labels.step === "omdb" && s.labels.upstream === "omdb")).toBe(true);
+}
+
 describe("the tv_harvester DAG", { timeout: 300_000 }, () => {
   it("is weekly, catches nothing up, runs one DAG run at a time and retries with exponential back-off", () => {
     expect(dag.dag).toMatchObject({ dag_id: "tv_harvester", schedule: "0 3 * * 1", catchup: false, max_active_runs: 1 });
@@ -192,8 +233,9 @@ describe("the tv_harvester DAG", { timeout: 300_000 }, () => {
   it("run in the DAG's order, its commands end with the same tables as one harvest; the same DAG run again is a no-op", async () => {
     const db = await database();
     const xcomDir = newXcomDir();
+    const push: Record<string, string> = pushgateway ? { PUSHGATEWAY_URL: pushgateway.url } : {};
     for (const task of order) {
-      const { code, output, xcom } = await runTask(task, db, xcomDir);
+      const { code, output, xcom } = await runTask(task, db, xcomDir, push);
       expect(code, `${task.taskId}: ${output}`).toBe(0);
       if (xcom) {
         expect(xcom).toMatchObject({ status: "succeeded", exitCode: 0, runKey: LOGICAL_DATE_KEY, published: task.taskId === "publish" });
@@ -202,6 +244,8 @@ describe("the tv_harvester DAG", { timeout: 300_000 }, () => {
     }
     const tables = await dumpTables(db, { harvest_run: ["run_key"] });
     expect(tables).toEqual(await referenceDump());
+    if (pushgateway) await expectStepGroups(pushgateway.url, db);
+    else console.warn("prometheus-pushgateway is not installed: the steps' pushes are not checked");
     expect(await db.query(`SELECT run_key, status::text FROM harvest_run`)).toEqual([{ run_key: LOGICAL_DATE_KEY, status: "succeeded" }]);
 
     // The DAG run cleared and run again (or a retry after the run succeeded): nothing asked, nothing written.
