@@ -104,7 +104,9 @@ beforeAll(async () => {
   if (pushgatewayBinary) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    pushgateway = { server: await startServer(pushgatewayBinary, [`--web.listen-address=127.0.0.1:${port}`], `${url}/-/ready`), url };
+    // In memory only: Debian's build persists to /var/lib/prometheus/pushgateway.data by default, shared by every run.
+    const args = [`--web.listen-address=127.0.0.1:${port}`, "--persistence.file="];
+    pushgateway = { server: await startServer(pushgatewayBinary, args, `${url}/-/ready`), url };
   }
 });
 afterAll(async () => {
@@ -178,7 +180,6 @@ async function referenceDump() {
  * run gauges only in publish's (the steps before it handed over), where last run = last success (no alert).
  */
 async function expectStepGroups(url: string, db: TestDatabase): Promise<void> {
-  // Only the step groups: the port was free when the test chose it, but another process's pushes are not ours.
   const samples = parseExposition(await (await fetch(`${url}/metrics`)).text()).filter(
     (s) => s.labels.job === "tv_harvester" && s.labels.step !== undefined,
   );
