@@ -73,6 +73,17 @@ describe("exit codes", () => {
     expect(await db.query(`SELECT count(*)::int AS n FROM harvest_run WHERE run_key = 'ok'`)).toEqual([{ n: 1 }]);
   });
 
+  it("--summary-json -: stdout is the JSON alone, the text for people goes to stderr", async () => {
+    const io = capture();
+    const env = { ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent" };
+    const code = await runCli(["harvest", "--run-key", "stdout", "--max-pages", "1", "--no-scrape", "--summary-json", "-"], env, io);
+    produced.add(code);
+    expect(code, io.err).toBe(ExitCode.ok);
+    expect(io.out.trim().split("\n")).toHaveLength(1);
+    expect(harvestResultSchema.parse(JSON.parse(io.out))).toMatchObject({ status: "succeeded", runKey: "stdout", counts: { seriesListed: 20 } });
+    expect(io.err).toMatch(/Harvest run \d+: SUCCEEDED/);
+  });
+
   it("1: a run that failed for a reason a retry does not fix (TMDB refuses the key)", async () => {
     const { code, result } = await cli(["harvest", "--run-key", "refused-key", "--max-pages", "1", "--no-scrape"], {
       TMDB_API_KEY: "wrong-key-1234",
