@@ -1,7 +1,7 @@
 /**
  * Season pages of the ratings sites: which season pages a series page links, which season a season page is, which
  * of them a run fetches (a bounded number per series), and their scores as season-grain observations. Pure
- * functions, no I/O; the stage (src/enrichers/stage.ts) fetches the pages.
+ * functions, no I/O; the ratings-sites step (src/enrichers/ratings-sites.ts) fetches the pages.
  *
  * Rotten Tomatoes is season-oriented: the series page (`/tv/<slug>`) links every season page (`/tv/<slug>/s01`),
  * each with its own Tomatometer and Popcornmeter; Metacritic's series page (`/tv/<slug>/`) links

@@ -112,6 +112,8 @@ export interface RunEnd {
   status: HarvestRunStatus;
   at: Date;
   seriesLoaded: number;
+  /** Listed series lost (after their retries), gone (details 404) and rejected (by the boundary). */
+  accounting: { lost: number; gone: number; rejected: number };
   factsWritten: number;
   quarantined: number;
   summary: unknown;
@@ -174,6 +176,9 @@ export function runRow(prisma: PrismaClient, runId: number, now: () => Date): Ru
           finishedAt: end.at,
           stage: end.status === "failed" || end.status === "interrupted" ? undefined : "done",
           seriesLoaded: end.seriesLoaded,
+          seriesLost: end.accounting.lost,
+          seriesGone: end.accounting.gone,
+          seriesRejected: end.accounting.rejected,
           factsWritten: end.factsWritten,
           quarantined: end.quarantined,
           summary: toJsonValue(end.summary),

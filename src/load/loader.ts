@@ -9,6 +9,7 @@
  *
  * Bulk statements pass a whole batch as one JSON parameter (`jsonb_to_recordset`), one round trip per batch.
  */
+import { z } from "zod";
 import type { PrismaClient } from "../db/prisma.js";
 import type { GenreRecord, PlatformRecord, RatingObservation, SeasonRatingObservation, SeriesRecord } from "../domain.js";
 
@@ -39,10 +40,17 @@ export async function upsertGenres(prisma: PrismaClient, genres: readonly GenreR
 
 /**
  * Upserts series with their networks and bridges (`series_dim`, `network_dim`, `series_genre`,
- * `series_network`) in one transaction per batch of 500. Genres must already be in `genre_dim`.
- * `first_seen_run_id` is kept on update; `last_seen_run_id` becomes `runId`.
+ * `series_network`) and writes the run's versions, in one transaction per batch of 500. Genres must already be in
+ * `genre_dim`. `first_seen_run_id` is kept on update; `last_seen_run_id` becomes `runId`. A value a record lacks that
+ * the series had (see {@link KEPT_FIELDS}) is kept, not replaced by nothing; `kept`, when given, receives how many
+ * series kept each field in their version.
  */
-export async function upsertSeries(prisma: PrismaClient, runId: number, records: readonly SeriesRecord[]): Promise<RowCounts> {
+export async function upsertSeries(
+  prisma: PrismaClient,
+  runId: number,
+  records: readonly SeriesRecord[],
+  kept?: Record<string, number>,
+): Promise<RowCounts> {
   const counts: RowCounts = {};
   for (const batch of chunks(records, BATCH)) {
     const series = batch.map((r) => ({
@@ -76,11 +84,15 @@ export async function upsertSeries(prisma: PrismaClient, runId: number, records:
       return r.networks.filter((n) => !seen.has(n.id) && seen.add(n.id)).map((n, position) => ({ s: r.id, n: n.id, p: position }));
     });
     const ids = batch.map((r) => r.id);
+    // A record without genres (networks) keeps the ones known: only the others' bridges are replaced.
+    const withGenres = batch.filter((r) => r.genres.length > 0).map((r) => r.id);
+    const withNetworks = batch.filter((r) => r.networks.length > 0).map((r) => r.id);
     // Each JSON parameter is encoded once and shared by the current-state and the version statements.
     const json = { series: JSON.stringify(series), genreLinks: JSON.stringify(genreLinks), networkLinks: JSON.stringify(networkLinks) };
     const version = seriesVersionStatements(prisma, runId, batch, json);
     // One transaction per batch: a series and its version of the run are written together or not at all.
-    const [s, n, , g, , l, ...versionCounts] = await prisma.$transaction([
+    const gaps = keptValueStatements(prisma, runId, ids);
+    const [s, n, , g, , l, ...rest] = await prisma.$transaction([
       prisma.$executeRaw`
         INSERT INTO series_dim (series_id, title, original_title, first_air_date, release_year, last_air_date, status,
           series_type, original_language, origin_countries, number_of_seasons, number_of_episodes, plot, imdb_id, tvdb_id,
@@ -96,10 +108,10 @@ export async function upsertSeries(prisma: PrismaClient, runId: number, records:
           first_air_date = EXCLUDED.first_air_date, release_year = EXCLUDED.release_year, last_air_date = EXCLUDED.last_air_date,
           status = EXCLUDED.status, series_type = EXCLUDED.series_type, original_language = EXCLUDED.original_language,
           origin_countries = EXCLUDED.origin_countries, number_of_seasons = EXCLUDED.number_of_seasons,
-          number_of_episodes = EXCLUDED.number_of_episodes, plot = EXCLUDED.plot,
+          number_of_episodes = EXCLUDED.number_of_episodes, plot = COALESCE(EXCLUDED.plot, series_dim.plot),
           imdb_id = COALESCE(EXCLUDED.imdb_id, series_dim.imdb_id), tvdb_id = COALESCE(EXCLUDED.tvdb_id, series_dim.tvdb_id),
           wikidata_id = COALESCE(EXCLUDED.wikidata_id, series_dim.wikidata_id), popularity = EXCLUDED.popularity,
-          poster_path = EXCLUDED.poster_path, last_seen_run_id = EXCLUDED.last_seen_run_id, updated_at = now()`,
+          poster_path = COALESCE(EXCLUDED.poster_path, series_dim.poster_path), last_seen_run_id = EXCLUDED.last_seen_run_id, updated_at = now()`,
       prisma.$executeRaw`
         INSERT INTO network_dim (network_id, name, origin_country, logo_path)
         SELECT x.id, x.name, x."originCountry", x."logoPath"
@@ -107,16 +119,21 @@ export async function upsertSeries(prisma: PrismaClient, runId: number, records:
         ON CONFLICT (network_id) DO UPDATE SET name = EXCLUDED.name, origin_country = EXCLUDED.origin_country, logo_path = EXCLUDED.logo_path
         WHERE (network_dim.name, network_dim.origin_country, network_dim.logo_path)
           IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.origin_country, EXCLUDED.logo_path)`,
-      prisma.$executeRaw`DELETE FROM series_genre WHERE series_id = ANY(${ids}::int[])`,
+      prisma.$executeRaw`DELETE FROM series_genre WHERE series_id = ANY(${withGenres}::int[])`,
       prisma.$executeRaw`
         INSERT INTO series_genre (series_id, genre_id)
         SELECT x.s, x.g FROM jsonb_to_recordset(${json.genreLinks}::jsonb) AS x(s int, g int)`,
-      prisma.$executeRaw`DELETE FROM series_network WHERE series_id = ANY(${ids}::int[])`,
+      prisma.$executeRaw`DELETE FROM series_network WHERE series_id = ANY(${withNetworks}::int[])`,
       prisma.$executeRaw`
         INSERT INTO series_network (series_id, network_id, position)
         SELECT x.s, x.n, x.p FROM jsonb_to_recordset(${json.networkLinks}::jsonb) AS x(s int, n int, p int)`,
       ...version.statements,
+      ...gaps.statements,
     ]);
+    const versionCounts = rest.slice(0, version.statements.length).map((x) => (typeof x === "number" ? x : 0));
+    const keptRows = gaps.kept(rest[version.statements.length]);
+    addCounts(counts, gaps.counts(rest.slice(version.statements.length + 1).map((x) => (typeof x === "number" ? x : 0))));
+    if (kept) for (const row of keptRows) for (const field of row) kept[field] = (kept[field] ?? 0) + 1;
     add(counts, "series_dim", s ?? 0);
     add(counts, "network_dim", n ?? 0);
     add(counts, "series_genre", g ?? 0);
@@ -167,7 +184,8 @@ function seriesVersionStatements(
         origin_countries = EXCLUDED.origin_countries, number_of_seasons = EXCLUDED.number_of_seasons,
         number_of_episodes = EXCLUDED.number_of_episodes, plot = EXCLUDED.plot, imdb_id = EXCLUDED.imdb_id, tvdb_id = EXCLUDED.tvdb_id,
         wikidata_id = EXCLUDED.wikidata_id, popularity = EXCLUDED.popularity, poster_path = EXCLUDED.poster_path,
-        backdrop_path = EXCLUDED.backdrop_path, creators = EXCLUDED.creators, keywords = EXCLUDED.keywords, loaded_at = now()`,
+        backdrop_path = EXCLUDED.backdrop_path, creators = EXCLUDED.creators, keywords = EXCLUDED.keywords, loaded_at = now(),
+        kept_from = '{}'`,
     prisma.$executeRaw`
       INSERT INTO platform_dim (platform_id, name, logo_path)
       SELECT x.id, x.name, x."logoPath" FROM jsonb_to_recordset(${JSON.stringify(platforms)}::jsonb) AS x(id int, name text, "logoPath" text)
@@ -211,6 +229,128 @@ function seriesVersionStatements(
       season_dim: z ?? 0,
     }),
   };
+}
+
+/**
+ * What a run's version keeps from the series' published version when the details answer lacks it: these columns of
+ * `series_version` (null, or an empty list), and the genres, networks and platforms (no row). The fields as they are
+ * named in `series_version.kept_from` and in the run summary's `keptValues`.
+ */
+export const KEPT_FIELDS = [
+  "plot",
+  "first_air_date",
+  "release_year",
+  "last_air_date",
+  "original_language",
+  "imdb_id",
+  "tvdb_id",
+  "wikidata_id",
+  "poster_path",
+  "backdrop_path",
+  "origin_countries",
+  "creators",
+  "keywords",
+  "genres",
+  "networks",
+  "platforms",
+] as const;
+
+const keptRows = z.array(z.object({ fields: z.array(z.string()) }));
+
+/**
+ * The statements (run after the versions of `ids` were written, in the same transaction) that keep what the run's
+ * versions lack from the series' published versions, and record the kept fields with their age (`kept_from`: the
+ * run that last saw each value). `kept` reads the fields kept per series from the first statement's result.
+ */
+function keptValueStatements(
+  prisma: PrismaClient,
+  runId: number,
+  ids: readonly number[],
+): {
+  statements: ReturnType<PrismaClient["$queryRaw"]>[];
+  kept: (result: unknown) => string[][];
+  counts: (results: readonly number[]) => RowCounts;
+} {
+  const list = [...ids];
+  const statements: ReturnType<PrismaClient["$queryRaw"]>[] = [
+    prisma.$queryRaw`
+      WITH gaps AS (
+        SELECT v.series_id, pv.plot, pv.first_air_date, pv.release_year, pv.last_air_date, pv.original_language, pv.imdb_id,
+          pv.tvdb_id, pv.wikidata_id, pv.poster_path, pv.backdrop_path, pv.origin_countries, pv.creators, pv.keywords, k.fields,
+          (SELECT jsonb_object_agg(f, COALESCE((pv.kept_from ->> f)::int, pv.run_id)) FROM unnest(k.fields) AS f) AS kept_from
+        FROM series_version v
+        JOIN published_series_version p ON p.series_id = v.series_id AND p.run_id <> v.run_id
+        JOIN series_version pv ON pv.series_id = p.series_id AND pv.run_id = p.run_id
+        CROSS JOIN LATERAL (
+          SELECT array_agg(f.field) AS fields FROM (VALUES
+            ('plot', v.plot IS NULL AND pv.plot IS NOT NULL),
+            ('first_air_date', v.first_air_date IS NULL AND pv.first_air_date IS NOT NULL),
+            ('release_year', v.release_year IS NULL AND pv.release_year IS NOT NULL),
+            ('last_air_date', v.last_air_date IS NULL AND pv.last_air_date IS NOT NULL),
+            ('original_language', v.original_language IS NULL AND pv.original_language IS NOT NULL),
+            ('imdb_id', v.imdb_id IS NULL AND pv.imdb_id IS NOT NULL),
+            ('tvdb_id', v.tvdb_id IS NULL AND pv.tvdb_id IS NOT NULL),
+            ('wikidata_id', v.wikidata_id IS NULL AND pv.wikidata_id IS NOT NULL),
+            ('poster_path', v.poster_path IS NULL AND pv.poster_path IS NOT NULL),
+            ('backdrop_path', v.backdrop_path IS NULL AND pv.backdrop_path IS NOT NULL),
+            ('origin_countries', cardinality(v.origin_countries) = 0 AND cardinality(pv.origin_countries) > 0),
+            ('creators', cardinality(v.creators) = 0 AND cardinality(pv.creators) > 0),
+            ('keywords', cardinality(v.keywords) = 0 AND cardinality(pv.keywords) > 0),
+            ('genres', NOT EXISTS (SELECT 1 FROM series_genre_version x WHERE x.series_id = v.series_id AND x.run_id = v.run_id)
+              AND EXISTS (SELECT 1 FROM series_genre_version x WHERE x.series_id = pv.series_id AND x.run_id = pv.run_id)),
+            ('networks', NOT EXISTS (SELECT 1 FROM series_network_version x WHERE x.series_id = v.series_id AND x.run_id = v.run_id)
+              AND EXISTS (SELECT 1 FROM series_network_version x WHERE x.series_id = pv.series_id AND x.run_id = pv.run_id)),
+            ('platforms', NOT EXISTS (SELECT 1 FROM series_platform x WHERE x.series_id = v.series_id AND x.run_id = v.run_id)
+              AND EXISTS (SELECT 1 FROM series_platform x WHERE x.series_id = pv.series_id AND x.run_id = pv.run_id))
+          ) AS f(field, kept) WHERE f.kept
+        ) k
+        WHERE v.run_id = ${runId} AND v.series_id = ANY(${list}::int[]) AND k.fields IS NOT NULL
+      )
+      UPDATE series_version v SET
+        plot = COALESCE(v.plot, g.plot), first_air_date = COALESCE(v.first_air_date, g.first_air_date),
+        release_year = COALESCE(v.release_year, g.release_year), last_air_date = COALESCE(v.last_air_date, g.last_air_date),
+        original_language = COALESCE(v.original_language, g.original_language), imdb_id = COALESCE(v.imdb_id, g.imdb_id),
+        tvdb_id = COALESCE(v.tvdb_id, g.tvdb_id), wikidata_id = COALESCE(v.wikidata_id, g.wikidata_id),
+        poster_path = COALESCE(v.poster_path, g.poster_path), backdrop_path = COALESCE(v.backdrop_path, g.backdrop_path),
+        origin_countries = CASE WHEN cardinality(v.origin_countries) = 0 THEN g.origin_countries ELSE v.origin_countries END,
+        creators = CASE WHEN cardinality(v.creators) = 0 THEN g.creators ELSE v.creators END,
+        keywords = CASE WHEN cardinality(v.keywords) = 0 THEN g.keywords ELSE v.keywords END,
+        kept_from = g.kept_from
+      FROM gaps g WHERE v.run_id = ${runId} AND v.series_id = g.series_id
+      RETURNING g.fields`,
+  ];
+  return {
+    statements: [...statements, ...keptBridges(prisma, runId, list)],
+    kept: (result) => keptRows.parse(result).map((r) => r.fields),
+    counts: ([g, n, p]) => ({ series_genre_version: g ?? 0, series_network_version: n ?? 0, series_platform: p ?? 0 }),
+  };
+}
+
+/**
+ * The statements copying the bridge rows (genres, networks, platforms) of the published version into run `runId` for
+ * the versions of `ids` that kept them (`kept_from`).
+ */
+function keptBridges(prisma: PrismaClient, runId: number, ids: number[]): ReturnType<PrismaClient["$executeRaw"]>[] {
+  return [
+    prisma.$executeRaw`
+      INSERT INTO series_genre_version (series_id, run_id, genre_id)
+      SELECT x.series_id, ${runId}, x.genre_id FROM series_genre_version x
+      JOIN published_series_version p ON p.series_id = x.series_id AND p.run_id = x.run_id AND p.run_id <> ${runId}
+      JOIN series_version v ON v.series_id = x.series_id AND v.run_id = ${runId} AND v.kept_from ? 'genres'
+      WHERE x.series_id = ANY(${ids}::int[]) ON CONFLICT DO NOTHING`,
+    prisma.$executeRaw`
+      INSERT INTO series_network_version (series_id, run_id, network_id, position)
+      SELECT x.series_id, ${runId}, x.network_id, x.position FROM series_network_version x
+      JOIN published_series_version p ON p.series_id = x.series_id AND p.run_id = x.run_id AND p.run_id <> ${runId}
+      JOIN series_version v ON v.series_id = x.series_id AND v.run_id = ${runId} AND v.kept_from ? 'networks'
+      WHERE x.series_id = ANY(${ids}::int[]) ON CONFLICT DO NOTHING`,
+    prisma.$executeRaw`
+      INSERT INTO series_platform (series_id, run_id, platform_id, region, offer_type, display_priority)
+      SELECT x.series_id, ${runId}, x.platform_id, x.region, x.offer_type, x.display_priority FROM series_platform x
+      JOIN published_series_version p ON p.series_id = x.series_id AND p.run_id = x.run_id AND p.run_id <> ${runId}
+      JOIN series_version v ON v.series_id = x.series_id AND v.run_id = ${runId} AND v.kept_from ? 'platforms'
+      WHERE x.series_id = ANY(${ids}::int[]) ON CONFLICT DO NOTHING`,
+  ];
 }
 
 /**

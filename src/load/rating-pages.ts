@@ -21,7 +21,7 @@ export interface KnownPages {
  * its own unfinished work for "no page found; next try after 7 days". Without `runId` (or its row), and for
  * a run's first attempt, every row is known.
  */
-export async function loadKnownPages(prisma: PrismaClient, site: RatingSite, seriesIds: readonly number[], runId?: number): Promise<KnownPages> {
+export async function readKnownPages(prisma: PrismaClient, site: RatingSite, seriesIds: readonly number[], runId?: number): Promise<KnownPages> {
   const ids = [...seriesIds];
   const [overrides, cached, run] = await Promise.all([
     prisma.ratingPageOverride.findMany({ where: { site, seriesId: { in: ids } } }),

@@ -2,7 +2,7 @@
  * The one place text reaches the database: every statement Prisma sends (model writes, `createMany`,
  * `$executeRaw`/`$queryRaw`, inside transactions too) passes through the driver adapter, and this wrapper
  * replaces every configured secret in its parameters with `[REDACTED]` before PostgreSQL sees them. So no
- * table — staged answers, quarantine, `enrichment_state.detail`, `scrape_event`, `harvest_run.error` and
+ * table — kept upstream answers, quarantine, `enrichment_state.detail`, `scrape_event`, `harvest_run.error` and
  * `summary`, … — can hold a secret, whichever write path a future change adds in src/load/.
  *
  * Parameters are scrubbed, not the SQL text: every value from an upstream or an error is a parameter (Prisma

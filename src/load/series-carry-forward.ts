@@ -48,11 +48,12 @@ export async function carryForwardSeries(prisma: PrismaClient, runId: number, se
       prisma.$executeRaw`
         INSERT INTO series_version (series_id, run_id, title, original_title, first_air_date, release_year, last_air_date, status,
           series_type, original_language, origin_countries, number_of_seasons, number_of_episodes, plot, imdb_id, tvdb_id,
-          wikidata_id, popularity, poster_path, backdrop_path, creators, keywords, loaded_at)
+          wikidata_id, popularity, poster_path, backdrop_path, creators, keywords, loaded_at, kept_from)
         SELECT p.series_id, ${runId}, p.title, p.original_title, p.first_air_date, p.release_year, p.last_air_date, p.status,
           p.series_type, p.original_language, p.origin_countries, p.number_of_seasons, p.number_of_episodes, p.plot, p.imdb_id, p.tvdb_id,
-          p.wikidata_id, p.popularity, p.poster_path, p.backdrop_path, p.creators, p.keywords, now()
-        FROM published_series_version p WHERE p.series_id = ANY(${ids}::int[])
+          p.wikidata_id, p.popularity, p.poster_path, p.backdrop_path, p.creators, p.keywords, now(), pv.kept_from
+        FROM published_series_version p JOIN series_version pv ON pv.series_id = p.series_id AND pv.run_id = p.run_id
+        WHERE p.series_id = ANY(${ids}::int[])
         ON CONFLICT (series_id, run_id) DO NOTHING`,
       prisma.$executeRaw`
         INSERT INTO series_genre_version (series_id, run_id, genre_id)

@@ -1,5 +1,5 @@
 /**
- * The run's fetched answers: every upstream answer of a run is kept in `staged_response` (secrets removed),
+ * The run's fetched answers: every upstream answer of a run is kept in `upstream_answer` (secrets removed),
  * keyed by (run, upstream, request key), written in batches by the load module's writer. A resumed run
  * (`harvest --resume`) reads the answers it already has from there instead of asking the upstream again.
  *
@@ -11,7 +11,7 @@ import type { QuarantineReason, RecordIssue } from "../domain.js";
 import { UpstreamBadBodyError } from "../errors.js";
 import { jsonBodyCheck, type BodyCheck } from "../http/body-check.js";
 import type { HttpResponse, QueryParams, RequestOptions, UpstreamClient } from "../http/client.js";
-import { readStagedResponses, StagedResponseWriter, type StagedResponseRow, type StagedResponseWriterOptions } from "../load/staged-responses.js";
+import { readUpstreamAnswers, UpstreamAnswerWriter, type UpstreamAnswerRow, type UpstreamAnswerWriterOptions } from "../load/upstream-answers.js";
 import type { SecretScrubber } from "../secrets.js";
 import { issuesFromZod, nonJsonBodyIssue, primaryReason } from "../validation/issues.js";
 import { toPostgresJson, toPostgresText } from "../validation/postgres.js";
@@ -80,8 +80,8 @@ export type FetchAnswerOptions = Omit<RequestOptions, "checkBody"> & {
   schema?: z.ZodType;
 };
 
-/** Where an {@link AnswerStore} writes its answers (the batched `staged_response` writer, or a test's fake). */
-export type AnswerWriter = Pick<StagedResponseWriter, "add" | "flush">;
+/** Where an {@link AnswerStore} writes its answers (the batched `upstream_answer` writer, or a test's fake). */
+export type AnswerWriter = Pick<UpstreamAnswerWriter, "add" | "flush">;
 
 /** Per-run store of fetched upstream answers. Create with {@link AnswerStore.open}; {@link flush} before the run ends. */
 export class AnswerStore {
@@ -98,12 +98,12 @@ export class AnswerStore {
   ) {}
 
   /** Opens the store of `runId`, loading the answers it already holds (one query). */
-  static async open(prisma: PrismaClient, runId: number, scrubber: SecretScrubber, options?: StagedResponseWriterOptions): Promise<AnswerStore> {
-    return AnswerStore.fromRows(runId, scrubber, await readStagedResponses(prisma, runId), new StagedResponseWriter(prisma, runId, options));
+  static async open(prisma: PrismaClient, runId: number, scrubber: SecretScrubber, options?: UpstreamAnswerWriterOptions): Promise<AnswerStore> {
+    return AnswerStore.fromRows(runId, scrubber, await readUpstreamAnswers(prisma, runId), new UpstreamAnswerWriter(prisma, runId, options));
   }
 
   /** A store holding `rows` from an earlier attempt and writing new answers to `writer` (tests use a fake). */
-  static fromRows(runId: number, scrubber: SecretScrubber, rows: readonly StagedResponseRow[], writer: AnswerWriter): AnswerStore {
+  static fromRows(runId: number, scrubber: SecretScrubber, rows: readonly UpstreamAnswerRow[], writer: AnswerWriter): AnswerStore {
     const answers = new Map<string, KeptAnswer>();
     for (const r of rows) answers.set(mapKey(r.upstream, r.requestKey), { status: r.httpStatus, payload: r.payload, bodyText: r.bodyText });
     return new AnswerStore(runId, scrubber, answers, writer);

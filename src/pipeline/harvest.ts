@@ -6,7 +6,7 @@
  * life cycle around them (lock, run row, heartbeat, lock-gated writers, summary) is src/pipeline/run.ts; the plan the
  * steps apply is src/pipeline/plan.ts.
  *
- * Every upstream answer is kept in the run's answer store (`staged_response`), dimensions are upserted and facts are
+ * Every upstream answer is kept in the run's answer store (`upstream_answer`), dimensions are upserted and facts are
  * unique per series × rating source × run, so a run that was interrupted (crash, kill, abort signal, lost database)
  * is continued with `resume: true`: its steps re-read what it already fetched and ask the upstreams only for the
  * rest, ending with the same tables as an uninterrupted run.

@@ -7,7 +7,7 @@ import type { PrismaClient } from "../db/prisma.js";
 import type { RatingObservation } from "../domain.js";
 import { insertRatingFacts, type RowCounts } from "../load/loader.js";
 import type { Quarantine } from "../load/quarantine.js";
-import { StagedResponseWriter } from "../load/staged-responses.js";
+import { UpstreamAnswerWriter } from "../load/upstream-answers.js";
 import type { AnswerWriter } from "./answer-store.js";
 import type { HarvestLock } from "./lock.js";
 import type { FactWriter, QuarantineSink } from "./stages/deps.js";
@@ -33,13 +33,13 @@ export async function whileLocked<T>(lock: HarvestLock, write: () => Promise<T>)
 const ANSWER_MAX_DELAY_MS = 250;
 
 /**
- * The answer writer of a run (`staged_response` in batches), gated by the lock: the batch timer is ours, so
+ * The answer writer of a run (`upstream_answer` in batches), gated by the lock: the batch timer is ours, so
  * that no batch starts after the lock was lost; rows buffered then are written only by a flush once the lock
  * is held again (a resume fetches them again otherwise).
  */
 export function lockedAnswerWriter(lock: HarvestLock, prisma: PrismaClient, runId: number): AnswerWriter {
   // The writer's own timer is off (longest timeout there is); full batches it still writes at once.
-  const writer = new StagedResponseWriter(prisma, runId, { maxDelayMs: 2_147_483_647 });
+  const writer = new UpstreamAnswerWriter(prisma, runId, { maxDelayMs: 2_147_483_647 });
   let timer: NodeJS.Timeout | undefined;
   const writeSoon = () => {
     timer ??= setTimeout(() => {

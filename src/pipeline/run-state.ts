@@ -8,7 +8,7 @@ import type { StoredRunCounts } from "../load/harvest-run.js";
 import type { RowCounts } from "../load/loader.js";
 import type { QuarantineCount } from "../load/quarantine.js";
 import type { UpstreamName } from "../metrics/metrics.js";
-import type { ScrapeStageResult } from "../enrichers/stage.js";
+import type { RatingsSitesResult } from "../enrichers/ratings-sites.js";
 import type { RefreshSource } from "../refresh/policy.js";
 import type { OverdueStat } from "../refresh/due-times.js";
 import type { HarvestPlan } from "./plan.js";
@@ -30,8 +30,8 @@ export interface OmdbStageSummary {
   budgetRemaining: number | null;
 }
 
-/** The ratings-site stage's part of the summary. */
-export type SitesStageSummary = (Omit<ScrapeStageResult, "observations" | "seasonObservations"> & { status: "done" }) | { status: "disabled" };
+/** The ratings-sites step's part of the summary. */
+export type RatingsSitesSummary = (Omit<RatingsSitesResult, "observations" | "seasonObservations"> & { status: "done" }) | { status: "disabled" };
 
 /** One expectation's result in the summary. */
 export interface QualitySummaryRow {
@@ -56,12 +56,19 @@ export interface HarvestSummary {
   seriesListed: number;
   seriesLoaded: number;
   /**
-   * Listed series (or listing entries) lost to failures after their retries, each quarantined with its
-   * reason: a listing page that stayed refused (counted as page 1's size), an entry or a record failing its
-   * rules or column types, details that failed (5xx, timeouts, 429 past the deadline, a refused body). The
-   * run goes on without them; 404s (series gone) are not counted.
+   * Listed series (or listing entries) the run goes on without, each quarantined with its reason: lost to
+   * failures after their retries (a listing page that stayed refused, counted as page 1's size; details that
+   * failed: 5xx, timeouts, 429 past the deadline) or rejected (an entry or a record failing its rules or column
+   * types, a body refused by its check). 404s (series gone) and series carried forward are not counted.
    */
   seriesLost: number;
+  /** Of {@link seriesLost}, those rejected by the boundary. */
+  seriesRejected: number;
+  /**
+   * Every listed series accounted for, over all the run's attempts: `listed = loaded + lost + gone + rejected`
+   * (lost here: to failures only; a series carried forward is loaded whatever its details did).
+   */
+  accounting: { listed: number; loaded: number; lost: number; gone: number; rejected: number };
   /** Listed series whose details answered 404 (gone from TMDB) and that were not carried forward. */
   seriesGone: number;
   /**
@@ -78,9 +85,14 @@ export interface HarvestSummary {
   /** Fetched answers re-used from an earlier attempt of this run (the name is kept for readers of the JSON). */
   reusedFromStage: number;
   omdb: OmdbStageSummary;
-  enrichment: SitesStageSummary | null;
+  enrichment: RatingsSitesSummary | null;
   quality: QualitySummaryRow[];
-  /** Seconds per pipeline stage. */
+  /** Seconds per step of this attempt. */
+  stepSeconds: Record<string, number>;
+  /**
+   * Seconds per phase of this attempt (genres, listing, changes, details, load, omdb, scrape, quality: the run row's
+   * `stage` values; src/pipeline/steps.ts). The name is kept for readers of the JSON (the benchmark).
+   */
   stageSeconds: Record<string, number>;
   /** What the run fetched again and what is still overdue (src/refresh; absent in runs before issue 11). */
   refresh?: RefreshSummary;
@@ -117,6 +129,8 @@ export interface RunView {
   plan: HarvestPlan | null;
   /** Seconds per step of this attempt. */
   stepSeconds: Record<string, number>;
+  /** Seconds per phase of this attempt (src/pipeline/steps.ts STEP_PHASES). */
+  phaseSeconds: Record<string, number>;
   /** Answers re-used from an earlier attempt. */
   reusedAnswers: number;
   /** Rows written by this attempt, per table. */
@@ -143,6 +157,10 @@ export function toSummary(view: RunView, end: RunEndFacts): HarvestSummary {
   const counts = [...end.quarantine];
   const sumKind = (kind: string) => counts.filter((c) => c.kind === kind).reduce((n, c) => n + c.count, 0);
   const { listing, details, publish } = view.results;
+  const seriesLoaded = end.stored?.seriesLoaded ?? (details ? details.detailsFetched + details.carriedForward : 0);
+  const seriesLost = (listing?.seriesLost ?? 0) + (details?.seriesLost ?? 0);
+  const seriesRejected = (listing?.seriesRejected ?? 0) + (details?.seriesRejected ?? 0);
+  const seriesGone = details?.seriesGone ?? 0;
   return {
     runId: view.run.runId,
     status: view.status,
@@ -153,9 +171,17 @@ export function toSummary(view: RunView, end: RunEndFacts): HarvestSummary {
     stepsCompleted: HARVEST_STEPS.filter((s) => view.results[s] !== undefined),
     pages: listing?.pages ?? 0,
     seriesListed: listing?.seriesListed ?? 0,
-    seriesLoaded: end.stored?.seriesLoaded ?? (details ? details.detailsFetched + details.carriedForward : 0),
-    seriesLost: (listing?.seriesLost ?? 0) + (details?.seriesLost ?? 0),
-    seriesGone: details?.seriesGone ?? 0,
+    seriesLoaded,
+    seriesLost,
+    seriesRejected,
+    seriesGone,
+    accounting: {
+      listed: listing?.seriesListed ?? 0,
+      loaded: seriesLoaded,
+      lost: seriesLost - seriesRejected,
+      gone: seriesGone,
+      rejected: seriesRejected,
+    },
     keptValues: details?.keptValues ?? {},
     ratingsBySource: end.stored?.factsBySource ?? {},
     rowsWritten: end.stored ? { ...view.rowsWritten, rating_fact: end.stored.facts } : view.rowsWritten,
@@ -165,7 +191,8 @@ export function toSummary(view: RunView, end: RunEndFacts): HarvestSummary {
     omdb: view.results.omdb ?? NO_OMDB,
     enrichment: view.results["ratings-sites"] ?? null,
     quality: publish?.quality ?? [],
-    stageSeconds: view.stepSeconds,
+    stepSeconds: view.stepSeconds,
+    stageSeconds: view.phaseSeconds,
     ...(view.plan ? { refresh: refreshSummary(view.plan, view.results) } : {}),
     ...(view.error !== undefined ? { error: view.error } : {}),
     ...(view.errorRetryable === true ? { errorRetryable: true } : {}),

@@ -16,7 +16,7 @@ import type { UpstreamStats } from "../http/client.js";
 import { countStoredRunRows, resumeRunRow, runRow, startRunRow, type RunOptions, type RunRow, type StartedRun } from "../load/harvest-run.js";
 import { addCounts, type RowCounts } from "../load/loader.js";
 import { Quarantine, type QuarantineCount } from "../load/quarantine.js";
-import { readStagedResponses } from "../load/staged-responses.js";
+import { readUpstreamAnswers } from "../load/upstream-answers.js";
 import type { Logger } from "../logger.js";
 import type { UpstreamName } from "../metrics/metrics.js";
 import { AnswerStore } from "./answer-store.js";
@@ -91,6 +91,9 @@ export class HarvestRunLifecycle {
   /** Whether the failure was temporary (src/exit-codes.ts): the command exits 75 instead of 1. */
   private errorRetryable = false;
   private readonly stepSeconds: Record<string, number> = {};
+  /** Seconds per phase of this attempt (the summary's `stageSeconds`, finer than the steps: the benchmark reads it). */
+  private readonly phaseSeconds: Record<string, number> = {};
+  private phaseNow: { name: string; startedAt: number } | null = null;
   private readonly rowsWritten: RowCounts = {};
   private readonly stopWrites: (() => Promise<void>)[] = [];
   private readonly started = performance.now();
@@ -137,7 +140,7 @@ export class HarvestRunLifecycle {
               ...(options.runKey ? { runKey: options.runKey } : {}),
             });
       const writer = lockedAnswerWriter(lock, prisma, run.runId);
-      answers = AnswerStore.fromRows(run.runId, app.scrubber, await readStagedResponses(prisma, run.runId), writer);
+      answers = AnswerStore.fromRows(run.runId, app.scrubber, await readUpstreamAnswers(prisma, run.runId), writer);
     } catch (error) {
       await lock.release();
       throw error;
@@ -186,6 +189,7 @@ export class HarvestRunLifecycle {
   private makeContext(answers: AnswerStore, signal: AbortSignal, plan: HarvestPlan | null): StepContext {
     const { app, lock, row, run } = this;
     const stopWrites = this.stopWrites;
+    const timePhase = (name: string | null) => this.timePhase(name);
     const context: StepContext = {
       app,
       runId: run.runId,
@@ -205,6 +209,7 @@ export class HarvestRunLifecycle {
         if (lock.lost.aborted) throw new RunInterrupted();
         await answers.flush();
         if (signal.aborted) throw new RunInterrupted();
+        timePhase(name);
         await row.enterStage(name);
       },
       async recordPlan(made) {
@@ -230,6 +235,7 @@ export class HarvestRunLifecycle {
     try {
       result = await run();
     } finally {
+      this.timePhase(null);
       const seconds = (performance.now() - t) / 1000;
       this.stepSeconds[name] = Math.round(seconds * 1000) / 1000;
       this.app.metrics.stageDuration.set({ stage: name }, seconds);
@@ -244,6 +250,16 @@ export class HarvestRunLifecycle {
     this.results[name] = result;
     this.completed.add(name);
     return result;
+  }
+
+  /** Ends the phase in progress (its seconds added to the attempt's) and starts `name` (none: null). */
+  private timePhase(name: string | null): void {
+    const now = performance.now();
+    if (this.phaseNow) {
+      const seconds = (now - this.phaseNow.startedAt) / 1000;
+      this.phaseSeconds[this.phaseNow.name] = Math.round(((this.phaseSeconds[this.phaseNow.name] ?? 0) + seconds) * 1000) / 1000;
+    }
+    this.phaseNow = name === null ? null : { name, startedAt: now };
   }
 
   /** Ends the run as failed (or interrupted, when it stopped on its signal or lost its lock) because of `error`. */
@@ -322,6 +338,7 @@ export class HarvestRunLifecycle {
         results: this.results,
         plan: this.context.plan,
         stepSeconds: this.stepSeconds,
+        phaseSeconds: this.phaseSeconds,
         reusedAnswers: this.context.answers.reused,
         rowsWritten: this.rowsWritten,
         ...(this.error === undefined ? {} : { error: this.error }),
@@ -342,6 +359,7 @@ export class HarvestRunLifecycle {
       status: summary.status,
       at: this.app.now(),
       seriesLoaded: summary.seriesLoaded,
+      accounting: summary.accounting,
       factsWritten: summary.rowsWritten.rating_fact ?? 0,
       quarantined: summary.quarantine.rejected + summary.quarantine.schemaDrift,
       summary,

@@ -16,7 +16,7 @@
  */
 import { z } from "zod";
 import type { RefreshSource } from "../refresh/policy.js";
-import type { OmdbStageSummary, QualitySummaryRow, SitesStageSummary } from "./run-state.js";
+import type { OmdbStageSummary, QualitySummaryRow, RatingsSitesSummary } from "./run-state.js";
 import type { OverdueStat } from "../refresh/due-times.js";
 
 /** The steps of a weekly harvest, in order. */
@@ -61,10 +61,15 @@ export function stepsBefore(step: HarvestStep, topup: boolean): HarvestStep[] {
 export interface ListingResult {
   /** Pages of `/tv/top_rated` asked for. */
   pages: number;
-  /** Unique series ids the listing gave (entries rejected at the listing are not among them). */
+  /**
+   * Listing entries: the unique series ids the listing gave, the entries rejected at the listing, and the entries of
+   * pages that stayed refused (page 1's size each).
+   */
   seriesListed: number;
-  /** Listing entries lost: quarantined entries, and the entries of pages that stayed refused (page 1's size each). */
+  /** Listing entries lost or rejected: rejected entries, and the entries of pages that stayed refused. */
   seriesLost: number;
+  /** Of those, the entries rejected by their rules. */
+  seriesRejected: number;
   /** TMDB's genre ids of the run (the reference of the details' checks). */
   genreIds: number[];
 }
@@ -75,8 +80,10 @@ export interface DetailsResult {
   detailsFetched: number;
   /** Series whose published version was carried forward. */
   carriedForward: number;
-  /** Planned series whose details were lost (quarantined after their retries). */
+  /** Planned series whose details were lost or rejected (quarantined with their reason) and that were not carried forward. */
   seriesLost: number;
+  /** Of those, the series whose answer or record was refused (schema drift, rules). */
+  seriesRejected: number;
   /** Planned series whose details answered 404 (gone from TMDB) and that were not carried forward. */
   seriesGone: number;
   /** Values a details answer lacked that the series' version kept from its earlier version, per field. */
@@ -97,7 +104,7 @@ export interface StepResults {
   listing?: ListingResult;
   details?: DetailsResult;
   omdb?: OmdbStageSummary;
-  "ratings-sites"?: SitesStageSummary;
+  "ratings-sites"?: RatingsSitesSummary;
   publish?: PublishResult;
 }
 
@@ -122,9 +129,16 @@ const overdueStat = z.object({ overdue: count, oldestValueAgeSeconds: z.number()
 
 /** The shape of `harvest_run.step_results`, checked when read back. */
 export const stepResultsSchema = z.object({
-  listing: z.object({ pages: count, seriesListed: count, seriesLost: count, genreIds: z.array(z.number().int()) }).optional(),
+  listing: z.object({ pages: count, seriesListed: count, seriesLost: count, seriesRejected: count, genreIds: z.array(z.number().int()) }).optional(),
   details: z
-    .object({ detailsFetched: count, carriedForward: count, seriesLost: count, seriesGone: count, keptValues: z.record(z.string(), count) })
+    .object({
+      detailsFetched: count,
+      carriedForward: count,
+      seriesLost: count,
+      seriesRejected: count,
+      seriesGone: count,
+      keptValues: z.record(z.string(), count),
+    })
     .optional(),
   omdb: z
     .object({

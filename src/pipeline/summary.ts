@@ -15,7 +15,12 @@ export function formatSummary(summary: HarvestSummary): string {
   row("pages", summary.pages);
   row("series listed", summary.seriesListed);
   row("series loaded", summary.seriesLoaded);
+  const a = summary.accounting;
+  row("accounted", `listed ${a.listed} = loaded ${a.loaded} + lost ${a.lost} + gone ${a.gone} + rejected ${a.rejected}`);
   if (summary.seriesLost > 0) row("series lost", `${summary.seriesLost} (quarantined after their retries; see rejects)`);
+  if (summary.seriesGone > 0) row("series gone", `${summary.seriesGone} (details answered 404)`);
+  const kept = Object.entries(summary.keptValues);
+  if (kept.length > 0) row("values kept", `${kept.map(([field, n]) => `${field}=${n}`).join(", ")} (missing from the details; the known value kept)`);
   const ratings = Object.entries(summary.ratingsBySource);
   row("ratings per source", ratings.length ? ratings.map(([s, n]) => `${s}=${n}`).join(", ") : "none");
   row("rejects", `${summary.quarantine.rejected} rejected, ${summary.quarantine.schemaDrift} schema drift, ${summary.quarantine.flagged} flagged`);

@@ -132,7 +132,8 @@ describe("only finished runs are visible", () => {
     try {
       const id = DAMAGED[0]!.tmdbId;
       const [now] = await h.db.query(`SELECT title, release_year, genres, network FROM analytics.series_ratings WHERE series_id = $1`, [id]);
-      expect(now).toEqual({ title: "BROKEN TITLE", release_year: null, genres: "Western", network: "FOX" });
+      // The broken run's details lack the first air date: the version keeps the known one (issue 19, a value once known).
+      expect(now).toEqual({ title: "BROKEN TITLE", release_year: Number(DAMAGED[0]!.firstAirDate.slice(0, 4)), genres: "Western", network: "FOX" });
       const history = await h.db.query(
         `SELECT run_id, title, is_current, genres FROM analytics.series_history WHERE series_id = $1 ORDER BY run_id`,
         [id],

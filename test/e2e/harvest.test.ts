@@ -227,7 +227,7 @@ describe("harvest end to end", () => {
     expect(h.logs.length).toBeGreaterThan(10);
     expect(h.logs.some((l) => l.includes("api_key=[REDACTED]"))).toBe(true);
     const stored = await h.db.query<{ text: string }>(`
-      SELECT payload::text || coalesce(body_text, '') AS text FROM staged_response
+      SELECT payload::text || coalesce(body_text, '') AS text FROM upstream_answer
       UNION ALL SELECT coalesce(payload::text, '') || issues::text FROM quarantine
       UNION ALL SELECT coalesce(summary::text, '') || coalesce(error, '') FROM harvest_run
       UNION ALL SELECT coalesce(detail, '') FROM enrichment_state`);

@@ -133,7 +133,7 @@ describe("harvest --resume", () => {
 
     await harvestKilledWhen(upstreams, db, env, () => kill(upstreams));
     expect(await db.query(`SELECT run_id, status::text FROM harvest_run`)).toEqual([{ run_id: 1, status: "running" }]);
-    const staged = await db.query<{ upstream: string; request_key: string }>(`SELECT upstream, request_key FROM staged_response`);
+    const staged = await db.query<{ upstream: string; request_key: string }>(`SELECT upstream, request_key FROM upstream_answer`);
     expect(staged.length).toBeGreaterThan(5);
     const stagedRoutes = new Set(staged.map((s) => `${s.upstream} ${routeOf(s.upstream, s.request_key)}`));
     const seenBefore = { tmdb: upstreams.tmdb.requests.length, omdb: upstreams.omdb.requests.length };
@@ -178,7 +178,7 @@ describe("harvest --resume", () => {
     expect(run).toEqual({ status: "interrupted", stage: "details", series_listed: 40 });
     // Every answer received before the stop was written: nothing asked is missing from the store.
     const asked = upstreams.tmdb.count();
-    const staged = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staged_response`);
+    const staged = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM upstream_answer`);
     expect(staged[0]?.n).toBe(asked);
     expect(asked).toBeLessThan(43);
 
@@ -195,7 +195,7 @@ describe("harvest --resume", () => {
     const env = { ...NO_BROWSER, SCRAPE_REQUESTS_PER_SECOND: "8", OMDB_REQUESTS_PER_SECOND: "200", TMDB_REQUESTS_PER_SECOND: "200" };
     await harvestKilledWhen(upstreams, db, env, () => upstreams.rottentomatoes.count() >= 12, true);
     const staged = await db.query<{ upstream: string; request_key: string }>(
-      `SELECT upstream, request_key FROM staged_response WHERE upstream IN ('rottentomatoes', 'metacritic')`,
+      `SELECT upstream, request_key FROM upstream_answer WHERE upstream IN ('rottentomatoes', 'metacritic')`,
     );
     expect(staged.length).toBeGreaterThan(5);
     const stagedRoutes = new Set(staged.map((s) => `${s.upstream} ${routeOf(s.upstream, s.request_key)}`));

@@ -4,7 +4,7 @@ import { parseMetacriticPage } from "../../src/enrichers/metacritic/parse.js";
 import { confirmsSeries } from "../../src/enrichers/resolve.js";
 import { parseRottenTomatoesPage } from "../../src/enrichers/rottentomatoes/parse.js";
 import { SITE_PROFILES } from "../../src/enrichers/site-profiles.js";
-import { toObservations } from "../../src/enrichers/stage.js";
+import { toObservations } from "../../src/enrichers/ratings-sites.js";
 
 const page = (name: string) => readFileSync(new URL(`../fixtures/pages/${name}`, import.meta.url), "utf8");
 

@@ -105,7 +105,7 @@ function dataset(): ReplayDataset {
   return { ...buildApiRoutes(DEMO_CATALOGUE), ...buildSiteRoutes(DEMO_CATALOGUE) };
 }
 
-/** The replay route key of a kept answer (`staged_response` upstream and request key). */
+/** The replay route key of a kept answer (`upstream_answer` upstream and request key). */
 function routeOf(upstream: string, key: string): string {
   if (upstream === "omdb") return omdbKey(key.replace(/^i=/, ""));
   if (upstream === "rottentomatoes" || upstream === "metacritic") return key.replace(/^page:/, "");
@@ -196,7 +196,7 @@ interface ChainResult {
 
 /** The kept answers of the run now, as `upstream route` strings. */
 async function keptRoutes(db: TestDatabase): Promise<Set<string>> {
-  const rows = await db.query<{ upstream: string; request_key: string }>(`SELECT upstream, request_key FROM staged_response`);
+  const rows = await db.query<{ upstream: string; request_key: string }>(`SELECT upstream, request_key FROM upstream_answer`);
   return new Set(rows.map((r) => `${r.upstream} ${routeOf(r.upstream, r.request_key)}`));
 }
 

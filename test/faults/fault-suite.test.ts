@@ -120,7 +120,7 @@ async function withFaults<T>(
     const [run] = await db.query<{ status: string; lost: number | null }>(
       "SELECT status, (summary->>'seriesLost')::int AS lost FROM harvest_run ORDER BY run_id DESC LIMIT 1",
     );
-    const staged = await db.query<{ k: string }>("SELECT upstream || ' ' || request_key AS k FROM staged_response ORDER BY 1");
+    const staged = await db.query<{ k: string }>("SELECT upstream || ' ' || request_key AS k FROM upstream_answer ORDER BY 1");
     return {
       status: run?.status ?? "none",
       exit,
@@ -436,7 +436,7 @@ describe("fault suite", () => {
           target.tmdbId,
         ]);
         const everything = await h.db.query<{ t: string }>(
-          "SELECT string_agg(x::text, ' ') AS t FROM (SELECT row_to_json(e)::text AS x FROM enrichment_state e UNION ALL SELECT row_to_json(q)::text FROM quarantine q UNION ALL SELECT row_to_json(r)::text FROM harvest_run r UNION ALL SELECT row_to_json(s)::text FROM staged_response s) all_rows",
+          "SELECT string_agg(x::text, ' ') AS t FROM (SELECT row_to_json(e)::text AS x FROM enrichment_state e UNION ALL SELECT row_to_json(q)::text FROM quarantine q UNION ALL SELECT row_to_json(r)::text FROM harvest_run r UNION ALL SELECT row_to_json(s)::text FROM upstream_answer s) all_rows",
         );
         cases.push({ name: "OMDb 500 echoing the key", survived: result.exit === 0 && !(everything[0]?.t ?? "").includes(OMDB_KEY) });
         expect(result.exit).toBe(0);

@@ -153,7 +153,7 @@ describe("secrets planted in every answer shape are found in no table, log line,
       // The plants reached the harvester, and the answers carrying them were stored and logged (redacted).
       expect(traces.faulted).toBeGreaterThan(8);
       expect(exit).toBe(0);
-      expect(traces.tables["staged_response"]).toContain("[REDACTED]");
+      expect(traces.tables["upstream_answer"]).toContain("[REDACTED]");
       expect(traces.tables["series_dim"]).toContain("[REDACTED]");
       expect(traces.tables["quarantine"]).toContain("[REDACTED]");
       expect(traces.tables["enrichment_state"]).toContain("[REDACTED]");

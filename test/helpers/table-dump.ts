@@ -21,6 +21,7 @@ const ATTEMPT_FIELDS = new Set([
   "requests",
   "reusedFromStage",
   "stageSeconds",
+  "stepSeconds",
   "rowsWritten",
 ]);
 

@@ -26,14 +26,14 @@ describe("scrubbing writes at the driver adapter", () => {
     const run = await prisma.harvestRun.create({
       data: { trigger: "test", error: `boom ${SECRET}`, summary: { note: `url ?apikey=${encodeURIComponent(SECRET)}`, n: 3 } },
     });
-    await prisma.stagedResponse.createMany({
+    await prisma.upstreamAnswer.createMany({
       data: [{ runId: run.id, upstream: "omdb", requestKey: "i=tt1", httpStatus: 500, bodyText: `echo ${SECRET}`, payload: { [SECRET]: [SECRET] } }],
     });
     await prisma.$executeRaw`UPDATE harvest_run SET trigger = ${`raw ${SECRET}`} WHERE run_id = ${run.id}`;
     await prisma.$transaction([prisma.harvestRun.update({ where: { id: run.id }, data: { error: `tx ${SECRET}` } })]);
 
     const dumped = await db.query<{ t: string }>(
-      "SELECT (SELECT string_agg(r::text, ' ') FROM harvest_run r) || ' ' || (SELECT string_agg(s::text, ' ') FROM staged_response s) AS t",
+      "SELECT (SELECT string_agg(r::text, ' ') FROM harvest_run r) || ' ' || (SELECT string_agg(s::text, ' ') FROM upstream_answer s) AS t",
     );
     const text = dumped[0]?.t ?? "";
     expect(text).not.toContain(SECRET);
@@ -41,7 +41,7 @@ describe("scrubbing writes at the driver adapter", () => {
     const [row] = await db.query<{ trigger: string; error: string; summary: unknown }>("SELECT trigger, error, summary FROM harvest_run");
     expect(row).toEqual({ trigger: "raw [REDACTED]", error: "tx [REDACTED]", summary: { note: "url ?apikey=[REDACTED]", n: 3 } });
     const [staged] = await db.query<{ body_text: string; payload: unknown; http_status: number }>(
-      "SELECT body_text, payload, http_status FROM staged_response",
+      "SELECT body_text, payload, http_status FROM upstream_answer",
     );
     expect(staged).toEqual({ body_text: "echo [REDACTED]", payload: { "[REDACTED]": ["[REDACTED]"] }, http_status: 500 });
     // Reads go through the same adapter: the rows come back as stored.

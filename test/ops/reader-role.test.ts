@@ -162,7 +162,7 @@ describe("db create-reader", () => {
     );
     const names = tables.map((t) => t.table_name);
     expect(names).toEqual(
-      expect.arrayContaining(["series_dim", "rating_fact", "quarantine", "harvest_run", "staged_response", "_prisma_migrations"]),
+      expect.arrayContaining(["series_dim", "rating_fact", "quarantine", "harvest_run", "upstream_answer", "_prisma_migrations"]),
     );
     for (const name of names) {
       expect(await code(asReader(`SELECT * FROM public."${name}" LIMIT 1`)), name).toBe("42501"); // insufficient_privilege

@@ -3,15 +3,15 @@
  * holding a secret only as its scrubbed copy, answers of an earlier attempt served without a request.
  */
 import { describe, expect, it } from "vitest";
-import type { StagedResponseRow } from "../../src/load/staged-responses.js";
+import type { UpstreamAnswerRow } from "../../src/load/upstream-answers.js";
 import { AnswerStore } from "../../src/pipeline/answer-store.js";
 import { REDACTED, SecretScrubber } from "../../src/secrets.js";
 import { fakeClient } from "./stages/fakes.js";
 
 const SECRET = "supersecretkey";
 
-function store(earlier: StagedResponseRow[] = []) {
-  const written: StagedResponseRow[] = [];
+function store(earlier: UpstreamAnswerRow[] = []) {
+  const written: UpstreamAnswerRow[] = [];
   const answers = AnswerStore.fromRows(1, new SecretScrubber([SECRET]), earlier, {
     async add(row) {
       written.push(row);

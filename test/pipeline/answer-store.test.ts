@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { UpstreamBadBodyError } from "../../src/errors.js";
 import type { HttpResponse, QueryParams, RequestOptions, UpstreamClient } from "../../src/http/client.js";
-import type { StagedResponseRow } from "../../src/load/staged-responses.js";
+import type { UpstreamAnswerRow } from "../../src/load/upstream-answers.js";
 import { AnswerStore, RefusedAnswerError } from "../../src/pipeline/answer-store.js";
 import { SecretScrubber } from "../../src/secrets.js";
 
@@ -29,8 +29,8 @@ function clientAnswering(body: string, status = 200): UpstreamClient {
   };
 }
 
-function store(): { answers: AnswerStore; written: StagedResponseRow[] } {
-  const written: StagedResponseRow[] = [];
+function store(): { answers: AnswerStore; written: UpstreamAnswerRow[] } {
+  const written: UpstreamAnswerRow[] = [];
   const answers = AnswerStore.fromRows(1, new SecretScrubber([]), [], {
     async add(row) {
       written.push(row);

@@ -55,7 +55,7 @@ async function writeSpan(db: TestDatabase, runId: number): Promise<{ first: numb
     `WITH t(at) AS (
        SELECT started_at FROM harvest_run WHERE run_id = $1 UNION ALL SELECT finished_at FROM harvest_run WHERE run_id = $1
        UNION ALL SELECT heartbeat_at FROM harvest_run WHERE run_id = $1
-       UNION ALL SELECT fetched_at FROM staged_response WHERE run_id = $1
+       UNION ALL SELECT fetched_at FROM upstream_answer WHERE run_id = $1
        UNION ALL SELECT loaded_at FROM series_version WHERE run_id = $1
        UNION ALL SELECT observed_at FROM rating_fact WHERE run_id = $1
        UNION ALL SELECT created_at FROM quarantine WHERE run_id = $1
@@ -171,7 +171,7 @@ describe("a harvest whose lock connection is terminated", () => {
     const spanA = await writeSpan(h.db, 1);
     expect(spanA?.last ?? 0).toBeLessThan(takenAt.getTime());
     const asked = h.upstreams.tmdb.count();
-    const kept = (await h.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staged_response`))[0]?.n ?? 0;
+    const kept = (await h.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM upstream_answer`))[0]?.n ?? 0;
     // Answers that arrived after the loss were not kept: the resume asks for them again, nothing else.
     expect(kept).toBeLessThan(asked);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { forEachBounded } from "../../src/concurrency.js";
-import { StagedResponseWriter } from "../../src/load/staged-responses.js";
+import { UpstreamAnswerWriter } from "../../src/load/upstream-answers.js";
 import { requestsBetween, toSummary, type RunView } from "../../src/pipeline/run-state.js";
 import { useTestDatabase } from "../helpers/db.js";
 
@@ -23,6 +23,7 @@ describe("toSummary", () => {
     results: {},
     plan: null,
     stepSeconds: {},
+    phaseSeconds: {},
     reusedAnswers: 0,
     rowsWritten: {},
     ...over,
@@ -120,15 +121,15 @@ describe("forEachBounded", () => {
   });
 });
 
-describe("StagedResponseWriter", () => {
+describe("UpstreamAnswerWriter", () => {
   const t = useTestDatabase();
   const row = (key: string) => ({ upstream: "tmdb", requestKey: key, httpStatus: 200, payload: { key }, bodyText: null });
 
   it("writes a batch when it is full, keeps the rest until flush, and skips duplicates", async () => {
     const [run] = await t.db.query<{ run_id: number }>(`INSERT INTO harvest_run (trigger) VALUES ('test') RETURNING run_id`);
-    const writer = new StagedResponseWriter(t.prisma, run!.run_id, { batchSize: 2, maxDelayMs: 60_000 });
+    const writer = new UpstreamAnswerWriter(t.prisma, run!.run_id, { batchSize: 2, maxDelayMs: 60_000 });
     const stored = async () =>
-      (await t.db.query<{ request_key: string }>(`SELECT request_key FROM staged_response ORDER BY request_key`)).map((r) => r.request_key);
+      (await t.db.query<{ request_key: string }>(`SELECT request_key FROM upstream_answer ORDER BY request_key`)).map((r) => r.request_key);
     await writer.add(row("a"));
     expect(await stored()).toEqual([]);
     await writer.add(row("b"));

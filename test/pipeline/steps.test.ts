@@ -92,3 +92,46 @@ describe("the refresh state", () => {
     expect(await h.db.query(`SELECT run_id, count(*)::int AS n FROM enrichment_outcome GROUP BY run_id`)).toEqual([{ run_id: 2, n: 50 }]);
   });
 });
+
+describe("a value once known", () => {
+  const VIEWS = {
+    plot: `SELECT series_id, plot FROM analytics.series_profile ORDER BY series_id`,
+    genres: `SELECT series_id, genre_id FROM analytics.series_genres ORDER BY series_id, genre_id`,
+    networks: `SELECT series_id, network_id, position FROM analytics.series_networks ORDER BY series_id, network_id`,
+  };
+
+  it("is kept with its age when a week's details lack it: the plot, genres and networks of two series stay in the views", async () => {
+    const h = await harness();
+    let now = NOW;
+    const app = await h.newApp(() => now);
+    expect((await runHarvest(app, { maxPages: 2, scrape: false })).status).toBe("succeeded");
+    const before = { plot: await h.db.query(VIEWS.plot), genres: await h.db.query(VIEWS.genres), networks: await h.db.query(VIEWS.networks) };
+    const lacking = DEMO_CATALOGUE.slice(0, 2);
+    for (const seed of lacking) {
+      const { overview: _overview, ...details } = tmdbDetails(seed);
+      h.upstreams.tmdb.setRoute(tmdbKey.details(seed.tmdbId), { body: { ...details, genres: [], networks: [] } });
+    }
+
+    now = new Date(NOW.getTime() + 7 * DAY);
+    const week = await runHarvest(app, { maxPages: 2, scrape: false, full: true });
+    expect(week).toMatchObject({ status: "succeeded", seriesLoaded: 40, keptValues: { plot: 2, genres: 2, networks: 2 } });
+    expect(await h.db.query(VIEWS.plot)).toEqual(before.plot);
+    expect(await h.db.query(VIEWS.genres)).toEqual(before.genres);
+    expect(await h.db.query(VIEWS.networks)).toEqual(before.networks);
+    // The kept values keep their age: the run that last saw them.
+    const kept = await h.db.query(`SELECT series_id, kept_from FROM series_version WHERE run_id = 2 AND kept_from <> '{}' ORDER BY series_id`);
+    expect(kept).toEqual(
+      lacking.map((s) => ({ series_id: s.tmdbId, kept_from: { plot: 1, genres: 1, networks: 1 } })).sort((a, b) => a.series_id - b.series_id),
+    );
+
+    // Another week without them: still kept, still from run 1.
+    now = new Date(NOW.getTime() + 14 * DAY);
+    expect((await runHarvest(app, { maxPages: 2, scrape: false, full: true })).keptValues).toEqual({ plot: 2, genres: 2, networks: 2 });
+    expect(await h.db.query(VIEWS.plot)).toEqual(before.plot);
+    expect(
+      new Set(
+        (await h.db.query(`SELECT kept_from FROM series_version WHERE run_id = 3 AND kept_from <> '{}'`)).map((r) => JSON.stringify(r.kept_from)),
+      ),
+    ).toEqual(new Set([JSON.stringify({ plot: 1, genres: 1, networks: 1 })]));
+  });
+});

@@ -8,12 +8,12 @@ import type { PrismaClient } from "../../db/prisma.js";
 import type { RatingObservation } from "../../domain.js";
 import { UpstreamError, errorMessage } from "../../errors.js";
 import type { UpstreamClient } from "../../http/client.js";
-import { omdbTargetsOldestFirst, recordEnrichmentOutcomes, type EnrichmentStateRow } from "../../load/enrichment-state.js";
+import { omdbTargetsOldestFirst, recordEnrichmentOutcomes, type EnrichmentStateRow, type OmdbTarget } from "../../load/enrichment-state.js";
 import { OmdbBudget, OmdbBudgetBlocks } from "../../load/omdb-budget.js";
 import type { HarvesterMetrics } from "../../metrics/metrics.js";
 import { classifyOmdbAnswer, omdbAnswerSchema, omdbSeriesRequest, toOmdbRatings } from "../../sources/omdb/omdb.js";
 import { primaryReason } from "../../validation/issues.js";
-import { RefusedAnswerError, type AnswerStore } from "../answer-store.js";
+import { RefusedAnswerError, type AnswerStore, type FetchedAnswer } from "../answer-store.js";
 import type { OmdbStageSummary } from "../run-state.js";
 import type { FactWriter, QuarantineSink, StageBase } from "./deps.js";
 import { validRatings } from "./ratings.js";
@@ -75,46 +75,12 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
         shouldKeep: (s, json) => classifyOmdbAnswer(s, json ?? undefined).kind !== "quota_exhausted",
       });
       summary.lookedUp += 1;
-      const result = classifyOmdbAnswer(answer.status, answer.json, answer.text);
-      switch (result.kind) {
-        case "found": {
-          const mapped = toOmdbRatings(target.seriesId, result.title);
-          if (mapped.issues.length > 0) {
-            quarantine.reject({
-              endpoint: "omdb",
-              upstreamKey: target.imdbId,
-              reason: primaryReason(mapped.issues),
-              issues: mapped.issues,
-              payload: answer.json,
-            });
-          }
-          quarantine.flag({ endpoint: "omdb", upstreamKey: target.imdbId, issues: mapped.flags, payload: answer.json });
-          const valid = validRatings(quarantine, mapped.observations, { endpoint: "omdb", upstreamKey: target.imdbId, payload: answer.json });
-          observations.push(...valid);
-          summary.found += 1;
-          Object.assign(state, { status: "found", success: true });
-          break;
-        }
-        case "not_found":
-          summary.notFound += 1;
-          Object.assign(state, { status: "not_found", detail: result.message });
-          break;
-        case "quota_exhausted":
-          if (!stopped) logger.warn({ message: result.message }, "OMDb quota exhausted: no more OMDb calls in this run");
-          stopped = true;
-          summary.status = "quota_exhausted";
-          await budget.markLimitReached();
-          Object.assign(state, { status: "error", detail: result.message });
-          break;
-        case "error":
-          summary.errors += 1;
-          Object.assign(state, { status: "error", detail: result.message });
-          break;
-        case "invalid":
-          summary.errors += 1;
-          quarantine.drift({ endpoint: "omdb", upstreamKey: target.imdbId, issues: result.issues, payload: answer.json ?? answer.text });
-          Object.assign(state, { status: "error", detail: "response does not match its schema" });
-          break;
+      const result = readOmdbAnswer(deps, target, answer, { summary, state, observations });
+      if (result.kind === "quota_exhausted") {
+        if (!stopped) logger.warn({ message: result.message }, "OMDb quota exhausted: no more OMDb calls in this run");
+        stopped = true;
+        summary.status = "quota_exhausted";
+        await budget.markLimitReached();
       }
       consecutiveErrors = 0;
     } catch (error) {
@@ -165,4 +131,47 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
   deps.metrics.omdbBudgetRemaining.set(summary.budgetRemaining);
   logger.info(summary, "OMDb stage finished");
   return summary;
+}
+
+/**
+ * What one lookup's answer means: the summary's counts, the series' outcome and, when found, its checked ratings (the
+ * quota's consequences are the caller's). Returns the classified answer.
+ */
+function readOmdbAnswer(
+  deps: EnrichOmdbDeps,
+  target: OmdbTarget,
+  answer: FetchedAnswer,
+  into: { summary: OmdbStageSummary; state: EnrichmentStateRow; observations: RatingObservation[] },
+): ReturnType<typeof classifyOmdbAnswer> {
+  const { summary, state } = into;
+  const result = classifyOmdbAnswer(answer.status, answer.json, answer.text);
+  switch (result.kind) {
+    case "found": {
+      const mapped = toOmdbRatings(target.seriesId, result.title);
+      const source = { endpoint: "omdb" as const, upstreamKey: target.imdbId, payload: answer.json };
+      if (mapped.issues.length > 0) deps.quarantine.reject({ ...source, reason: primaryReason(mapped.issues), issues: mapped.issues });
+      deps.quarantine.flag({ ...source, issues: mapped.flags });
+      into.observations.push(...validRatings(deps.quarantine, mapped.observations, source));
+      summary.found += 1;
+      Object.assign(state, { status: "found", success: true });
+      break;
+    }
+    case "not_found":
+      summary.notFound += 1;
+      Object.assign(state, { status: "not_found", detail: result.message });
+      break;
+    case "quota_exhausted":
+      Object.assign(state, { status: "error", detail: result.message });
+      break;
+    case "error":
+      summary.errors += 1;
+      Object.assign(state, { status: "error", detail: result.message });
+      break;
+    case "invalid":
+      summary.errors += 1;
+      deps.quarantine.drift({ endpoint: "omdb", upstreamKey: target.imdbId, issues: result.issues, payload: answer.json ?? answer.text });
+      Object.assign(state, { status: "error", detail: "response does not match its schema" });
+      break;
+  }
+  return result;
 }

@@ -48,6 +48,10 @@ export interface FetchedDetails {
   tmdbRatings: RatingObservation[];
   /** Series whose details answered 404: listed, then gone from TMDB (not lost: nothing failed). */
   gone: number[];
+  /** Series lost to a failed request (after its retries; quarantined as `upstream_error`). */
+  lost: number[];
+  /** Series whose answer or record was refused: a body of the wrong shape (schema drift), or a record failing its rules. */
+  rejected: number[];
 }
 
 /**
@@ -70,6 +74,8 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
   const series: (SeriesRecord | undefined)[] = [];
   const tmdbRatings: RatingObservation[] = [];
   const gone: number[] = [];
+  const lost: number[] = [];
+  const rejected: number[] = [];
 
   const fetchOne = async (index: number): Promise<void> => {
     const id = input.seriesIds[index];
@@ -82,10 +88,12 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
       if (error instanceof UpstreamHttpError && (error.status === 401 || error.status === 403)) throw error;
       seriesLost += 1;
       if (error instanceof RefusedAnswerError) {
+        rejected.push(id);
         quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, reason: error.reason, issues: error.issues, payload: error.payload });
         return;
       }
       failures += 1;
+      lost.push(id);
       quarantine.reject({
         endpoint: "tmdb_series",
         upstreamKey: req.key,
@@ -106,6 +114,7 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
     }
     if (answer.json === undefined) {
       seriesLost += 1;
+      rejected.push(id);
       const issues: RecordIssue[] = [nonJsonBodyIssue(answer.text)];
       quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, issues, payload: answer.text });
       return;
@@ -113,6 +122,7 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
     const parsed = parseSeriesDetails(answer.json);
     if (!parsed.ok) {
       seriesLost += 1;
+      rejected.push(id);
       quarantine.drift({ endpoint: "tmdb_series", upstreamKey: req.key, issues: parsed.issues, payload: answer.json });
       return;
     }
@@ -124,6 +134,7 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
     const safe = verdict.ok ? toPostgresSeries(verdict.value) : verdict;
     if (!safe.ok) {
       seriesLost += 1;
+      rejected.push(id);
       quarantine.reject({
         endpoint: "tmdb_series",
         upstreamKey: req.key,
@@ -146,7 +157,7 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
     logger.warn({ seriesLost }, "series lost in the details stage (quarantined with their reasons)");
     deps.onSeriesLost?.(seriesLost);
   }
-  return { series: series.filter((s): s is SeriesRecord => s !== undefined), tmdbRatings, gone };
+  return { series: series.filter((s): s is SeriesRecord => s !== undefined), tmdbRatings, gone, lost, rejected };
 }
 
 /** 0, 1, …, n-1, lazily. */

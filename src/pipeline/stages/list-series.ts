@@ -72,11 +72,16 @@ export interface ListSeriesDeps extends StageBase {
   concurrency: number;
 }
 
-/** Output of {@link listSeries}: unique series ids in listing order, and the pages asked for. */
+/**
+ * Output of {@link listSeries}: unique series ids in listing order, the pages asked for, and the entries the run goes
+ * on without: rejected by their rules, and those of pages that stayed refused (page 1's size each).
+ */
 export interface SeriesListing {
   seriesIds: number[];
   pages: number;
   totalPages: number;
+  entriesRejected: number;
+  entriesLost: number;
 }
 
 /**
@@ -180,7 +185,7 @@ export async function listSeries(deps: ListSeriesDeps, input: ListSeriesInput): 
     deps.logger.warn({ pagesLost, seriesLost }, "listing pages stayed refused after their retries; their series are missing from this run");
   if (seriesLost > 0) deps.onSeriesLost?.(seriesLost);
   deps.logger.info({ pages: last, totalPages: first.totalPages, series: seriesIds.length }, "series listed");
-  return { seriesIds, pages: last, totalPages: first.totalPages };
+  return { seriesIds, pages: last, totalPages: first.totalPages, entriesRejected: rejectedEntries, entriesLost: pagesLost * first.size };
 }
 
 /** A parse result, or the refusal of an answer that stayed refused by its body check (for the quarantine). */

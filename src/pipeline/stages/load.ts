@@ -96,7 +96,7 @@ export class SeriesLoader {
     this.batch = [];
     if (batch.length === 0) return previous;
     this.writing = previous.then(async () => {
-      addCounts(this.rowsWritten, await upsertSeries(this.deps.prisma, this.deps.runId, batch));
+      addCounts(this.rowsWritten, await upsertSeries(this.deps.prisma, this.deps.runId, batch, this.keptValues));
     });
     // Not awaited here: one batch is written while the next fills. A failure surfaces on the next add or finish.
     this.writing.catch(() => undefined);

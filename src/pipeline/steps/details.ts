@@ -18,7 +18,6 @@ import type { DetailsResult } from "../steps.js";
  */
 export async function detailsStep(ctx: StepContext, plan: HarvestPlan, genreIds: readonly number[]): Promise<DetailsResult> {
   const { app, answers, quarantine, facts, log, progress, signal } = ctx;
-  let seriesLost = 0;
   const loader = new SeriesLoader({ prisma: app.prisma, runId: ctx.runId, facts, quarantine });
   // A run that stops early still loads what it checked (its answers are kept too).
   ctx.onStop(() => ctx.locked(() => loader.drain()));
@@ -30,7 +29,6 @@ export async function detailsStep(ctx: StepContext, plan: HarvestPlan, genreIds:
       logger: log,
       progress,
       signal,
-      onSeriesLost: (n) => (seriesLost += n),
       tmdb: app.clients.tmdb,
       answers,
       quarantine,
@@ -58,6 +56,7 @@ export async function detailsStep(ctx: StepContext, plan: HarvestPlan, genreIds:
   );
   // Not loaded from fresh details: the published version goes on, with TMDB's rating of this week's listing.
   const carried = plan.carryForward.filter((id) => !loaded.has(id));
+  const carriedSet = new Set(carried);
   if (carried.length > 0) {
     ctx.countRows(await ctx.locked(() => carryForwardSeries(app.prisma, ctx.runId, carried)));
     const kept = new Set(carried);
@@ -66,11 +65,15 @@ export async function detailsStep(ctx: StepContext, plan: HarvestPlan, genreIds:
   }
   await quarantine.flush();
   await ctx.recordCounts({ seriesLoaded: fetched.length + carried.length });
+  // A series carried forward is in the run whatever its details did: loaded, not lost, rejected or gone.
+  const notCarried = (ids: readonly number[]) => ids.filter((id) => !carriedSet.has(id)).length;
+  const rejected = notCarried(details.rejected);
   return {
     detailsFetched: fetched.length,
     carriedForward: carried.length,
-    seriesLost,
-    seriesGone: details.gone.filter((id) => !plan.carryForward.includes(id)).length,
+    seriesLost: notCarried(details.lost) + rejected,
+    seriesRejected: rejected,
+    seriesGone: notCarried(details.gone),
     keptValues: loader.keptValues,
   };
 }

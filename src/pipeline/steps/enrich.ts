@@ -6,9 +6,9 @@
 import { findRunSeriesIds, findSiteTargets } from "../../load/catalogue.js";
 import type { HarvestPlan } from "../plan.js";
 import type { StepContext } from "../run.js";
-import type { OmdbStageSummary, SitesStageSummary } from "../run-state.js";
+import type { OmdbStageSummary, RatingsSitesSummary } from "../run-state.js";
 import { enrichFromOmdb } from "../stages/enrich-omdb.js";
-import { enrichFromSites } from "../stages/enrich-sites.js";
+import { enrichFromRatingsSites } from "../stages/ratings-sites.js";
 
 /** The planned series of `ids` the run can enrich: those it has a version of (in a top-up, every one: it loads none). */
 async function inRun(ctx: StepContext, plan: HarvestPlan, ids: readonly number[]): Promise<number[]> {
@@ -46,13 +46,13 @@ export async function omdbStep(ctx: StepContext, plan: HarvestPlan): Promise<Omd
 }
 
 /** Scrapes the ratings sites for the planned series (unless disabled). */
-export async function ratingsSitesStep(ctx: StepContext, plan: HarvestPlan): Promise<SitesStageSummary> {
+export async function ratingsSitesStep(ctx: StepContext, plan: HarvestPlan): Promise<RatingsSitesSummary> {
   if (!ctx.options.scrape) return { status: "disabled" };
   const { app } = ctx;
   const series = await findSiteTargets(app.prisma, await inRun(ctx, plan, plan.sites), plan.kind === "topup" ? null : ctx.runId);
   await ctx.phase("scrape");
   const { wikidata, rottentomatoes, metacritic } = app.clients;
-  return enrichFromSites(
+  return enrichFromRatingsSites(
     {
       logger: ctx.log,
       progress: ctx.progress,

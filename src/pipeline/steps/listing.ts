@@ -25,8 +25,7 @@ export interface PlanOptions {
 export async function listingStep(ctx: StepContext, planOptions: PlanOptions): Promise<ListingResult> {
   const { app, answers, quarantine, log, progress, signal } = ctx;
   const tmdb = app.clients.tmdb;
-  let seriesLost = 0;
-  const base = { logger: log, progress, signal, onSeriesLost: (n: number) => (seriesLost += n) };
+  const base = { logger: log, progress, signal };
   const concurrency = Math.max(1, app.config.tmdb.maxConcurrent);
 
   await ctx.phase("genres");
@@ -36,7 +35,8 @@ export async function listingStep(ctx: StepContext, planOptions: PlanOptions): P
   await ctx.phase("listing");
   const listingRatings = new Map<number, RatingObservation>();
   const listing = await listSeries({ ...base, tmdb, answers, quarantine, concurrency }, { maxPages: ctx.options.maxPages, ratings: listingRatings });
-  await ctx.recordCounts({ seriesListed: listing.seriesIds.length });
+  const seriesListed = listing.seriesIds.length + listing.entriesRejected + listing.entriesLost;
+  await ctx.recordCounts({ seriesListed });
 
   await ctx.phase("changes");
   const changes = await listChanges(
@@ -57,7 +57,13 @@ export async function listingStep(ctx: StepContext, planOptions: PlanOptions): P
     });
     await ctx.recordPlan(plan);
   }
-  return { pages: listing.pages, seriesListed: listing.seriesIds.length, seriesLost, genreIds: [...genres.knownGenreIds] };
+  return {
+    pages: listing.pages,
+    seriesListed,
+    seriesLost: listing.entriesRejected + listing.entriesLost,
+    seriesRejected: listing.entriesRejected,
+    genreIds: [...genres.knownGenreIds],
+  };
 }
 
 /** The plan of a top-up (made before its first step): OMDb and the sites for the catalogue's due and forced series. */

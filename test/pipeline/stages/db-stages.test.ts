@@ -10,7 +10,7 @@ import { HarvesterMetrics } from "../../../src/metrics/metrics.js";
 import { omdbAnswer, tmdbDetails } from "../../../src/replay/dataset.js";
 import { checkQuality } from "../../../src/pipeline/stages/check-quality.js";
 import { enrichFromOmdb } from "../../../src/pipeline/stages/enrich-omdb.js";
-import { enrichFromSites } from "../../../src/pipeline/stages/enrich-sites.js";
+import { enrichFromRatingsSites } from "../../../src/pipeline/stages/ratings-sites.js";
 import { loadSeries, SeriesLoader } from "../../../src/pipeline/stages/load.js";
 import { parseSeriesDetails, toSeriesRecord } from "../../../src/sources/tmdb/tmdb.js";
 import { useTestDatabase } from "../../helpers/db.js";
@@ -140,7 +140,7 @@ describe("pipeline stages on a database", () => {
       metacritic: fakeClient("metacritic", () => ({ status: 404, body: "<html>Not Found</html>" })),
     };
     const facts = recordingFacts();
-    const summary = await enrichFromSites(
+    const summary = await enrichFromRatingsSites(
       {
         ...quiet,
         prisma,

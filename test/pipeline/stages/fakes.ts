@@ -6,7 +6,7 @@ import { pino } from "pino";
 import type { RatingObservation } from "../../../src/domain.js";
 import { UpstreamHttpError } from "../../../src/errors.js";
 import type { HttpResponse, QueryParams, RequestOptions, UpstreamClient } from "../../../src/http/client.js";
-import type { StagedResponseRow } from "../../../src/load/staged-responses.js";
+import type { UpstreamAnswerRow } from "../../../src/load/upstream-answers.js";
 import type { QuarantineEntry } from "../../../src/load/quarantine.js";
 import type { UpstreamName } from "../../../src/metrics/metrics.js";
 import { AnswerStore } from "../../../src/pipeline/answer-store.js";
@@ -58,8 +58,8 @@ export function fakeClient(name: UpstreamName, answer: (path: string, params: Qu
 }
 
 /** An answer store over `earlier` rows whose writes land in `written`. */
-export function memoryAnswers(earlier: StagedResponseRow[] = []): { answers: AnswerStore; written: StagedResponseRow[] } {
-  const written: StagedResponseRow[] = [];
+export function memoryAnswers(earlier: UpstreamAnswerRow[] = []): { answers: AnswerStore; written: UpstreamAnswerRow[] } {
+  const written: UpstreamAnswerRow[] = [];
   const answers = AnswerStore.fromRows(1, new SecretScrubber([]), earlier, {
     async add(row) {
       written.push(row);

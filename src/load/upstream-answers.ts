@@ -1,12 +1,12 @@
 /**
- * `staged_response`: the fetched answers of a harvest run (secrets already removed by the caller), keyed by
+ * `upstream_answer`: the fetched answers of a harvest run (secrets already removed by the caller), keyed by
  * (run, upstream, request key). Read whole when a run is resumed; written in batches by
- * {@link StagedResponseWriter}, one statement per batch.
+ * {@link UpstreamAnswerWriter}, one statement per batch.
  */
 import type { PrismaClient } from "../db/prisma.js";
 
 /** One stored answer. `payload` is the parsed JSON body (or a page's parse result), null when not JSON. */
-export interface StagedResponseRow {
+export interface UpstreamAnswerRow {
   upstream: string;
   requestKey: string;
   httpStatus: number;
@@ -20,15 +20,15 @@ export interface StagedResponseRow {
 }
 
 /** Every answer stored for `runId` so far (one query; used when a run is resumed). */
-export async function readStagedResponses(prisma: PrismaClient, runId: number): Promise<StagedResponseRow[]> {
-  return prisma.stagedResponse.findMany({
+export async function readUpstreamAnswers(prisma: PrismaClient, runId: number): Promise<UpstreamAnswerRow[]> {
+  return prisma.upstreamAnswer.findMany({
     where: { runId },
     select: { upstream: true, requestKey: true, httpStatus: true, payload: true, bodyText: true },
   });
 }
 
-/** Options of {@link StagedResponseWriter}. */
-export interface StagedResponseWriterOptions {
+/** Options of {@link UpstreamAnswerWriter}. */
+export interface UpstreamAnswerWriterOptions {
   /** Rows per statement; a full batch is written at once (default 100). */
   batchSize?: number;
   /**
@@ -44,8 +44,8 @@ export interface StagedResponseWriterOptions {
  * before the run ends). A row lost to a crash before its batch was written is simply fetched again on
  * resume. Duplicates (same run, upstream, key) are skipped.
  */
-export class StagedResponseWriter {
-  private buffer: StagedResponseRow[] = [];
+export class UpstreamAnswerWriter {
+  private buffer: UpstreamAnswerRow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
@@ -55,7 +55,7 @@ export class StagedResponseWriter {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly runId: number,
-    options: StagedResponseWriterOptions = {},
+    options: UpstreamAnswerWriterOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 100;
     this.maxDelayMs = options.maxDelayMs ?? 250;
@@ -66,7 +66,7 @@ export class StagedResponseWriter {
    * write, which keeps the buffer bounded when the database is slower than the upstreams.
    * @throws the error of an earlier batch write (the run cannot be resumed reliably without it)
    */
-  async add(row: StagedResponseRow): Promise<void> {
+  async add(row: UpstreamAnswerRow): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     this.buffer.push(row);
     if (this.buffer.length >= this.batchSize) {
@@ -100,7 +100,7 @@ export class StagedResponseWriter {
     if (batch.length > 0) {
       this.writing = this.writing.then(async () => {
         try {
-          await insertStagedResponses(this.prisma, this.runId, batch);
+          await insertUpstreamAnswers(this.prisma, this.runId, batch);
         } catch (error) {
           this.failure ??= error instanceof Error ? error : new Error(String(error));
         }
@@ -117,7 +117,7 @@ export class StagedResponseWriter {
  * `JSON.stringify` turns into null) is stored as SQL NULL. Rows already stored (same run, upstream, key) are skipped.
  * @returns the rows inserted
  */
-export async function insertStagedResponses(prisma: PrismaClient, runId: number, rows: readonly StagedResponseRow[]): Promise<number> {
+export async function insertUpstreamAnswers(prisma: PrismaClient, runId: number, rows: readonly UpstreamAnswerRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   // Built as text so that a payload given as JSON text (payloadJson) is spliced in, not parsed and encoded again.
   const json = `[${rows
@@ -127,7 +127,7 @@ export async function insertStagedResponses(prisma: PrismaClient, runId: number,
     })
     .join(",")}]`;
   return prisma.$executeRaw`
-    INSERT INTO staged_response (run_id, upstream, request_key, http_status, payload, body_text)
+    INSERT INTO upstream_answer (run_id, upstream, request_key, http_status, payload, body_text)
     SELECT ${runId}, x.u, x.k, x.s, NULLIF(x.p, 'null'::jsonb), x.t
     FROM jsonb_to_recordset(${json}::jsonb) AS x(u text, k text, s int, p jsonb, t text)
     ON CONFLICT (run_id, upstream, request_key) DO NOTHING`;

@@ -8,16 +8,16 @@ import type { PrismaClient } from "../../db/prisma.js";
 import { insertSeasonRatingFacts } from "../../load/loader.js";
 import type { ScrapeTarget } from "../../enrichers/resolve.js";
 import type { PageFetchResult } from "../../enrichers/fetch-page.js";
-import type { PageCache, ScrapeStageDeps } from "../../enrichers/stage.js";
+import type { PageCache, RatingsSitesDeps } from "../../enrichers/ratings-sites.js";
 import type { UpstreamClient } from "../../http/client.js";
 import type { HarvesterMetrics } from "../../metrics/metrics.js";
 import type { AnswerStore } from "../answer-store.js";
-import type { SitesStageSummary } from "../run-state.js";
+import type { RatingsSitesSummary } from "../run-state.js";
 import type { FactWriter, QuarantineSink, StageBase } from "./deps.js";
 import { validRatings } from "./ratings.js";
 
-/** Dependencies of {@link enrichFromSites}. */
-export interface EnrichSitesDeps extends StageBase {
+/** Dependencies of {@link enrichFromRatingsSites}. */
+export interface RatingsSitesStepDeps extends StageBase {
   prisma: PrismaClient;
   runId: number;
   clients: { wikidata: UpstreamClient; rottentomatoes: UpstreamClient; metacritic: UpstreamClient };
@@ -29,11 +29,11 @@ export interface EnrichSitesDeps extends StageBase {
   now: () => Date;
   config: Config["scrape"];
   /** The browser fallback; omitted: the enrichers' default (Chromium when found). Tests inject their own. */
-  browser?: ScrapeStageDeps["browser"];
+  browser?: RatingsSitesDeps["browser"];
 }
 
 /** Input: the series to scrape (those due on a site; every loaded one in a full run). */
-export interface EnrichSitesInput {
+export interface RatingsSitesStepInput {
   series: readonly ScrapeTarget[];
 }
 
@@ -61,11 +61,11 @@ function isPageFetchResult(value: unknown): value is PageFetchResult {
  * (written by the OMDb step). Returns the step's summary.
  * @throws only on database errors (upstream failures are counted per series)
  */
-export async function enrichFromSites(deps: EnrichSitesDeps, input: EnrichSitesInput): Promise<SitesStageSummary> {
-  const { runScrapeStage } = await import("../../enrichers/stage.js");
+export async function enrichFromRatingsSites(deps: RatingsSitesStepDeps, input: RatingsSitesStepInput): Promise<RatingsSitesSummary> {
+  const { scrapeRatingsSites } = await import("../../enrichers/ratings-sites.js");
   // The enrichments bar restarts for the sites: one step per series and site.
   deps.progress.start("enrichments", input.series.length * 2);
-  const result = await runScrapeStage(
+  const result = await scrapeRatingsSites(
     {
       prisma: deps.prisma,
       runId: deps.runId,

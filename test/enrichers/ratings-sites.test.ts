@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runScrapeStage, type ScrapeStageDeps, type ScrapeTarget } from "../../src/enrichers/stage.js";
+import { scrapeRatingsSites, type RatingsSitesDeps, type ScrapeTarget } from "../../src/enrichers/ratings-sites.js";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
 import { buildSiteRoutes, renderRottenTomatoesPage } from "../../src/replay/sites.js";
 import { type ReplayServer, type ReplayRoute, startReplayServer } from "../../src/replay/server.js";
 import { useTestDatabase } from "../helpers/db.js";
-import { siteStageDeps } from "../helpers/site-stage.js";
+import { siteStageDeps } from "../helpers/ratings-sites.js";
 
 const site = (rt: [string, number, number, number, number] | null, mc: [string, number, number, number, number] | null) => ({
   rottenTomatoes: rt && { slug: rt[0], critics: rt[1], criticsCount: rt[2], audience: rt[3], audienceCount: rt[4] },
@@ -48,7 +48,7 @@ const targets: ScrapeTarget[] = [
   { id: 67070, title: "Fleabag", originalTitle: "Fleabag", firstAirDate: "2016-07-21", wikidataId: null },
 ];
 
-describe("runScrapeStage against local replays and a real database", () => {
+describe("scrapeRatingsSites against local replays and a real database", () => {
   const fixture = useTestDatabase();
   const servers: Record<string, ReplayServer> = {};
   let runId = 0;
@@ -88,14 +88,14 @@ describe("runScrapeStage against local replays and a real database", () => {
     await Promise.all(Object.values(servers).map((s) => s.close()));
   });
 
-  function deps(metrics: HarvesterMetrics): ScrapeStageDeps {
+  function deps(metrics: HarvesterMetrics): RatingsSitesDeps {
     runId += 1;
     return siteStageDeps(servers, { prisma: fixture.prisma, runId, metrics, now: () => new Date() });
   }
 
   it("first run: Wikidata, verified slugs, overrides, the same-title trap and a layout change", async () => {
     const metrics = new HarvesterMetrics();
-    const result = await runScrapeStage(deps(metrics), targets);
+    const result = await scrapeRatingsSites(deps(metrics), targets);
 
     const sorted = [...result.observations].sort((a, b) => a.seriesId - b.seriesId || a.source.localeCompare(b.source));
     expect(sorted).toEqual([
@@ -195,7 +195,7 @@ describe("runScrapeStage against local replays and a real database", () => {
     const wikidataBefore = servers.wikidata?.count() ?? 0;
     const slugRequestsBefore = servers.rottentomatoes?.count("/tv/shameless") ?? 0;
     servers.rottentomatoes?.setRoute("/tv/the_wire", { status: 404, body: "<html>Not Found</html>" });
-    const result = await runScrapeStage(deps(new HarvesterMetrics()), targets);
+    const result = await scrapeRatingsSites(deps(new HarvesterMetrics()), targets);
 
     expect(servers.wikidata?.count()).toBe(wikidataBefore);
     // Shameless was not found a moment ago: not asked again within the retry window.

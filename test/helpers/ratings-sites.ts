@@ -1,11 +1,11 @@
 /**
- * Dependencies of the ratings-site stage (src/enrichers/stage.ts) pointed at replay servers of Wikidata, Rotten
+ * Dependencies of the ratings-sites step (src/enrichers/ratings-sites.ts) pointed at replay servers of Wikidata, Rotten
  * Tomatoes and Metacritic: fast clients without retries, no browser, silent logs.
  */
 import { pino } from "pino";
 import { loadConfig } from "../../src/config.js";
 import type { PrismaClient } from "../../src/db/prisma.js";
-import type { ScrapeStageDeps } from "../../src/enrichers/stage.js";
+import type { RatingsSitesDeps } from "../../src/enrichers/ratings-sites.js";
 import { createUpstreamClient } from "../../src/http/client.js";
 import type { HarvesterMetrics, UpstreamName } from "../../src/metrics/metrics.js";
 import type { ReplayServer } from "../../src/replay/server.js";
@@ -14,7 +14,7 @@ import type { ReplayServer } from "../../src/replay/server.js";
 export function siteStageDeps(
   servers: Partial<Record<"wikidata" | "rottentomatoes" | "metacritic", ReplayServer>>,
   options: { prisma: PrismaClient; runId: number; metrics: HarvesterMetrics; now: () => Date },
-): ScrapeStageDeps {
+): RatingsSitesDeps {
   const config = loadConfig({
     ROTTEN_TOMATOES_URL: servers.rottentomatoes?.url,
     METACRITIC_URL: servers.metacritic?.url,

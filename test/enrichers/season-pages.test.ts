@@ -6,12 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PageFetchResult } from "../../src/enrichers/fetch-page.js";
-import { type PageCache, runScrapeStage, type ScrapeStageDeps, type ScrapeTarget } from "../../src/enrichers/stage.js";
+import { type PageCache, scrapeRatingsSites, type RatingsSitesDeps, type ScrapeTarget } from "../../src/enrichers/ratings-sites.js";
 import { HarvesterMetrics } from "../../src/metrics/metrics.js";
 import { buildSiteRoutes, renderRottenTomatoesPage, renderRottenTomatoesSeasonPage } from "../../src/replay/sites.js";
 import { type ReplayRoute, type ReplayServer, startReplayServer } from "../../src/replay/server.js";
 import { useTestDatabase } from "../helpers/db.js";
-import { siteStageDeps } from "../helpers/site-stage.js";
+import { siteStageDeps } from "../helpers/ratings-sites.js";
 
 const season = (seasonNumber: number, critics: number, audience: number) => ({
   seasonNumber,
@@ -38,7 +38,7 @@ const FARGO = {
 };
 const TARGET: ScrapeTarget = { id: 60622, title: "Fargo", originalTitle: "Fargo", firstAirDate: "2014-04-15", wikidataId: null };
 
-describe("runScrapeStage: season pages", () => {
+describe("scrapeRatingsSites: season pages", () => {
   const fixture = useTestDatabase();
   const servers: Record<string, ReplayServer> = {};
 
@@ -73,7 +73,7 @@ describe("runScrapeStage: season pages", () => {
     await Promise.all(Object.values(servers).map((s) => s.close()));
   });
 
-  function deps(runId: number, pageCache?: PageCache): ScrapeStageDeps {
+  function deps(runId: number, pageCache?: PageCache): RatingsSitesDeps {
     const base = siteStageDeps(servers, {
       prisma: fixture.prisma,
       runId,
@@ -97,7 +97,7 @@ describe("runScrapeStage: season pages", () => {
 
   it("fetches season 1 and the latest three, loads only real pages of the linked season, and leaves the series' state alone", async () => {
     const cache = memoryCache();
-    const result = await runScrapeStage(deps(1, cache), [TARGET]);
+    const result = await scrapeRatingsSites(deps(1, cache), [TARGET]);
 
     expect(result.seasonObservations).toEqual([
       {
@@ -144,7 +144,7 @@ describe("runScrapeStage: season pages", () => {
 
     // A resumed attempt: the series page's season links and the season pages come from the cache.
     const before = servers.rottentomatoes!.requests.length;
-    const again = await runScrapeStage(deps(1, cache), [TARGET]);
+    const again = await scrapeRatingsSites(deps(1, cache), [TARGET]);
     expect(
       servers
         .rottentomatoes!.requests.slice(before)
@@ -161,7 +161,7 @@ describe("runScrapeStage: season pages", () => {
       { seasonNumber: 5, airDate: "2027-01-01" },
     ];
     const before = servers.rottentomatoes!.requests.length;
-    const result = await runScrapeStage(deps(2), [{ ...TARGET, seasons: known }]);
+    const result = await scrapeRatingsSites(deps(2), [{ ...TARGET, seasons: known }]);
     expect(
       servers
         .rottentomatoes!.requests.slice(before)
@@ -177,7 +177,7 @@ describe("runScrapeStage: season pages", () => {
 
     const off = deps(2);
     const beforeOff = servers.rottentomatoes!.requests.length;
-    const none = await runScrapeStage({ ...off, config: { ...off.config, seasonPagesPerSeries: 0 } }, [TARGET]);
+    const none = await scrapeRatingsSites({ ...off, config: { ...off.config, seasonPagesPerSeries: 0 } }, [TARGET]);
     expect(none.seasonObservations).toEqual([]);
     expect(
       servers
