@@ -280,7 +280,7 @@ describe("the tv_harvester DAG", { timeout: 300_000 }, () => {
       attempt.child.kill("SIGKILL");
       await attempt.exited;
       const staged = await db.query<{ request_key: string }>(
-        `SELECT request_key FROM staged_response WHERE upstream = 'tmdb' AND request_key ~ '^tv/[0-9]+$'`,
+        `SELECT request_key FROM upstream_answer WHERE upstream = 'tmdb' AND request_key ~ '^tv/[0-9]+$'`,
       );
       expect(staged.length).toBeGreaterThan(0);
       const seen = upstreams.tmdb.requests.length;
