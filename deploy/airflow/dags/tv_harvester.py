@@ -51,7 +51,9 @@ IMAGE = "{{ var.value.get('tv_harvester_image', 'tv-harvester:0.1.0') }}"
 NAMESPACE = "{{ var.value.get('tv_harvester_namespace', 'tv-harvester') }}"
 
 # Pods: the image runs as the non-root user `node` (uid 1000) on a read-only root file system; Chromium (the
-# ratings sites' browser fallback) writes its profile under HOME and needs a /dev/shm larger than 64 MB.
+# ratings sites' browser fallback) writes its profile under HOME and needs a /dev/shm larger than 64 MB. (Unlike
+# the CronJob, these pods do not share their process namespace: node is PID 1, handles SIGTERM itself, and a pod
+# lives for one step, so Chromium's exited processes are not reaped before the pod ends; that is harmless.)
 POD_SECURITY = {"runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000, "seccompProfile": {"type": "RuntimeDefault"}}
 CONTAINER_SECURITY = {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
 VOLUMES = [
