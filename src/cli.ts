@@ -3,7 +3,8 @@
  * code; their modules load lazily. Only `src/main.ts` calls `process.exit`.
  *
  *   harvest [--max-pages N] [--no-omdb] [--no-scrape] [--resume]   one harvest run (incremental when it can be)
- *           [--full] [--refresh ID…]
+ *           [--full] [--refresh ID…] [--run-key KEY [--step S]]   (the key's run, or one of its steps)
+ *           [--summary-json FILE|-]                                (the result as JSON)
  *   start                                                          the main job: a real harvest with TMDB
  *                                                                  credentials, else the labelled demo
  *   migrate                                                        apply pending migrations
@@ -20,7 +21,9 @@ import { z } from "zod";
 import type { App } from "./app.js";
 import { configSecrets, likelyTypos, loadConfig, type Config } from "./config.js";
 import { databaseProblem } from "./db/target.js";
-import { ConfigError, HarvestLockedError, errorMessage } from "./errors.js";
+import { ConfigError, errorMessage } from "./errors.js";
+import { ExitCode, exitCodeHelp, exitCodeOfError } from "./exit-codes.js";
+import { HARVEST_STEPS, type HarvestStep } from "./pipeline/steps.js";
 import { redactUrl, SecretScrubber } from "./secrets.js";
 import type { CommandIO } from "./commands/io.js";
 
@@ -30,10 +33,34 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** A run key: letters, digits and `._:+-`, at most 128 characters (an ISO week, a date, an orchestrator's run id). */
+function runKey(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/.test(value)) {
+    throw new InvalidArgumentError("must be 1-128 letters, digits or ._:+- (e.g. 2026-W49), starting with a letter or digit");
+  }
+  return value;
+}
+
+/** The options of `harvest` as commander parses them. */
+interface HarvestCliOptions {
+  maxPages?: number;
+  omdb: boolean;
+  scrape: boolean;
+  resume: boolean;
+  full: boolean;
+  refresh: number[];
+  runKey?: string;
+  step?: HarvestStep;
+  summaryJson?: string;
+}
+
 /** Commander's collector for a variadic option of whole numbers > 0. */
 function collectPositiveInts(value: string, previous: number[]): number[] {
   return [...previous, positiveInt(value)];
 }
+
+/** Ends `runCli` with `parseOnly` once commander has accepted the arguments, before any action runs. */
+class ParsedOnly extends Error {}
 
 /** The package's version (package.json is the parent folder's, for src/cli.ts and dist/cli.js alike). */
 export function packageVersion(): string {
@@ -43,10 +70,18 @@ export function packageVersion(): string {
 
 /**
  * Parses `argv` (without `node script`) and runs the command.
+ * With `parseOnly` nothing runs (not even the configuration check): 0 when commander accepts `argv` (command,
+ * options, choices, argument parsers), 2 when it does not; deploy/ manifests are checked this way.
  * @returns the process exit code (src/exit-codes.ts): 0 success, 1 failure (run failed, check failed…), 2 bad usage
- *   or configuration (a database URL that cannot log in included), 75 database unreachable (retry later).
+ *   or configuration (a database URL that cannot log in included), 75 temporary (lock held, database or upstream
+ *   unreachable), 65 / 66 / 130 / 143 from `harvest`.
  */
-export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CommandIO): Promise<number> {
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: CommandIO,
+  options: { parseOnly?: boolean } = {},
+): Promise<number> {
   let exitCode = 0;
   let config: Config | undefined;
   /** The database the command used (the embedded one's URL once started), for naming it when it fails. */
@@ -57,6 +92,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     config ??= loadConfig(io.interactive && !env.LOG_LEVEL ? { ...env, LOG_LEVEL: "warn" } : env, { tmdbFor });
     return config;
   };
+  /** An error's one-line message without any configured secret. */
+  const scrubbedMessage = (error: unknown): string => new SecretScrubber(config ? configSecrets(config) : []).scrubText(errorMessage(error));
   /** Commands that call TMDB: refused before any request or run row without its credentials. */
   const NEEDS_TMDB = new Set(["harvest", "serve"]);
   /**
@@ -86,8 +123,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError()
+    .addHelpText("after", `\n${exitCodeHelp()}\n`)
     // Every command validates the whole configuration first, so a bad value is reported whatever the command.
     .hook("preAction", (_program, action) => {
+      if (options.parseOnly) throw new ParsedOnly();
       for (const line of likelyTypos(env)) io.stderr(`warning: ${line}\n`);
       getConfig(NEEDS_TMDB.has(action.name()) ? action.name() : undefined);
     });
@@ -101,9 +140,26 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .option("--resume", "continue the latest interrupted or failed run, re-using what it already fetched", false)
     .option("--full", "fetch every series' details and enrichments whatever their refresh ages (docs/refresh.md)", false)
     .option("--refresh <tmdbId...>", "fetch these series (TMDB ids) again whatever their refresh ages", collectPositiveInts, [])
-    .action(async (opts: { maxPages?: number; omdb: boolean; scrape: boolean; resume: boolean; full: boolean; refresh: number[] }) => {
-      const { harvestCommand } = await import("./commands/harvest.js");
-      await withApp((app) => harvestCommand(app, opts, io));
+    .addOption(
+      new Option("--run-key <key>", "the run of this key (e.g. 2026-W49): started, resumed, or nothing to do once it succeeded")
+        .argParser(runKey)
+        .conflicts("resume"),
+    )
+    .addOption(new Option("--step <step>", "run only this step of the key's run (needs --run-key)").choices(HARVEST_STEPS))
+    .option("--summary-json <file>", "also write the result as JSON to FILE (`-`: stdout, everything else to stderr); docs/orchestration.md")
+    .addHelpText("after", `\n${exitCodeHelp()}\n`)
+    .action(async (opts: HarvestCliOptions) => {
+      if (opts.step !== undefined && opts.runKey === undefined)
+        throw new InvalidArgumentError("--step needs --run-key: a step belongs to a keyed run");
+      const { harvestCommand, writeErrorResult } = await import("./commands/harvest.js");
+      const started = performance.now();
+      try {
+        await withApp((app) => harvestCommand(app, opts, io));
+      } catch (error) {
+        // The orchestrator still gets its JSON (status "error"); the error itself is reported below.
+        writeErrorResult(opts, { code: exitCodeOfError(error), error: scrubbedMessage(error), startedMs: started, io });
+        throw error;
+      }
     });
 
   program
@@ -189,16 +245,17 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (error) {
+    if (error instanceof ParsedOnly) return ExitCode.ok;
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : 2;
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.config;
     }
     if (error instanceof InvalidArgumentError) {
       io.stderr(`error: ${error.message}\n`);
-      return 2;
+      return ExitCode.config;
     }
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\nSee .env.example for every variable and its default.\n`);
-      return 2;
+      return ExitCode.config;
     }
     const scrubber = new SecretScrubber(config ? configSecrets(config) : []);
     const database = databaseUrl === undefined ? null : databaseProblem(error, databaseUrl);
@@ -207,6 +264,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       return database.exitCode;
     }
     io.stderr(`error: ${scrubber.scrubText(errorMessage(error))}\n`);
-    return error instanceof HarvestLockedError ? 3 : 1;
+    // Temporary (lock held, database or upstream unreachable): 75, which schedulers retry; anything else 1.
+    return exitCodeOfError(error);
   }
 }

@@ -74,7 +74,8 @@ export function harvestRunHistory(app: Pick<App, "prisma">, metrics?: HarvesterM
     },
     async openRuns(staleBefore) {
       const runs = await prisma.harvestRun.findMany({
-        where: { OR: [{ status: "interrupted" }, { status: "running", heartbeatAt: { lt: staleBefore } }] },
+        // Keyed runs (`harvest --run-key`) belong to their orchestrator: serve neither resumes nor abandons them.
+        where: { runKey: null, OR: [{ status: "interrupted" }, { status: "running", heartbeatAt: { lt: staleBefore } }] },
         orderBy: { id: "desc" },
         select: { id: true, status: true, startedAt: true },
       });

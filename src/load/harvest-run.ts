@@ -42,10 +42,19 @@ export class NothingToResumeError extends Error {
   }
 }
 
-/** Creates the row of a new run (`status = running`). */
-export async function startRunRow(prisma: PrismaClient, input: { trigger: HarvestTrigger; options: RunOptions; at: Date }): Promise<StartedRun> {
+/** Creates the row of a new run (`status = running`), with its run key when it has one (`harvest --run-key`). */
+export async function startRunRow(
+  prisma: PrismaClient,
+  input: { trigger: HarvestTrigger; options: RunOptions; at: Date; runKey?: string },
+): Promise<StartedRun> {
   const run = await prisma.harvestRun.create({
-    data: { trigger: input.trigger, options: { ...input.options }, startedAt: input.at, heartbeatAt: input.at },
+    data: {
+      trigger: input.trigger,
+      options: { ...input.options },
+      startedAt: input.at,
+      heartbeatAt: input.at,
+      ...(input.runKey ? { runKey: input.runKey } : {}),
+    },
   });
   return {
     runId: run.id,
@@ -60,14 +69,15 @@ export async function startRunRow(prisma: PrismaClient, input: { trigger: Harves
 }
 
 /**
- * Takes over the latest run that is running (its process died), failed or interrupted, when no run
- * completed after it (or run `input.runId` when it is in such a status); sets it running again and counts the
+ * Takes over the latest run without a run key that is running (its process died), failed or interrupted, when no
+ * run completed after it (or run `input.runId` when it is in such a status); sets it running again and counts the
  * resume. `defaults` fill options the row lacks.
  * @throws {NothingToResumeError} when there is no such run
  */
 export async function resumeRunRow(prisma: PrismaClient, input: { defaults: RunOptions; at: Date; runId?: number }): Promise<StartedRun> {
   const candidate = await prisma.harvestRun.findFirst({
-    where: { status: { in: [...RESUMABLE_STATUSES] }, ...(input.runId === undefined ? {} : { id: input.runId }) },
+    // A keyed run is resumed by its key (`harvest --run-key`) only, never taken over by a plain `--resume`.
+    where: { status: { in: [...RESUMABLE_STATUSES] }, ...(input.runId === undefined ? { runKey: null } : { id: input.runId }) },
     orderBy: { id: "desc" },
   });
   const newerDone = candidate

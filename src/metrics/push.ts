@@ -29,22 +29,27 @@ export interface PushResult {
  * @param options.succeeded whether the harvest run succeeded (PUT everything) or not (POST without the
  *   last-success families).
  * @param options.timeoutMs request timeout, milliseconds (default 10000).
+ * @param options.groupings labels of the grouping key besides `job` (e.g. `{ step: "details" }` for one step of a
+ *   keyed run, so that the steps of a run do not replace each other's group; docs/orchestration.md).
+ * @param options.without metric families left out of the push (e.g. the run gauges, from a step that did not end
+ *   the run).
  * @throws Error `push failed with status N, <body>` on an HTTP error, or the socket error; the message
  *   never holds the gateway URL (which may carry basic-auth credentials).
  */
 export async function pushHarvestMetrics(
   metrics: HarvesterMetrics,
   gatewayUrl: string,
-  options: { succeeded: boolean; timeoutMs?: number },
+  options: { succeeded: boolean; timeoutMs?: number; groupings?: Record<string, string>; without?: readonly string[] },
 ): Promise<PushResult> {
-  const registry = options.succeeded ? metrics.registry : registryWithout(metrics.registry, KEPT_ON_FAILURE);
+  const excluded = [...(options.succeeded ? [] : KEPT_ON_FAILURE), ...(options.without ?? [])];
+  const registry = excluded.length === 0 ? metrics.registry : registryWithout(metrics.registry, excluded);
   const gateway = new Pushgateway(gatewayUrl, { timeout: options.timeoutMs ?? 10_000 }, registry);
   const metricNames = registry.getMetricsAsArray().map((m) => m.name);
   if (options.succeeded) {
-    await gateway.push({ jobName: PUSH_JOB });
+    await gateway.push({ jobName: PUSH_JOB, ...(options.groupings ? { groupings: options.groupings } : {}) });
     return { method: "PUT", metricNames };
   }
-  await gateway.pushAdd({ jobName: PUSH_JOB });
+  await gateway.pushAdd({ jobName: PUSH_JOB, ...(options.groupings ? { groupings: options.groupings } : {}) });
   return { method: "POST", metricNames };
 }
 

@@ -88,6 +88,8 @@ export interface RunStepsOptions extends HarvestOptions {
   steps: readonly HarvestStep[];
   /** Resume this run instead of the latest resumable one (or a new one). */
   runId?: number;
+  /** A new run gets this key (`harvest --run-key`; unique: a second run of one key fails with Prisma's P2002). */
+  runKey?: string;
 }
 
 /**

@@ -97,6 +97,8 @@ export interface HarvestSummary {
   /** What the run fetched again and what is still overdue (src/refresh; absent in runs before issue 11). */
   refresh?: RefreshSummary;
   error?: string;
+  /** True when the run failed for a temporary reason (an upstream or the database unreachable; src/exit-codes.ts): a retry may succeed. */
+  errorRetryable?: boolean;
 }
 
 /**
@@ -120,6 +122,8 @@ export interface RunView {
   run: { runId: number; resumed: boolean; startedAt: Date };
   status: RunOutcome;
   error?: string;
+  /** The failure was temporary (see {@link HarvestSummary.errorRetryable}). */
+  errorRetryable?: boolean;
   /** What the run's completed steps returned (over all its attempts). */
   results: StepResults;
   plan: HarvestPlan | null;
@@ -191,6 +195,7 @@ export function toSummary(view: RunView, end: RunEndFacts): HarvestSummary {
     stageSeconds: view.phaseSeconds,
     ...(view.plan ? { refresh: refreshSummary(view.plan, view.results) } : {}),
     ...(view.error !== undefined ? { error: view.error } : {}),
+    ...(view.errorRetryable === true ? { errorRetryable: true } : {}),
   };
 }
 

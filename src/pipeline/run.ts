@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import type { HarvestTrigger } from "../generated/prisma/enums.js";
 import type { App } from "../app.js";
 import { errorMessage } from "../errors.js";
+import { isTemporary } from "../exit-codes.js";
 import type { UpstreamStats } from "../http/client.js";
 import { countStoredRunRows, resumeRunRow, runRow, startRunRow, type RunOptions, type RunRow, type StartedRun } from "../load/harvest-run.js";
 import { addCounts, type RowCounts } from "../load/loader.js";
@@ -36,6 +37,8 @@ export interface OpenRunOptions {
   resume?: boolean;
   /** Resume this run (it must be running, failed or interrupted). */
   runId?: number;
+  /** The key of a new run (`harvest --run-key`). */
+  runKey?: string;
   trigger?: HarvestTrigger;
   maxPages?: number;
   omdb?: boolean;
@@ -86,6 +89,8 @@ export interface StepContext {
 export class HarvestRunLifecycle {
   private status: RunOutcome = "succeeded";
   private error: string | undefined;
+  /** Whether the failure was temporary (src/exit-codes.ts): the command exits 75 instead of 1. */
+  private errorRetryable = false;
   private readonly stepSeconds: Record<string, number> = {};
   /** Seconds per phase of this attempt (the summary's `stageSeconds`, finer than the steps: the benchmark reads it). */
   private readonly phaseSeconds: Record<string, number> = {};
@@ -129,7 +134,12 @@ export class HarvestRunLifecycle {
       run =
         options.resume || options.runId !== undefined
           ? await resumeRunRow(prisma, { defaults, at: app.now(), ...(options.runId === undefined ? {} : { runId: options.runId }) })
-          : await startRunRow(prisma, { trigger: options.trigger ?? "cli", options: defaults, at: app.now() });
+          : await startRunRow(prisma, {
+              trigger: options.trigger ?? "cli",
+              options: defaults,
+              at: app.now(),
+              ...(options.runKey ? { runKey: options.runKey } : {}),
+            });
       const writer = lockedAnswerWriter(lock, prisma, run.runId);
       answers = AnswerStore.fromRows(run.runId, app.scrubber, await readUpstreamAnswers(prisma, run.runId), writer);
     } catch (error) {
@@ -265,6 +275,7 @@ export class HarvestRunLifecycle {
     } else {
       this.status = "failed";
       this.error = this.app.scrubber.scrubText(errorMessage(error));
+      this.errorRetryable = isTemporary(error);
       this.log.error({ err: error }, "harvest run failed");
     }
   }
@@ -332,6 +343,7 @@ export class HarvestRunLifecycle {
         reusedAnswers: this.context.answers.reused,
         rowsWritten: this.rowsWritten,
         ...(this.error === undefined ? {} : { error: this.error }),
+        ...(this.errorRetryable ? { errorRetryable: true } : {}),
       },
       {
         finishedAt: this.app.now(),
