@@ -116,9 +116,11 @@ export async function upsertSeries(
         INSERT INTO network_dim (network_id, name, origin_country, logo_path)
         SELECT x.id, x.name, x."originCountry", x."logoPath"
         FROM jsonb_to_recordset(${JSON.stringify(networks)}::jsonb) AS x(id int, name text, "originCountry" text, "logoPath" text)
-        ON CONFLICT (network_id) DO UPDATE SET name = EXCLUDED.name, origin_country = EXCLUDED.origin_country, logo_path = EXCLUDED.logo_path
+        ON CONFLICT (network_id) DO UPDATE SET name = EXCLUDED.name, origin_country = COALESCE(EXCLUDED.origin_country, network_dim.origin_country),
+          logo_path = COALESCE(EXCLUDED.logo_path, network_dim.logo_path)
         WHERE (network_dim.name, network_dim.origin_country, network_dim.logo_path)
-          IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.origin_country, EXCLUDED.logo_path)`,
+          IS DISTINCT FROM (EXCLUDED.name, COALESCE(EXCLUDED.origin_country, network_dim.origin_country),
+                            COALESCE(EXCLUDED.logo_path, network_dim.logo_path))`,
       prisma.$executeRaw`DELETE FROM series_genre WHERE series_id = ANY(${withGenres}::int[])`,
       prisma.$executeRaw`
         INSERT INTO series_genre (series_id, genre_id)
@@ -189,8 +191,8 @@ function seriesVersionStatements(
     prisma.$executeRaw`
       INSERT INTO platform_dim (platform_id, name, logo_path)
       SELECT x.id, x.name, x."logoPath" FROM jsonb_to_recordset(${JSON.stringify(platforms)}::jsonb) AS x(id int, name text, "logoPath" text)
-      ON CONFLICT (platform_id) DO UPDATE SET name = EXCLUDED.name, logo_path = EXCLUDED.logo_path
-      WHERE (platform_dim.name, platform_dim.logo_path) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.logo_path)`,
+      ON CONFLICT (platform_id) DO UPDATE SET name = EXCLUDED.name, logo_path = COALESCE(EXCLUDED.logo_path, platform_dim.logo_path)
+      WHERE (platform_dim.name, platform_dim.logo_path) IS DISTINCT FROM (EXCLUDED.name, COALESCE(EXCLUDED.logo_path, platform_dim.logo_path))`,
     prisma.$executeRaw`DELETE FROM series_genre_version WHERE run_id = ${runId} AND series_id = ANY(${ids}::int[])`,
     prisma.$executeRaw`
       INSERT INTO series_genre_version (series_id, run_id, genre_id)

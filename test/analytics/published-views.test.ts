@@ -9,13 +9,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CATALOGUE, type SeriesSeed } from "../../src/demo/catalogue.js";
 import { runHarvest } from "../../src/pipeline/harvest.js";
-import { buildApiRoutes, tmdbDetails, tmdbKey, type ReplayDataset } from "../../src/replay/dataset.js";
+import { buildApiRoutes, tmdbDetails, tmdbKey, tmdbListEntry, type ReplayDataset } from "../../src/replay/dataset.js";
 import { buildSiteRoutes } from "../../src/replay/sites.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
 const SERIES = DEMO_CATALOGUE.slice(0, 40);
-/** The series the broken run damages: a quarter of them, so that the first-air-date null ratio fails the run. */
+/** The known series whose details the broken run damages (their known dates are kept, so they alone fail nothing). */
 const DAMAGED = SERIES.slice(0, 10);
+/**
+ * Series the good run never listed, listed by the broken run in place of page 2's last ten with damaged details: a
+ * quarter of the run's series without a first-air date (no earlier version to keep one from), so the run fails.
+ */
+const NEWCOMERS = DEMO_CATALOGUE.slice(40, 50);
 
 function dataset(): ReplayDataset {
   return { ...buildApiRoutes(DEMO_CATALOGUE), ...buildSiteRoutes(DEMO_CATALOGUE) };
@@ -72,7 +77,11 @@ beforeAll(async () => {
   expect(good.status).toBe("succeeded");
   goodRunId = good.runId;
   before = await dumpViews();
-  for (const seed of DAMAGED) h.upstreams.tmdb.setRoute(tmdbKey.details(seed.tmdbId), { body: damaged(seed) });
+  for (const seed of [...DAMAGED, ...NEWCOMERS]) h.upstreams.tmdb.setRoute(tmdbKey.details(seed.tmdbId), { body: damaged(seed) });
+  const page2 = [...SERIES.slice(20, 30), ...NEWCOMERS];
+  h.upstreams.tmdb.setRoute(tmdbKey.page(2), {
+    body: { page: 2, results: page2.map(tmdbListEntry), total_pages: 3, total_results: DEMO_CATALOGUE.length },
+  });
   // A full run fetches the damaged details again (an incremental one would carry the unchanged versions forward).
   const broken = await runHarvest(h.app, { maxPages: 2, full: true });
   expect(broken.status).toBe("failed_quality");
@@ -91,7 +100,7 @@ describe("only finished runs are visible", () => {
        FROM series_dim`,
       [brokenRunId],
     );
-    expect(row).toEqual({ titles: DAMAGED.length, dates: DAMAGED.length, versions: SERIES.length });
+    expect(row).toEqual({ titles: DAMAGED.length + NEWCOMERS.length, dates: DAMAGED.length + NEWCOMERS.length, versions: SERIES.length });
   });
 
   it("a failed_quality run leaves every analytics and contract view exactly as before", async () => {

@@ -39,7 +39,7 @@ describe("check command", () => {
     expect(out).toContain("nothing stored (--store to store them)");
     expect(await t.prisma.qualityCheckResult.count()).toBe(0);
     expect(await checkCommand({ run: state.currentRunId, store: true }, io())).toBe(0);
-    expect(await t.prisma.qualityCheckResult.count({ where: { runId: state.currentRunId } })).toBe(13);
+    expect(await t.prisma.qualityCheckResult.count({ where: { runId: state.currentRunId } })).toBe(8);
   });
 
   it("skips a running run by default and checks the newest finished one", async () => {

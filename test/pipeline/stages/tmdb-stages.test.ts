@@ -42,7 +42,8 @@ describe("listSeries", () => {
     const { answers, written } = memoryAnswers();
     const quarantine = recordingQuarantine();
     const listing = await listSeries({ ...quiet, tmdb: client, answers, quarantine, concurrency: 2 }, { maxPages: null });
-    expect(listing).toEqual({ seriesIds: seeds.map((s) => s.tmdbId), pages: 3, totalPages: 3 });
+    // The malformed entry is counted as rejected (listed = loaded + lost + gone + rejected); no page was lost.
+    expect(listing).toEqual({ seriesIds: seeds.map((s) => s.tmdbId), pages: 3, totalPages: 3, entriesRejected: 1, entriesLost: 0 });
     expect(quarantine.rejected.map((e) => e.upstreamKey)).toEqual(["tv/top_rated?page=2#4"]);
     expect(written.map((w) => w.requestKey)).toEqual(expect.arrayContaining(["tv/top_rated?page=1", "tv/top_rated?page=2", "tv/top_rated?page=3"]));
   });
