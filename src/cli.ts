@@ -98,12 +98,13 @@ export async function runCli(
   const NEEDS_TMDB = new Set(["harvest", "serve"]);
   /**
    * Runs `fn` with an app built from the configuration (which applies pending migrations first, so no command meets
-   * a database without tables), closing it afterwards.
+   * a database without tables, unless `appOptions.migrate` is false: `check` is read-only), closing it afterwards.
    */
-  const withApp = async (fn: (app: App) => Promise<number>): Promise<void> => {
+  const withApp = async (fn: (app: App) => Promise<number>, appOptions: { migrate?: boolean } = {}): Promise<void> => {
     const { createApp } = await import("./app.js");
     databaseUrl = getConfig().databaseUrl;
     const app = await createApp(getConfig(), {
+      ...appOptions,
       onEmbeddedDatabase: (url) => {
         databaseUrl = url;
         io.stderr(`Embedded PostgreSQL running (data in ${getConfig().embeddedPostgres.dataDir}): ${redactUrl(url)}\n`);
@@ -187,8 +188,10 @@ export async function runCli(
     .option("--store", "store the results, replacing the run's stored ones (and the gauges serve restores from them)", false)
     .action(async (opts: { run?: number; store: boolean }) => {
       const { checkCommand } = await import("./commands/check.js");
-      await withApp((app) =>
-        checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }),
+      // Read-only: no migration either (a database without the tables is told so).
+      await withApp(
+        (app) => checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }),
+        { migrate: false },
       );
     });
 

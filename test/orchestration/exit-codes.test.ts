@@ -115,12 +115,14 @@ describe("exit codes", () => {
       const { code, out } = await cli(["harvest", "--run-key", "quality", "--step", step, "--max-pages", "1", "--no-scrape"]);
       expect(code, `${step}: ${out}`).toBe(ExitCode.ok);
     }
-    // Between the steps, a value no IMDb id has (accepted_values.series_dim.imdb_id is error-severity); put back
-    // afterwards, for the other tests on this database.
-    const [tampered] = await db.query<{ series_id: number; imdb_id: string | null }>(
-      `SELECT series_id, imdb_id FROM series_dim WHERE imdb_id IS NOT NULL ORDER BY series_id LIMIT 1`,
+    // Between the steps, every series version of the run loses its first-air date (not_null.first_air_date is
+    // error-severity); put back afterwards, for the other tests on this database.
+    const saved = await db.query<{ series_id: number; first_air_date: string | null }>(
+      `SELECT v.series_id, v.first_air_date::text AS first_air_date FROM series_version v
+       JOIN harvest_run r ON r.run_id = v.run_id WHERE r.run_key = 'quality'`,
     );
-    await db.query(`UPDATE series_dim SET imdb_id = 'not-an-imdb-id' WHERE series_id = $1`, [tampered?.series_id]);
+    expect(saved.length).toBeGreaterThan(0);
+    await db.query(`UPDATE series_version v SET first_air_date = NULL FROM harvest_run r WHERE r.run_id = v.run_id AND r.run_key = 'quality'`);
     try {
       const { code, result } = await cli(["harvest", "--run-key", "quality", "--step", "publish"]);
       expect(code).toBe(ExitCode.quality);
@@ -130,7 +132,12 @@ describe("exit codes", () => {
       expect(again.code).toBe(ExitCode.quality);
       expect(again.out).toContain("use a new key");
     } finally {
-      await db.query(`UPDATE series_dim SET imdb_id = $2 WHERE series_id = $1`, [tampered?.series_id, tampered?.imdb_id]);
+      await db.query(
+        `UPDATE series_version v SET first_air_date = s.d::date
+         FROM harvest_run r, unnest($1::int[], $2::text[]) AS s(id, d)
+         WHERE r.run_id = v.run_id AND r.run_key = 'quality' AND v.series_id = s.id`,
+        [saved.map((r) => r.series_id), saved.map((r) => r.first_air_date)],
+      );
     }
   });
 
