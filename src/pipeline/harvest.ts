@@ -129,10 +129,13 @@ function lockedAnswerWriter(lock: HarvestLock, prisma: App["prisma"], runId: num
   };
 }
 
-/** The run's quarantine for the stages, whose flush (its only write) is gated by the lock. */
-function lockedQuarantine(lock: HarvestLock, quarantine: Quarantine): QuarantineSink {
+/**
+ * The run's quarantine for the stages, whose flush (its only write) is gated by the lock. Once the run stops,
+ * upstream errors are not recorded: its requests were aborted (src/http/client.ts), and a resume asks again.
+ */
+function lockedQuarantine(lock: HarvestLock, quarantine: Quarantine, signal: AbortSignal): QuarantineSink {
   return {
-    reject: (entry) => quarantine.reject(entry),
+    reject: (entry) => (signal.aborted && entry.reason === "upstream_error" ? undefined : quarantine.reject(entry)),
     drift: (entry) => quarantine.drift(entry),
     flag: (entry) => quarantine.flag(entry),
     flush: () => whileLocked(lock, () => quarantine.flush()),
@@ -193,7 +196,9 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
 
   const state: RunState = initialRunState(run);
   const runQuarantine = new Quarantine({ prisma, runId, scrubber: app.scrubber, metrics, logger: log });
-  const quarantine = lockedQuarantine(lock, runQuarantine);
+  const quarantine = lockedQuarantine(lock, runQuarantine, signal);
+  // When the run stops, its HTTP requests in flight are aborted at once (their answers are not kept).
+  const untieClients = Object.values(app.clients).map((c) => c.abortOn?.(signal));
   let answers: AnswerStore | undefined;
   let loader: SeriesLoader | undefined;
   const facts: FactWriter = {
@@ -430,6 +435,7 @@ export async function runHarvest(app: App, options: HarvestOptions = {}): Promis
   } finally {
     stopHeartbeat();
     progress.stop();
+    for (const untie of untieClients) untie?.();
   }
   // A lost lock that could not be taken again: another harvest may be writing, so this one writes nothing
   // more; its row stays `running` (resumable), what was not written is fetched again by a resume.
