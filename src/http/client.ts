@@ -32,7 +32,10 @@ import { type HarvesterMetrics, type UpstreamName, statusClass } from "../metric
 import { SecretScrubber, redactUrl } from "../secrets.js";
 import type { BodyCheck } from "./body-check.js";
 import { AdmissionAbortedError, RateController, systemRateClock, type Admission, type RateClock, type RateControlOptions } from "./rate-control.js";
+import { DEFAULT_MAX_BODY_BYTES, UPSTREAM_KIND, type UpstreamLimits } from "./limits.js";
 import { parseRetryAfter } from "./retry-after.js";
+
+export type { UpstreamLimits } from "./limits.js";
 
 /** A response as the caller sees it: status, lower-cased headers, the body as text, and the redacted URL. */
 export interface HttpResponse {
@@ -96,27 +99,6 @@ export interface UpstreamClientStats extends UpstreamStats {
   /** 2xx answers refused by a request's `checkBody` (each retried or, after the retries, thrown). */
   badBodies: number;
 }
-
-/** The deadline and size cap of one upstream's answers. */
-export interface UpstreamLimits {
-  /** From sending a request to the last byte of its answer, ms. */
-  deadlineMs: number;
-  /** Largest answer body read, bytes (after decompression). */
-  maxBodyBytes: number;
-}
-
-/**
- * Default answer caps per upstream, bytes: TMDB details with their appends are 5–200 KB, OMDb answers 1–3 KB,
- * a Wikidata batch of 50 entities' claims a few MB, a ratings page 0.3–2 MB. Each cap is far above what a
- * healthy answer needs and small enough that the requests in flight × cap stay within the memory budget.
- */
-export const DEFAULT_MAX_BODY_BYTES: Readonly<Record<UpstreamName, number>> = {
-  tmdb: 4 * 1024 * 1024,
-  omdb: 1024 * 1024,
-  wikidata: 16 * 1024 * 1024,
-  rottentomatoes: 8 * 1024 * 1024,
-  metacritic: 8 * 1024 * 1024,
-};
 
 export interface UpstreamClientOptions {
   name: UpstreamName;
@@ -241,7 +223,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const now = options.now ?? Date.now;
   const { metrics, logger, name } = options;
   const deadlineMs = options.limits?.[name]?.deadlineMs ?? options.timeoutMs;
-  const maxBodyBytes = options.maxBodyBytes ?? options.limits?.[name]?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES[name];
+  const maxBodyBytes = options.maxBodyBytes ?? options.limits?.[name]?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES[UPSTREAM_KIND[name]];
   const rateLimitDeadlineMs = options.retry.rateLimitDeadlineMs ?? DEFAULT_RATE_LIMIT_DEADLINE_MS;
   const scrubber = new SecretScrubber(credentialValues(options.auth));
   const http: AxiosInstance = axios.create({
