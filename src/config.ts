@@ -181,7 +181,7 @@ const envSchema = z.object({
   OMDB_REQUESTS_PER_SECOND: positiveNumber(10),
   /** OMDb requests in flight at once (default 5). */
   OMDB_MAX_CONCURRENT: positiveInt(5),
-  /** Timeout of one HTTP request, seconds (default 30). */
+  /** Deadline of one HTTP answer (send to last byte) where no HTTP_DEADLINE_SECONDS_* says otherwise, seconds (default 30). */
   HTTP_TIMEOUT_SECONDS: positiveNumber(30),
   /** Retries of a request after a 5xx, timeout or connection error (default 5). 429s do not use these up. */
   HTTP_MAX_RETRIES: nonNegativeInt(5),
