@@ -199,9 +199,9 @@ const envSchema = z.object({
   HTTP_DEADLINE_SECONDS_WIKIDATA: optionalPositiveNumber,
   /** Deadline of one ratings-site page (Rotten Tomatoes, Metacritic), seconds (default HTTP_TIMEOUT_SECONDS). */
   HTTP_DEADLINE_SECONDS_PAGES: optionalPositiveNumber,
-  /** Largest TMDB answer read, bytes (default 4194304 = 4 MiB); a larger one is quarantined as oversized_body. */
+  /** Largest TMDB answer read, bytes (default 1048576 = 1 MiB); a larger one is quarantined as oversized_body. */
   HTTP_MAX_BODY_BYTES_TMDB: positiveInt(DEFAULT_MAX_BODY_BYTES.tmdb),
-  /** Largest OMDb answer read, bytes (default 1048576 = 1 MiB). */
+  /** Largest OMDb answer read, bytes (default 262144 = 256 KiB). */
   HTTP_MAX_BODY_BYTES_OMDB: positiveInt(DEFAULT_MAX_BODY_BYTES.omdb),
   /** Largest Wikidata answer read, bytes (default 16777216 = 16 MiB; a batch of 50 entities' claims). */
   HTTP_MAX_BODY_BYTES_WIKIDATA: positiveInt(DEFAULT_MAX_BODY_BYTES.wikidata),

@@ -6,7 +6,7 @@
  *   `pauses`; metrics), logged once, and it does not use up retries. Only a request that has met nothing but
  *   429s for `rateLimitDeadlineMs` (15 minutes by default) fails, with {@link RateLimitedError}.
  * - Deadline: every attempt has `timeoutMs` from the moment it goes on the wire to the last byte of its body
- *   (an `AbortSignal` deadline, not only the socket's idle time), so a body that trickles a byte a second ends
+ *   (the attempt's abort signal fires at the deadline, not only the socket's idle timeout), so a body that trickles a byte a second ends
  *   at the deadline like a server that never answers: counted (`tv_harvester_http_timeouts_total`) and retried.
  * - Size cap: the body is read as a stream and reading stops at `maxBodyBytes` (an announced `Content-Length`
  *   above it is refused before reading); nothing more than the cap is ever held. An oversized answer is not
@@ -23,6 +23,7 @@
  *
  * Other upstreams have their own client and rate controller, so they keep going during a pause.
  */
+import { setMaxListeners } from "node:events";
 import type { Readable } from "node:stream";
 import axios, { type AxiosInstance, isAxiosError } from "axios";
 import pRetry, { AbortError } from "p-retry";
@@ -254,10 +255,24 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   });
   /** The signals that abort this client's requests (see `abortOn`); `closing` is aborted by `stop()`. */
   const closing = new AbortController();
+  setMaxListeners(0, closing.signal);
   const stopSignals = new Set<AbortSignal>([closing.signal]);
   const answerListeners = new Set<() => void>();
-  const stopSignal = () => AbortSignal.any([...stopSignals]);
   const stopping = () => [...stopSignals].some((s) => s.aborted);
+  /**
+   * A signal of one request, aborted when any of the client's stop signals aborts; `detach()` when the request
+   * ends. Listeners rather than `AbortSignal.any`, whose dependents a long-lived source signal keeps (Node 20).
+   */
+  const requestStop = (): { signal: AbortSignal; detach(): void } => {
+    const controller = new AbortController();
+    const sources = [...stopSignals];
+    const onStop = () => controller.abort();
+    for (const source of sources) {
+      if (source.aborted) controller.abort();
+      else source.addEventListener("abort", onStop, { once: true });
+    }
+    return { signal: controller.signal, detach: () => sources.forEach((source) => source.removeEventListener("abort", onStop)) };
+  };
 
   /** One request on the wire, body included, within the deadline. Returns the answer or the (counted) error. */
   async function wire(
@@ -267,8 +282,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     stop: AbortSignal,
   ): Promise<HttpResponse | UpstreamHttpError | UpstreamOversizedError | RequestAbortedError> {
     const started = performance.now();
-    const deadline = AbortSignal.timeout(deadlineMs);
-    const signal = AbortSignal.any([deadline, stop]);
+    // The attempt's own signal: aborted at its deadline or when the run stops, whichever comes first.
+    const attempt = new AbortController();
+    let pastDeadline = false;
+    const deadline = setTimeout(() => {
+      pastDeadline = true;
+      attempt.abort();
+    }, deadlineMs);
+    const onStop = () => attempt.abort();
+    stop.addEventListener("abort", onStop, { once: true });
+    const signal = attempt.signal;
     stats.requests += 1;
     let body: Readable | undefined;
     // An abort while the body streams destroys the stream, which ends the read below with an error.
@@ -300,7 +323,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     } catch (error) {
       finish("error");
       if (stop.aborted) return new RequestAbortedError(name, redacted);
-      if (deadline.aborted) {
+      if (pastDeadline) {
         metrics?.httpTimeouts.inc({ upstream: name });
         return new UpstreamHttpError(name, redacted, 0, `no complete answer within the deadline of ${deadlineMs} ms`, { code: "ETIMEDOUT" });
       }
@@ -313,6 +336,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const detail = isAxiosError(error) && error.code === "ECONNABORTED" ? `timeout after ${deadlineMs} ms` : code;
       return new UpstreamHttpError(name, redacted, 0, detail, { code });
     } finally {
+      clearTimeout(deadline);
+      stop.removeEventListener("abort", onStop);
       signal.removeEventListener("abort", onAbort);
     }
   }
@@ -346,7 +371,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const redacted = redactUrl(url);
     const accept = requestOptions.acceptStatus ?? (() => false);
     if (stopping()) throw new RequestAbortedError(name, redacted);
-    const stop = stopSignal();
+    const { signal: stop, detach } = requestStop();
     return pRetry(
       async () => {
         let throttledSince: number | undefined;
@@ -393,12 +418,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           }
         },
       },
-    ).catch((error: unknown) => {
-      // p-retry rejects with the signal's reason when a stop came during a backoff.
-      if (stop.aborted && !(error instanceof RequestAbortedError)) throw new RequestAbortedError(name, redacted);
-      if (!(error instanceof RequestAbortedError)) stats.failures += 1;
-      throw error;
-    });
+    )
+      .catch((error: unknown) => {
+        // p-retry rejects with the signal's reason when a stop came during a backoff.
+        if (stop.aborted && !(error instanceof RequestAbortedError)) throw new RequestAbortedError(name, redacted);
+        if (!(error instanceof RequestAbortedError)) stats.failures += 1;
+        throw error;
+      })
+      .finally(detach);
   }
 
   return {
@@ -407,6 +434,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     describe: (path, params) => redactUrl(buildUrl(options.baseUrl, path, params)),
     stats: () => ({ ...stats, pauses: rate.pauses, pausedSeconds: rate.pausedSeconds }),
     abortOn(signal) {
+      // Every request of the client listens to it while it runs (20 or more at once).
+      setMaxListeners(0, signal);
       stopSignals.add(signal);
       return () => void stopSignals.delete(signal);
     },

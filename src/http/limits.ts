@@ -28,13 +28,14 @@ const MiB = 1024 * 1024;
 
 /**
  * Default answer caps per kind, bytes: TMDB details with their appends are 5–200 KB, OMDb answers 1–3 KB, a
- * Wikidata batch of 50 entities' claims a few MB, a ratings page 0.3–2 MB. Each cap is far above what a healthy
- * answer needs and small enough that requests in flight × cap stay well inside the memory budget (TMDB: 20 in
- * flight × 4 MiB).
+ * Wikidata batch of 50 entities' claims a few MB, a ratings page 0.3–2 MB. Each cap is several times what a
+ * healthy answer needs and small enough that requests in flight × cap stay inside the memory budget: a JSON answer
+ * is held as text, parsed, checked and repaired on its way to the database, about 20 × its size in memory at the
+ * peak (measured: a 60 MB details answer took the heap to 1.1 GB), so TMDB's 20 in flight × 1 MiB is the bound.
  */
 export const DEFAULT_MAX_BODY_BYTES: Readonly<Record<UpstreamKind, number>> = {
-  tmdb: 4 * MiB,
-  omdb: 1 * MiB,
+  tmdb: 1 * MiB,
+  omdb: MiB / 4,
   wikidata: 16 * MiB,
   pages: 8 * MiB,
 };
