@@ -167,7 +167,8 @@ describe("bounded: one stalled or oversized answer never hangs or sinks a run", 
         { source: "tmdb_series", upstream_key: `tv/${target.tmdbId}`, kind: "rejected", reason: "upstream_error", no_payload: true },
       ]);
       expect(detailsAsked(tmdb)).toBe(1 + RETRIES);
-      expect(await counter(app, "tv_harvester_http_timeouts_total")).toBe(1 + RETRIES);
+      // Its three attempts at least (on a loaded machine another answer may miss the 1 s deadline too, and be retried).
+      expect(await counter(app, "tv_harvester_http_timeouts_total")).toBeGreaterThanOrEqual(1 + RETRIES);
     },
   );
 
