@@ -106,8 +106,8 @@ export interface UpstreamClientOptions {
   /** Base URL without trailing slash; request paths are appended. */
   baseUrl: string;
   /**
-   * Deadline of one attempt, ms: from sending the request to the last byte of its body (also the socket's idle
-   * timeout). `limits[name].deadlineMs` takes precedence when given.
+   * The socket's idle timeout, ms, and the deadline of one attempt (from sending the request to the last byte of
+   * its body) unless `limits[name].deadlineMs` gives another.
    */
   timeoutMs: number;
   /** Largest answer body, bytes (default `limits[name].maxBodyBytes`, else {@link DEFAULT_MAX_BODY_BYTES}). */
@@ -228,8 +228,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const rateLimitDeadlineMs = options.retry.rateLimitDeadlineMs ?? DEFAULT_RATE_LIMIT_DEADLINE_MS;
   const scrubber = new SecretScrubber(credentialValues(options.auth));
   const http: AxiosInstance = axios.create({
-    // The socket's idle timeout; the deadline of the whole answer is the attempt's AbortSignal.
-    timeout: deadlineMs,
+    // The socket's idle timeout (HTTP_TIMEOUT_SECONDS); the deadline of the whole answer is the attempt's own timer.
+    timeout: Math.min(options.timeoutMs, deadlineMs),
     responseType: "stream",
     decompress: true,
     validateStatus: () => true,
