@@ -313,6 +313,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         declared !== undefined && Number.isFinite(declared) && declared > maxBodyBytes
           ? (body.destroy(), new BodyTooLarge(0))
           : await readCapped(body, maxBodyBytes);
+      // A body cut short by an abort is never an answer, however it ended.
+      if (signal.aborted) throw new Error("aborted");
       finish(statusClass(status));
       if (text instanceof BodyTooLarge) {
         metrics?.httpOversized.inc({ upstream: name });
