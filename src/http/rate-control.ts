@@ -3,7 +3,8 @@
  * the clock and sleep its caller gives it, so that its policy can be tested in simulated time.
  *
  * - Rate: requests are spaced evenly at `requestsPerSecond` (the spacing is checked at the moment a request is
- *   admitted, so a wake-up that comes late admits one request, never a burst), at most `maxConcurrent` at once.
+ *   admitted: a wake-up that comes late admits one request, never a burst, and later ones keep to the rate),
+ *   at most `maxConcurrent` at once.
  * - 429: {@link RateController.release} with `throttled` pauses the upstream at once for `Retry-After` (at least
  *   1 s, also when it says 0): nothing queued is admitted during the pause. When it ends, one request (the
  *   probe) is admitted alone; when it is answered with anything but 429, requests resume at `rampStartFraction`
@@ -186,7 +187,11 @@ export class RateController {
           this.wakeUpAt(this.nextAdmitAt);
           return;
         }
-        this.nextAdmitAt = now + this.spacing;
+        // Keep to the grid of the rate: a wake-up up to half a spacing late does not push every later admission
+        // back (at 100 requests/s, 1–2 ms of timer lateness per request cost 10–20 % of the rate). After a longer
+        // wait (no request, or all slots busy) the grid starts again from now: never a burst.
+        const late = now - this.nextAdmitAt;
+        this.nextAdmitAt = (late <= this.spacing / 2 ? this.nextAdmitAt : now) + this.spacing;
       }
       if (probe) this.probeTaken = true;
       const waiter = this.queue.shift();

@@ -163,6 +163,22 @@ describe("rate control when the configured rate is more than the upstream tolera
     expect(times.slice(0, 3)).toEqual([0, 50, 100]);
   });
 
+  it("keeps to the rate when every wake-up comes 2 ms late, without ever admitting two within half a spacing", async () => {
+    const clock = new SimulatedClock();
+    const lateClock = { now: () => clock.now(), sleep: (ms: number, signal?: AbortSignal) => clock.sleep(ms + 2, signal) };
+    const controller = new RateController({ requestsPerSecond: 100, maxConcurrent: 50, clock: lateClock });
+    const times: number[] = [];
+    const one = async () => {
+      const admission = await controller.acquire();
+      times.push(clock.now());
+      controller.release(admission, { throttled: false });
+    };
+    await clock.run(Promise.all(Array.from({ length: 101 }, one)));
+    // 100 spacings of 10 ms: 1,000 ms, not the 1,200 ms that 2 ms of lateness per wake-up would add up to.
+    expect(times.at(-1)! - times[0]!).toBeLessThanOrEqual(1010);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(5);
+  });
+
   it("admits nothing once stopped: waiting requests are rejected", async () => {
     const clock = new SimulatedClock();
     const controller = new RateController({ requestsPerSecond: 1, maxConcurrent: 1, clock });
