@@ -47,7 +47,7 @@ export interface CreateAppOptions {
 
 /** Builds the HTTP clients of every upstream from the configuration. */
 export function createClients(config: Config, deps: { metrics?: HarvesterMetrics; logger?: Logger }): Record<UpstreamName, UpstreamClient> {
-  const common = { timeoutMs: config.http.timeoutMs, retry: config.http, metrics: deps.metrics, logger: deps.logger };
+  const common = { timeoutMs: config.http.timeoutMs, limits: config.http.limits, retry: config.http, metrics: deps.metrics, logger: deps.logger };
   const scrape = { ...common, requestsPerSecond: config.scrape.requestsPerSecond, maxConcurrent: 1, userAgent: config.scrape.userAgent };
   return {
     tmdb: createUpstreamClient({

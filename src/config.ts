@@ -11,6 +11,8 @@ import { z } from "zod";
 import { ConfigError } from "./errors.js";
 import { DEFAULT_REFRESH_POLICY, SERIES_ACTIVITIES, type RefreshPolicy, type RefreshSource, type SeriesActivity } from "./refresh/policy.js";
 import { isNullRatioColumn, type NullRatioColumn } from "./quality/columns.js";
+import { DEFAULT_MAX_BODY_BYTES, UPSTREAM_KIND, type UpstreamKind, type UpstreamLimits } from "./http/limits.js";
+import type { UpstreamName } from "./metrics/metrics.js";
 
 /** Empty strings in the environment count as unset. */
 const optionalString = z
@@ -46,6 +48,17 @@ const numberVar = (fallback: number, valid: (n: number) => boolean, expected: st
 const positiveNumber = (fallback: number) => numberVar(fallback, (n) => n > 0, "a positive number");
 
 const positiveInt = (fallback: number) => positiveNumber(fallback).refine((n) => Number.isInteger(n), { message: "must be a whole number" });
+
+/** A positive number, or undefined when unset (the caller falls back to another variable). */
+const optionalPositiveNumber = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) {
+    ctx.addIssue({ code: "custom", message: `must be a positive number, got "${v}"` });
+    return z.NEVER;
+  }
+  return n;
+});
 
 const nonNegativeInt = (fallback: number) => numberVar(fallback, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
 
@@ -168,7 +181,7 @@ const envSchema = z.object({
   OMDB_REQUESTS_PER_SECOND: positiveNumber(10),
   /** OMDb requests in flight at once (default 5). */
   OMDB_MAX_CONCURRENT: positiveInt(5),
-  /** Timeout of one HTTP request, seconds (default 30). */
+  /** Deadline of one HTTP answer (send to last byte) where no HTTP_DEADLINE_SECONDS_* says otherwise, seconds (default 30). */
   HTTP_TIMEOUT_SECONDS: positiveNumber(30),
   /** Retries of a request after a 5xx, timeout or connection error (default 5). 429s do not use these up. */
   HTTP_MAX_RETRIES: nonNegativeInt(5),
@@ -178,6 +191,26 @@ const envSchema = z.object({
   HTTP_BACKOFF_MAX_MS: positiveInt(30_000),
   /** Seconds one request may meet nothing but 429s before it fails (default 900); a storm only pauses the upstream. */
   HTTP_RATE_LIMIT_DEADLINE_SECONDS: positiveNumber(900),
+  /** Deadline of one TMDB answer, seconds, from sending the request to its last byte (default HTTP_TIMEOUT_SECONDS). */
+  HTTP_DEADLINE_SECONDS_TMDB: optionalPositiveNumber,
+  /** Deadline of one OMDb answer, seconds (default HTTP_TIMEOUT_SECONDS). */
+  HTTP_DEADLINE_SECONDS_OMDB: optionalPositiveNumber,
+  /** Deadline of one Wikidata answer, seconds (default HTTP_TIMEOUT_SECONDS). */
+  HTTP_DEADLINE_SECONDS_WIKIDATA: optionalPositiveNumber,
+  /** Deadline of one ratings-site page (Rotten Tomatoes, Metacritic), seconds (default HTTP_TIMEOUT_SECONDS). */
+  HTTP_DEADLINE_SECONDS_PAGES: optionalPositiveNumber,
+  /** Largest TMDB answer read, bytes (default 1048576 = 1 MiB); a larger one is quarantined as oversized_body. */
+  HTTP_MAX_BODY_BYTES_TMDB: positiveInt(DEFAULT_MAX_BODY_BYTES.tmdb),
+  /** Largest OMDb answer read, bytes (default 262144 = 256 KiB). */
+  HTTP_MAX_BODY_BYTES_OMDB: positiveInt(DEFAULT_MAX_BODY_BYTES.omdb),
+  /** Largest Wikidata answer read, bytes (default 16777216 = 16 MiB; a batch of 50 entities' claims). */
+  HTTP_MAX_BODY_BYTES_WIKIDATA: positiveInt(DEFAULT_MAX_BODY_BYTES.wikidata),
+  /** Largest ratings-site page read, bytes (default 8388608 = 8 MiB). */
+  HTTP_MAX_BODY_BYTES_PAGES: positiveInt(DEFAULT_MAX_BODY_BYTES.pages),
+  /** After SIGINT/SIGTERM, how long the database writes in flight may take before the process exits anyway, seconds (default 10). */
+  SHUTDOWN_DEADLINE_SECONDS: positiveNumber(10),
+  /** A harvest with no progress (no answer received, no row written) for this long is stalled, seconds (default 900). */
+  HARVEST_STALL_SECONDS: positiveNumber(900),
   /** Rotten Tomatoes base URL (default https://www.rottentomatoes.com). */
   ROTTEN_TOMATOES_URL: httpUrl("https://www.rottentomatoes.com"),
   /** Metacritic base URL (default https://www.metacritic.com). */
@@ -336,7 +369,13 @@ const configSchema = envSchema.transform((e: Env) => ({
     backoffBaseMs: e.HTTP_BACKOFF_BASE_MS,
     backoffMaxMs: e.HTTP_BACKOFF_MAX_MS,
     rateLimitDeadlineMs: e.HTTP_RATE_LIMIT_DEADLINE_SECONDS * 1000,
+    /** Deadline and answer cap of each upstream client (`HTTP_DEADLINE_SECONDS_*`, `HTTP_MAX_BODY_BYTES_*`). */
+    limits: upstreamLimits(e),
   },
+  /** After a stop signal, how long in-flight database writes may take before the process exits anyway, ms. */
+  shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_SECONDS * 1000,
+  /** No progress for this long makes a harvest stalled (src/ops/watchdog.ts), ms. */
+  stallAfterMs: e.HARVEST_STALL_SECONDS * 1000,
   scrape: {
     rottenTomatoesUrl: e.ROTTEN_TOMATOES_URL,
     metacriticUrl: e.METACRITIC_URL,
@@ -401,6 +440,7 @@ const OUR_PREFIXES = [
   "ROTTEN_TOMATOES_",
   "METACRITIC_",
   "WIKIDATA_",
+  "SHUTDOWN_",
 ];
 
 /** Other programs' variables that share a prefix or a spelling with ours (proxies are read by many clients). */
@@ -442,6 +482,23 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   if (options.tmdbFor !== undefined && result.success && !hasTmdbCredentials(result.data)) problems.push(missingTmdbCredentials(options.tmdbFor));
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return result.data;
+}
+
+/** Each upstream client's deadline (its kind's, else HTTP_TIMEOUT_SECONDS) and answer cap. */
+function upstreamLimits(e: z.output<typeof envSchema>): Record<UpstreamName, UpstreamLimits> {
+  const byKind: Record<UpstreamKind, UpstreamLimits> = {
+    tmdb: { deadlineMs: (e.HTTP_DEADLINE_SECONDS_TMDB ?? e.HTTP_TIMEOUT_SECONDS) * 1000, maxBodyBytes: e.HTTP_MAX_BODY_BYTES_TMDB },
+    omdb: { deadlineMs: (e.HTTP_DEADLINE_SECONDS_OMDB ?? e.HTTP_TIMEOUT_SECONDS) * 1000, maxBodyBytes: e.HTTP_MAX_BODY_BYTES_OMDB },
+    wikidata: { deadlineMs: (e.HTTP_DEADLINE_SECONDS_WIKIDATA ?? e.HTTP_TIMEOUT_SECONDS) * 1000, maxBodyBytes: e.HTTP_MAX_BODY_BYTES_WIKIDATA },
+    pages: { deadlineMs: (e.HTTP_DEADLINE_SECONDS_PAGES ?? e.HTTP_TIMEOUT_SECONDS) * 1000, maxBodyBytes: e.HTTP_MAX_BODY_BYTES_PAGES },
+  };
+  return {
+    tmdb: byKind[UPSTREAM_KIND.tmdb],
+    omdb: byKind[UPSTREAM_KIND.omdb],
+    wikidata: byKind[UPSTREAM_KIND.wikidata],
+    rottentomatoes: byKind[UPSTREAM_KIND.rottentomatoes],
+    metacritic: byKind[UPSTREAM_KIND.metacritic],
+  };
 }
 
 /** True when TMDB credentials are configured (otherwise `npm start` runs the demo). */

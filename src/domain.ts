@@ -204,7 +204,9 @@ export type QuarantineReason =
   | "unknown_genre"
   | "missing_field"
   | "inconsistent"
-  | "upstream_error";
+  | "upstream_error"
+  /** An answer larger than its upstream's cap (src/http/client.ts): not read past the cap, never kept. */
+  | "oversized_body";
 
 /** A validation problem: where (dotted path) and what. */
 export interface RecordIssue {

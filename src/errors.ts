@@ -92,6 +92,46 @@ export class UpstreamBadBodyError extends UpstreamError {
 }
 
 /**
+ * An answer larger than the client's cap for its upstream (`maxBodyBytes`): reading stopped at the cap (or
+ * before, when `Content-Length` announced more) and nothing of the body is kept. Not retried: the same request
+ * gets the same answer. `limitBytes` is the cap, `receivedBytes` what was read before stopping (0 when the
+ * announced length alone refused it), `declaredBytes` the announced `Content-Length`, if any.
+ */
+export class UpstreamOversizedError extends UpstreamError {
+  override readonly name = "UpstreamOversizedError";
+  readonly retryable = false;
+  constructor(
+    upstream: string,
+    url: string,
+    readonly status: number,
+    readonly limitBytes: number,
+    readonly receivedBytes: number,
+    readonly declaredBytes: number | undefined,
+  ) {
+    super(
+      `${upstream} HTTP ${status} for ${url}: answer larger than the cap of ${limitBytes} bytes (${
+        declaredBytes !== undefined ? `Content-Length ${declaredBytes}` : `more than ${receivedBytes - 1} bytes received`
+      }); not kept`,
+      upstream,
+      url,
+    );
+  }
+}
+
+/**
+ * A request given up because its run is stopping (SIGINT/SIGTERM, a lost harvest lock, the stalled-run
+ * watchdog): aborted on the wire, in its backoff or in the queue. Not retried and nothing of it is kept, so a
+ * resumed run asks again.
+ */
+export class RequestAbortedError extends UpstreamError {
+  override readonly name = "RequestAbortedError";
+  readonly retryable = false;
+  constructor(upstream: string, url: string) {
+    super(`${upstream} request for ${url} aborted: the run is stopping`, upstream, url);
+  }
+}
+
+/**
  * A response did not match its zod schema: the upstream changed shape (schema drift) or sent garbage.
  * `issues` are `{path, message}` pairs from zod.
  */

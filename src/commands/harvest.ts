@@ -35,6 +35,7 @@ import { formatSummary } from "../pipeline/summary.js";
 import { countsOf, isRetryableExit, resultWithoutRun, writeHarvestResult, type HarvestResult } from "./harvest-result.js";
 import type { HarvestRunStatus, HarvestTrigger } from "../generated/prisma/enums.js";
 import type { CommandIO } from "./io.js";
+import { watchHarvest } from "../ops/watchdog.js";
 import { signalExitCode, trapStopSignals } from "./signals.js";
 
 /** Options of the harvest command as parsed by the CLI. */
@@ -94,7 +95,15 @@ export async function harvestCommand(app: App, options: HarvestCommandOptions, i
     onFirst(signal) {
       // The bars go first, so that nothing is printed into them.
       progress.stop();
-      io.stderr(`\n${signal}: finishing the requests and writes in flight, then stopping (again to quit at once)\n`);
+      io.stderr(`\n${signal}: requests in flight aborted; finishing the writes in flight, then stopping (again to quit at once)\n`);
+    },
+    // The writes in flight get SHUTDOWN_DEADLINE_SECONDS; then the process ends whatever it is waiting on.
+    deadlineMs: app.config.shutdownDeadlineMs,
+    onDeadline(signal) {
+      io.stderr(
+        `${signal}: the writes in flight took longer than the shutdown deadline; quitting now; continue with: tv-harvester harvest --resume\n`,
+      );
+      io.exitNow?.(signalExitCode(signal));
     },
     onSecond(signal) {
       io.stderr(`${signal} again: quitting now; continue later with: ${continueCommand(options)}\n`);
@@ -116,10 +125,11 @@ export async function harvestCommand(app: App, options: HarvestCommandOptions, i
   let outcome: CommandOutcome;
   try {
     const { runKey } = options;
-    outcome =
-      runKey === undefined
-        ? await wholeRun(app, harvestOptions, stop.exitCode)
-        : await keyedRun(app, { ...options, runKey }, harvestOptions, stop.exitCode, started);
+    // A stalled run is logged and exported (src/ops/watchdog.ts); a one-shot run is not stopped for it.
+    outcome = await watchHarvest(app, { stallAfterMs: app.config.stallAfterMs, stopOnStall: false, progress, signal: stop.signal }, (w) => {
+      const watched = { ...harvestOptions, progress: w.progress };
+      return runKey === undefined ? wholeRun(app, watched, stop.exitCode) : keyedRun(app, { ...options, runKey }, watched, stop.exitCode, started);
+    });
   } finally {
     stop.dispose();
   }

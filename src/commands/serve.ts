@@ -18,6 +18,8 @@ import { refreshOmdbBudget, restoreMetrics } from "../metrics/restore.js";
 import { startMetricsServer, type ReadinessReport } from "../metrics/server.js";
 import { HarvestScheduler, nextScheduledTime, previousScheduledTime, type ScheduleHistory } from "../ops/schedule.js";
 import { TopUpScheduler } from "../ops/topup.js";
+import { watchHarvest } from "../ops/watchdog.js";
+import { silentProgress } from "../pipeline/progress.js";
 import type { HarvestOptions } from "../pipeline/harvest.js";
 import { errorMessage } from "../errors.js";
 import { redactUrl } from "../secrets.js";
@@ -34,7 +36,7 @@ export interface ServeOptions {
   onReady?: (info: { port: number; catchUp: boolean; scheduler: HarvestScheduler; app: App }) => void;
   /** Extra options for every harvest (e.g. maxPages in tests). */
   harvestOptions?: Omit<HarvestOptions, "trigger" | "resume">;
-  /** How long a stop waits for a running harvest to finish its in-flight work, milliseconds (default 30000). */
+  /** How long a stop waits for a running harvest to finish its in-flight writes, milliseconds (default SHUTDOWN_DEADLINE_SECONDS). */
   shutdownGraceMs?: number;
   /** Clock (default the system's). */
   now?: () => Date;
@@ -123,7 +125,9 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
   // Aborted at stop: the harvest in progress, if any, stops taking work and is marked interrupted.
   const harvests = new AbortController();
   let interruptedRun: number | undefined;
-  const stop = stopSignals(options.signal, io);
+  // A stop waits SHUTDOWN_DEADLINE_SECONDS for the writes in flight; a second later the process ends anyway.
+  const graceMs = options.shutdownGraceMs ?? config.shutdownDeadlineMs;
+  const stop = stopSignals(options.signal, io, graceMs + 1000);
   let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let scheduler: HarvestScheduler | undefined;
   let topUps: TopUpScheduler | undefined;
@@ -142,7 +146,16 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
       retry: config.harvestRetry,
       logger: log,
       harvest: async ({ resume, trigger }) => {
-        const summary = await runHarvest(app, { ...options.harvestOptions, resume, trigger, signal: harvests.signal });
+        // A stalled harvest is stopped as interrupted (src/ops/watchdog.ts); the next slot resumes it.
+        const watch = {
+          stallAfterMs: config.stallAfterMs,
+          stopOnStall: true,
+          progress: options.harvestOptions?.progress ?? silentProgress,
+          signal: harvests.signal,
+        };
+        const summary = await watchHarvest(app, watch, (w) =>
+          runHarvest(app, { ...options.harvestOptions, resume, trigger, progress: w.progress, signal: w.signal }),
+        );
         if (summary.status === "interrupted") {
           interruptedRun = summary.runId;
           log.warn({ runId: summary.runId }, "harvest run interrupted; it is resumed at the next start (or with: tv-harvester harvest --resume)");
@@ -191,17 +204,18 @@ export async function serveCommand(config: Config, io: CommandIO, options: Serve
     const reason = await stop.stopped;
     log.info({ reason }, "stopping");
     harvests.abort(new Error(`serve stopping (${reason})`));
-    const [finished] = await Promise.all([scheduler.stop(options.shutdownGraceMs ?? 30_000), topUps.stop(options.shutdownGraceMs ?? 30_000)]);
+    const [finished] = await Promise.all([scheduler.stop(graceMs), topUps.stop(graceMs)]);
     if (!finished) log.warn({}, "a harvest was still running; it will be resumed at the next start");
     const signal = stop.received();
-    return interruptedRun !== undefined && signal !== undefined ? signalExitCode(signal) : 0;
+    return (interruptedRun !== undefined || !finished) && signal !== undefined ? signalExitCode(signal) : 0;
   } finally {
-    stop.dispose();
     await probe?.stop();
     await scheduler?.stop(0);
     await topUps?.stop(0);
     await server?.close().catch(() => undefined);
     await app.close();
+    // Last: the shutdown deadline also covers the closing above.
+    stop.dispose();
   }
 }
 
@@ -234,6 +248,7 @@ async function readiness(app: Pick<App, "prisma">, target: string): Promise<Read
 function stopSignals(
   signal: AbortSignal | undefined,
   io: CommandIO,
+  deadlineMs: number,
 ): { stopped: Promise<string>; received(): StopSignal | undefined; dispose(): void } {
   if (signal) {
     return {
@@ -251,6 +266,11 @@ function stopSignals(
     onFirst: (name) => resolveStopped(name),
     onSecond: (name) => {
       io.stderr(`${name} again: quitting now\n`);
+      io.exitNow?.(signalExitCode(name));
+    },
+    deadlineMs,
+    onDeadline: (name) => {
+      io.stderr(`${name}: the shutdown deadline passed; quitting now\n`);
       io.exitNow?.(signalExitCode(name));
     },
   });

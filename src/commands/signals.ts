@@ -1,8 +1,11 @@
 /**
  * SIGINT / SIGTERM for the commands that run a harvest (`harvest`, `start`, `serve`): the first signal asks
- * the work to stop (an AbortSignal: no new work is taken, in-flight writes finish, the run is marked
- * `interrupted`), a second one ends the process at once. The exit code after a signal is 128 + its number
- * (130 for SIGINT, 143 for SIGTERM), as shells report a process ended by a signal.
+ * the work to stop (an AbortSignal: the HTTP requests in flight are aborted at once, no new work is taken, the
+ * database writes in flight finish, the run is marked `interrupted`), a second one ends the process at once, and
+ * so does the shutdown deadline (`SHUTDOWN_DEADLINE_SECONDS`, default 10 s, well inside a container's grace
+ * period) when the writes take longer: whatever an upstream or the database is doing, the process is gone in
+ * time and a resume continues the run. The exit code after a signal is 128 + its number (130 for SIGINT, 143
+ * for SIGTERM), as shells report a process ended by a signal.
  */
 import { constants } from "node:os";
 
@@ -25,18 +28,33 @@ export function signalExitCode(signal: StopSignal): number {
   return 128 + constants.signals[signal];
 }
 
-/**
- * Installs SIGINT and SIGTERM handlers for the duration of one piece of work.
- * @param handlers.onFirst called once, at the first signal (e.g. to stop the progress bar and say what happens)
- * @param handlers.onSecond called at the second signal; it should end the process at once (see src/commands/io.ts)
- */
-export function trapStopSignals(handlers: { onFirst(signal: StopSignal): void; onSecond(signal: StopSignal): void }): StopSignals {
+/** What {@link trapStopSignals} calls. */
+export interface StopHandlers {
+  /** Called once, at the first signal (e.g. to stop the progress bar and say what happens). */
+  onFirst(signal: StopSignal): void;
+  /** Called at the second signal; it should end the process at once (see src/commands/io.ts). */
+  onSecond(signal: StopSignal): void;
+  /**
+   * How long after the first signal the work may take to stop, ms; then `onDeadline` (default `onSecond`) is
+   * called with the first signal. Omitted: no deadline.
+   */
+  deadlineMs?: number;
+  /** Called when the deadline passed before `dispose()`; it should end the process at once. */
+  onDeadline?(signal: StopSignal): void;
+}
+
+/** Installs SIGINT and SIGTERM handlers for the duration of one piece of work. */
+export function trapStopSignals(handlers: StopHandlers): StopSignals {
   const controller = new AbortController();
   let first: StopSignal | undefined;
+  let deadline: NodeJS.Timeout | undefined;
   const onSignal = (signal: StopSignal) => {
     if (first === undefined) {
       first = signal;
       handlers.onFirst(signal);
+      if (handlers.deadlineMs !== undefined) {
+        deadline = setTimeout(() => (handlers.onDeadline ?? handlers.onSecond)(signal), handlers.deadlineMs);
+      }
       controller.abort(new Error(`stopped by ${signal}`));
     } else {
       handlers.onSecond(signal);
@@ -51,6 +69,7 @@ export function trapStopSignals(handlers: { onFirst(signal: StopSignal): void; o
     received: () => first,
     exitCode: () => (first === undefined ? undefined : signalExitCode(first)),
     dispose() {
+      clearTimeout(deadline);
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
     },

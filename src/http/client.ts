@@ -1,37 +1,42 @@
 /**
- * One HTTP client per upstream: an axios instance, a bottleneck limiter with a rate controller in front of
- * the wire, and a retry policy (p-retry).
+ * One HTTP client per upstream: an axios instance, a rate controller in front of the wire (./rate-control.ts),
+ * a retry policy (p-retry), a deadline and a size cap per answer.
  *
- * - Rate: `requestsPerSecond` spaced evenly (bottleneck `minTime`, and the same spacing checked again at the
- *   moment a request goes on the wire, so that timers firing late never send a burst), at most
- *   `maxConcurrent` in flight (what the upstream tolerates per client: TMDB about 20 connections).
- * - 429: the whole upstream pauses at once for `Retry-After` (at least 1 s, also when it says 0). The pause
- *   is taken before any further request is released: bottleneck's reservoir drops to 0, and a request that
- *   bottleneck had already released but not yet sent goes back to the queue instead of to the wire. When
- *   the pause ends, one request probes the upstream; when it is answered with anything but 429, requests
- *   resume at `rampStartFraction` of the rate and step up to the full rate within `rampMs`. A 429 that comes
- *   soon (`settleMs`) after the rate was raised shows that the upstream tolerates less than that: the rate's
- *   ceiling drops to 80 % of the rate at that moment, and creeps back up by 10 % every `creepMs` without a
- *   429, up to `requestsPerSecond` (so a limit set too high costs a few pauses, not one every second). An
- *   isolated 429 leaves the ceiling alone. A storm of 429s is one pause: counted (stats `throttled`, `pauses`; metrics), logged once, and it does not use up
- *   retries. Only a request that has met nothing but 429s for `rateLimitDeadlineMs` (15 minutes by
- *   default) fails, with {@link RateLimitedError}.
+ * - Rate and 429s: see {@link RateController}. A storm of 429s is one pause: counted (stats `throttled`,
+ *   `pauses`; metrics), logged once, and it does not use up retries. Only a request that has met nothing but
+ *   429s for `rateLimitDeadlineMs` (15 minutes by default) fails, with {@link RateLimitedError}.
+ * - Deadline: every attempt has `timeoutMs` from the moment it goes on the wire to the last byte of its body
+ *   (the attempt's abort signal fires at the deadline, not only the socket's idle timeout), so a body that trickles a byte a second ends
+ *   at the deadline like a server that never answers: counted (`tv_harvester_http_timeouts_total`) and retried.
+ * - Size cap: the body is read as a stream and reading stops at `maxBodyBytes` (an announced `Content-Length`
+ *   above it is refused before reading); nothing more than the cap is ever held. An oversized answer is not
+ *   retried (the same request gets the same answer): {@link UpstreamOversizedError}, counted in
+ *   `tv_harvester_http_oversized_total`.
  * - 5xx, timeouts, connection errors, and 2xx bodies refused by the request's `checkBody`: retried up to
- *   `maxRetries` times with capped exponential backoff and jitter. Other 4xx: not retried
+ *   `maxRetries` times with capped exponential backoff and jitter. Other 4xx are not retried
  *   ({@link UpstreamHttpError}, `retryable` false).
- * - Credentials are added per request and never appear in a URL or body excerpt that is logged or thrown.
+ * - Stopping: {@link UpstreamClient.abortOn} ties the client to a run's signal; when it aborts, the requests in
+ *   flight are aborted at once, those waiting for the rate controller or a backoff are given up, and later ones
+ *   are refused ({@link RequestAbortedError}; nothing is kept, so a resume asks again).
+ * - Credentials are added per request and never appear in a URL or body excerpt that is logged or thrown; no
+ *   error, log line or metric label holds more than a bounded excerpt of a body.
  *
- * Other upstreams have their own limiter and rate controller, so they keep going during a pause.
+ * Other upstreams have their own client and rate controller, so they keep going during a pause.
  */
+import { setMaxListeners } from "node:events";
+import type { Readable } from "node:stream";
 import axios, { type AxiosInstance, isAxiosError } from "axios";
-import Bottleneck from "bottleneck";
 import pRetry, { AbortError } from "p-retry";
 import type { Logger } from "pino";
-import { RateLimitedError, UpstreamBadBodyError, UpstreamHttpError } from "../errors.js";
+import { RateLimitedError, RequestAbortedError, UpstreamBadBodyError, UpstreamHttpError, UpstreamOversizedError } from "../errors.js";
 import { type HarvesterMetrics, type UpstreamName, statusClass } from "../metrics/metrics.js";
 import { SecretScrubber, redactUrl } from "../secrets.js";
 import type { BodyCheck } from "./body-check.js";
+import { AdmissionAbortedError, RateController, systemRateClock, type Admission, type RateClock, type RateControlOptions } from "./rate-control.js";
+import { DEFAULT_MAX_BODY_BYTES, UPSTREAM_KIND, type UpstreamLimits } from "./limits.js";
 import { parseRetryAfter } from "./retry-after.js";
+
+export type { UpstreamLimits } from "./limits.js";
 
 /** A response as the caller sees it: status, lower-cased headers, the body as text, and the redacted URL. */
 export interface HttpResponse {
@@ -72,18 +77,7 @@ export interface RetryPolicy {
   rateLimitDeadlineMs?: number;
 }
 
-/** How requests resume after a pause; see {@link createUpstreamClient}. */
-export interface RateControlOptions {
-  /** Share of `requestsPerSecond` at which requests resume after a pause, 0–1 (default 0.5). */
-  rampStartFraction?: number;
-  /** Time from the resumed rate to the full rate, ms (default 1500), in `rampSteps` equal steps (default 6). */
-  rampMs?: number;
-  rampSteps?: number;
-  /** A 429 within this time (ms) of a raise of the rate lowers the rate's ceiling (default 5000). */
-  settleMs?: number;
-  /** The lowered ceiling rises by 10 % after every this many ms without a 429 (default 5000). */
-  creepMs?: number;
-}
+export type { RateControlOptions } from "./rate-control.js";
 
 /** Counters of one client, for the run summary. */
 export interface UpstreamStats {
@@ -111,7 +105,15 @@ export interface UpstreamClientOptions {
   name: UpstreamName;
   /** Base URL without trailing slash; request paths are appended. */
   baseUrl: string;
+  /**
+   * The socket's idle timeout, ms, and the deadline of one attempt (from sending the request to the last byte of
+   * its body) unless `limits[name].deadlineMs` gives another.
+   */
   timeoutMs: number;
+  /** Largest answer body, bytes (default `limits[name].maxBodyBytes`, else {@link DEFAULT_MAX_BODY_BYTES}). */
+  maxBodyBytes?: number;
+  /** Deadlines and caps by upstream (the configuration's `http.limits`); this client uses its own name's. */
+  limits?: Partial<Record<UpstreamName, UpstreamLimits>>;
   requestsPerSecond: number;
   maxConcurrent: number;
   retry: RetryPolicy;
@@ -121,9 +123,10 @@ export interface UpstreamClientOptions {
   userAgent?: string;
   metrics?: HarvesterMetrics;
   logger?: Logger;
-  /** Clock (ms since the epoch, for HTTP-date Retry-After values and deadlines) and sleep, injectable for tests. */
+  /** Wall clock, ms since the epoch: HTTP-date Retry-After values and the rate-limit deadline. */
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** The rate controller's clock and sleep (default: `performance.now()` and timers); tests drive it in simulated time. */
+  rateClock?: RateClock;
 }
 
 /** The client of one upstream. */
@@ -131,19 +134,30 @@ export interface UpstreamClient {
   readonly name: UpstreamName;
   /**
    * GET `path` (relative to the base URL) with `params`.
-   * @throws {UpstreamHttpError} non-2xx not accepted by `acceptStatus`, or transport failure after retries
+   * @throws {UpstreamHttpError} non-2xx not accepted by `acceptStatus`, or transport failure (deadline included) after retries
    * @throws {UpstreamBadBodyError} the body failed `checkBody` on every attempt
+   * @throws {UpstreamOversizedError} the answer was larger than the cap (not retried)
    * @throws {RateLimitedError} the request met nothing but 429s for `rateLimitDeadlineMs`
+   * @throws {RequestAbortedError} a signal given to {@link abortOn} aborted (or the client was stopped)
    */
   get(path: string, params?: QueryParams, options?: RequestOptions): Promise<HttpResponse>;
   /** The URL a request would have, without credentials. */
   describe(path: string, params?: QueryParams): string;
   stats(): UpstreamClientStats;
-  /** Stops the limiter and the rate controller's timers; pending requests are dropped. */
+  /**
+   * Aborts this client's requests when `signal` aborts: those in flight at once, those waiting (rate controller,
+   * backoff) too, and refuses new ones while it stays aborted. Returns the function that unties it (a run calls
+   * it when it ends, so that the client serves the next run). Optional for test doubles.
+   */
+  abortOn?(signal: AbortSignal): () => void;
+  /**
+   * Calls `listener` for every answer received in full (any status but 429): the stalled-run watchdog's
+   * measure of progress. Returns the function that removes it. Optional for test doubles.
+   */
+  onAnswer?(listener: () => void): () => void;
+  /** Stops the rate controller and aborts every request in flight or waiting. */
   stop(): Promise<void>;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Default {@link RetryPolicy.rateLimitDeadlineMs}: 15 minutes. */
 export const DEFAULT_RATE_LIMIT_DEADLINE_MS = 15 * 60_000;
@@ -177,45 +191,47 @@ function credentialValues(auth: UpstreamClientOptions["auth"]): string[] {
   return values.flatMap((v) => (/^Bearer\s+/i.test(v) ? [v, v.replace(/^Bearer\s+/i, "")] : [v]));
 }
 
+/** Reading stopped at the cap: how many bytes had arrived. */
+class BodyTooLarge {
+  constructor(readonly receivedBytes: number) {}
+}
+
 /**
- * Where the rate controller stands: `open` (full rate), `paused` (after a 429, nothing is released),
- * `probing` (the pause is over; one request tests the upstream), `ramping` (back from a fraction of the rate).
+ * Reads `stream` to its end as UTF-8 text, holding at most `maxBytes` (plus the chunk that crossed the cap):
+ * at the cap it stops and destroys the stream. Throws when the stream fails (an abort destroys it).
  */
-type Phase = "open" | "paused" | "probing" | "ramping";
+async function readCapped(stream: Readable, maxBytes: number): Promise<string | BodyTooLarge> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > maxBytes) {
+      stream.destroy();
+      return new BodyTooLarge(size);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, size).toString("utf8");
+}
 
-/** What the gate in front of the wire decided for one released job. */
-type Admission = "send" | "probe" | "hold";
-
-/** A job that bottleneck released during a pause: it goes back to the queue, not to the wire. */
-const HELD = Symbol("held");
+function isReadable(value: unknown): value is Readable {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value && "destroy" in value && typeof value.destroy === "function";
+}
 
 /** Creates the client of one upstream. See the module comment for the policy. */
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
   const { metrics, logger, name } = options;
-  const rampStartFraction = Math.min(1, Math.max(0.05, options.rateControl?.rampStartFraction ?? 0.5));
-  const rampSteps = Math.max(1, Math.round(options.rateControl?.rampSteps ?? 6));
-  const rampMs = Math.max(0, options.rateControl?.rampMs ?? 1500);
-  const deadlineMs = options.retry.rateLimitDeadlineMs ?? DEFAULT_RATE_LIMIT_DEADLINE_MS;
+  const deadlineMs = options.limits?.[name]?.deadlineMs ?? options.timeoutMs;
+  const maxBodyBytes = options.maxBodyBytes ?? options.limits?.[name]?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES[UPSTREAM_KIND[name]];
+  const rateLimitDeadlineMs = options.retry.rateLimitDeadlineMs ?? DEFAULT_RATE_LIMIT_DEADLINE_MS;
   const scrubber = new SecretScrubber(credentialValues(options.auth));
-  /** Spacing (ms) between requests at a share `fraction` of the rate. */
-  const settleMs = options.rateControl?.settleMs ?? 5000;
-  const creepMs = options.rateControl?.creepMs ?? 5000;
-  /** The highest rate (requests/s) requests resume to: `requestsPerSecond` until the upstream shows it is too much. */
-  let ceiling = options.requestsPerSecond;
-  const minimumCeiling = options.requestsPerSecond * 0.05;
-  /** When the rate was last raised (ms, `now()`): the ramp's start, its steps, a creep step. */
-  let raisedAt = Number.NEGATIVE_INFINITY;
-  /** Spacing (ms) between requests at a share `fraction` of the ceiling. */
-  const spacingAt = (fraction: number) => Math.ceil(1000 / (ceiling * fraction));
-
-  let minTime = spacingAt(1);
-  const limiter = new Bottleneck({ maxConcurrent: options.maxConcurrent, minTime });
   const http: AxiosInstance = axios.create({
-    timeout: options.timeoutMs,
-    responseType: "text",
-    transformResponse: [(data: unknown) => data],
+    // The socket's idle timeout (HTTP_TIMEOUT_SECONDS); the deadline of the whole answer is the attempt's own timer.
+    timeout: Math.min(options.timeoutMs, deadlineMs),
+    responseType: "stream",
+    decompress: true,
     validateStatus: () => true,
     maxRedirects: 5,
     headers: {
@@ -224,173 +240,148 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     },
   });
   const stats: UpstreamClientStats = { requests: 0, retries: 0, throttled: 0, failures: 0, pauses: 0, pausedSeconds: 0, badBodies: 0 };
-
-  // The rate controller's state. Bottleneck queues and bounds concurrency; this decides when the queue moves.
-  let phase: Phase = "open";
-  /** Until when (ms, `now()`) the upstream is paused. */
-  let pausedUntil = 0;
-  /** When the current pause began (ms, `now()`), for `pausedSeconds`. */
-  let pauseStartedAt = 0;
-  let probeTaken = false;
-  /** The earliest time (ms, performance.now()) the next request may go on the wire. */
-  let nextSendAt = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
-
-  const schedule = (ms: number, fn: () => void) => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = stopped ? undefined : setTimeout(fn, Math.max(0, ms));
-  };
-  const setSpacing = (fraction: number, reservoir: number | null | undefined) => {
-    minTime = spacingAt(fraction);
-    void limiter.updateSettings(reservoir === undefined ? { minTime } : { minTime, reservoir });
-  };
-
-  /** A 429 arrived: stop releasing requests at once and (re)arm the end of the pause. */
-  function pauseFor(seconds: number, redactedUrl: string): void {
-    if (phase === "open" || phase === "ramping") {
-      if (now() - raisedAt < settleMs) ceiling = Math.max(minimumCeiling, (1000 / minTime) * 0.8);
-      stats.pauses += 1;
-      pauseStartedAt = now();
+  const rate = new RateController({
+    requestsPerSecond: options.requestsPerSecond,
+    maxConcurrent: options.maxConcurrent,
+    ...options.rateControl,
+    clock: options.rateClock ?? systemRateClock,
+    onPause: ({ retryAfterSeconds, resumeRequestsPerSecond }) => {
       metrics?.httpRateLimitPauses.inc({ upstream: name });
       logger?.warn(
-        { upstream: name, url: redactedUrl, retryAfterSeconds: seconds, resumeRequestsPerSecond: Math.round(ceiling * 100) / 100 },
+        { upstream: name, retryAfterSeconds, resumeRequestsPerSecond },
         "rate limited (429): upstream paused; requests resume after Retry-After",
       );
-    }
-    phase = "paused";
-    pausedUntil = Math.max(pausedUntil, now() + seconds * 1000);
-    void limiter.updateSettings({ reservoir: 0 });
-    schedule(pausedUntil - now(), endPause);
-  }
-
-  /** The pause is over: release exactly one request, the probe. */
-  function endPause(): void {
-    const left = pausedUntil - now();
-    if (left > 0) return schedule(left, endPause);
-    phase = "probing";
-    probeTaken = false;
-    void limiter.updateSettings({ reservoir: 1 });
-  }
-
-  /** The probe was answered with something other than 429: resume at a fraction of the rate and ramp up. */
-  function recover(): void {
-    stats.pausedSeconds += Math.max(0, now() - pauseStartedAt) / 1000;
-    phase = "ramping";
-    rampTo(0);
-  }
-
-  function rampTo(step: number): void {
-    if (phase !== "ramping") return;
-    const fraction = rampStartFraction + ((1 - rampStartFraction) * step) / rampSteps;
-    raisedAt = now();
-    setSpacing(fraction, step === 0 ? null : undefined);
-    if (step >= rampSteps || fraction >= 1) {
-      phase = "open";
-      if (ceiling < options.requestsPerSecond) schedule(creepMs, creep);
-      return;
-    }
-    schedule(rampMs / rampSteps, () => rampTo(step + 1));
-  }
-
-  /** No 429 for `creepMs` under a lowered ceiling: raise it by 10 %, up to `requestsPerSecond`. */
-  function creep(): void {
-    if (phase !== "open") return;
-    ceiling = Math.min(options.requestsPerSecond, ceiling * 1.1);
-    raisedAt = now();
-    setSpacing(1, undefined);
-    if (ceiling < options.requestsPerSecond) schedule(creepMs, creep);
-  }
-
+    },
+  });
+  /** The signals that abort this client's requests (see `abortOn`); `closing` is aborted by `stop()`. */
+  const closing = new AbortController();
+  setMaxListeners(0, closing.signal);
+  const stopSignals = new Set<AbortSignal>([closing.signal]);
+  const answerListeners = new Set<() => void>();
+  const stopping = () => [...stopSignals].some((s) => s.aborted);
   /**
-   * The gate right in front of the wire, for a job bottleneck released: keep the spacing at send time
-   * (bottleneck spaces releases, but timers that fire late would otherwise send together), and hold
-   * everything but one probe while the upstream is paused.
+   * A signal of one request, aborted when any of the client's stop signals aborts; `detach()` when the request
+   * ends. Listeners rather than `AbortSignal.any`, whose dependents a long-lived source signal keeps (Node 20).
    */
-  async function admit(): Promise<Admission> {
-    if (phase === "open" || phase === "ramping") {
-      const at = Math.max(performance.now(), nextSendAt);
-      nextSendAt = at + minTime;
-      const wait = at - performance.now();
-      if (wait > 0) await sleep(wait);
+  const requestStop = (): { signal: AbortSignal; detach(): void } => {
+    const controller = new AbortController();
+    const sources = [...stopSignals];
+    const onStop = () => controller.abort();
+    for (const source of sources) {
+      if (source.aborted) controller.abort();
+      else source.addEventListener("abort", onStop, { once: true });
     }
-    if (phase === "paused") return "hold";
-    if (phase === "probing") {
-      if (probeTaken) return "hold";
-      probeTaken = true;
-      return "probe";
-    }
-    return "send";
-  }
+    return { signal: controller.signal, detach: () => sources.forEach((source) => source.removeEventListener("abort", onStop)) };
+  };
 
-  /** One request on the wire. Returns the raw answer, or the transport error (already counted). */
-  async function wire(url: string, headers: Record<string, string> | undefined, redacted: string): Promise<HttpResponse | UpstreamHttpError> {
+  /** One request on the wire, body included, within the deadline. Returns the answer or the (counted) error. */
+  async function wire(
+    url: string,
+    headers: Record<string, string> | undefined,
+    redacted: string,
+    stop: AbortSignal,
+  ): Promise<HttpResponse | UpstreamHttpError | UpstreamOversizedError | RequestAbortedError> {
     const started = performance.now();
+    // The attempt's own signal: aborted at its deadline or when the run stops, whichever comes first.
+    const attempt = new AbortController();
+    let pastDeadline = false;
+    const deadline = setTimeout(() => {
+      pastDeadline = true;
+      attempt.abort();
+    }, deadlineMs);
+    const onStop = () => attempt.abort();
+    stop.addEventListener("abort", onStop, { once: true });
+    const signal = attempt.signal;
     stats.requests += 1;
+    let body: Readable | undefined;
+    // An abort while the body streams destroys the stream, which ends the read below with an error.
+    const onAbort = () => body?.destroy(new Error("aborted"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    const finish = (statusLabel: ReturnType<typeof statusClass>) => {
+      metrics?.httpRequests.inc({ upstream: name, status_class: statusLabel });
+      metrics?.httpLatency.observe({ upstream: name }, (performance.now() - started) / 1000);
+    };
     try {
-      const response = await http.get<string>(url, { headers: { ...options.auth?.headers, ...headers } });
+      const response = await http.get<unknown>(url, { headers: { ...options.auth?.headers, ...headers }, signal });
       const status = response.status;
-      metrics?.httpRequests.inc({ upstream: name, status_class: statusClass(status) });
-      metrics?.httpLatency.observe({ upstream: name }, (performance.now() - started) / 1000);
-      return {
-        status,
-        headers: lowerCaseHeaders(response.headers),
-        text: typeof response.data === "string" ? response.data : String(response.data ?? ""),
-        url: redacted,
-      };
+      const responseHeaders = lowerCaseHeaders(response.headers);
+      if (!isReadable(response.data)) throw new Error("the HTTP library returned no body stream");
+      body = response.data;
+      if (signal.aborted) body.destroy();
+      const declared = responseHeaders["content-length"] === undefined ? undefined : Number(responseHeaders["content-length"]);
+      const text =
+        declared !== undefined && Number.isFinite(declared) && declared > maxBodyBytes
+          ? (body.destroy(), new BodyTooLarge(0))
+          : await readCapped(body, maxBodyBytes);
+      // A body cut short by an abort is never an answer, however it ended.
+      if (signal.aborted) throw new Error("aborted");
+      finish(statusClass(status));
+      if (text instanceof BodyTooLarge) {
+        metrics?.httpOversized.inc({ upstream: name });
+        return new UpstreamOversizedError(name, redacted, status, maxBodyBytes, text.receivedBytes, Number.isFinite(declared) ? declared : undefined);
+      }
+      if (status !== 429) for (const listener of answerListeners) listener();
+      return { status, headers: responseHeaders, text, url: redacted };
     } catch (error) {
-      metrics?.httpRequests.inc({ upstream: name, status_class: "error" });
-      metrics?.httpLatency.observe({ upstream: name }, (performance.now() - started) / 1000);
+      finish("error");
+      if (stop.aborted) return new RequestAbortedError(name, redacted);
+      if (pastDeadline) {
+        metrics?.httpTimeouts.inc({ upstream: name });
+        return new UpstreamHttpError(name, redacted, 0, `no complete answer within the deadline of ${deadlineMs} ms`, { code: "ETIMEDOUT" });
+      }
       // Never keep the axios error: its config holds the credentials.
-      const code = isAxiosError(error) ? (error.code ?? "ERR_NETWORK") : "ERR_UNKNOWN";
-      const detail = isAxiosError(error) && error.code === "ECONNABORTED" ? `timeout after ${options.timeoutMs} ms` : code;
+      const code = isAxiosError(error)
+        ? (error.code ?? "ERR_NETWORK")
+        : error instanceof Error && "code" in error
+          ? String(error.code)
+          : "ERR_UNKNOWN";
+      const detail = isAxiosError(error) && error.code === "ECONNABORTED" ? `timeout after ${deadlineMs} ms` : code;
       return new UpstreamHttpError(name, redacted, 0, detail, { code });
+    } finally {
+      clearTimeout(deadline);
+      stop.removeEventListener("abort", onStop);
+      signal.removeEventListener("abort", onAbort);
     }
   }
 
-  /**
-   * One attempt: queued in the limiter until the gate lets it on the wire (held jobs queue again, ahead of
-   * new ones). A 429 pauses the upstream before the job ends. Throws the transport error.
-   */
-  async function send(url: string, headers: Record<string, string> | undefined, redacted: string): Promise<HttpResponse> {
-    let priority = 5;
-    for (;;) {
-      const queuedAt = now();
-      const outcome = await limiter.schedule({ priority }, async () => {
-        metrics?.rateLimiterWait.inc({ upstream: name }, Math.max(0, now() - queuedAt) / 1000);
-        const admission = await admit();
-        if (admission === "hold") return HELD;
-        const result = await wire(url, headers, redacted);
-        if (!(result instanceof UpstreamHttpError) && result.status === 429) {
-          stats.throttled += 1;
-          metrics?.httpThrottled.inc({ upstream: name });
-          pauseFor(parseRetryAfter(result.headers["retry-after"], now()), redacted);
-        } else if (admission === "probe" && phase === "probing") {
-          recover();
-        }
-        return result;
-      });
-      if (outcome === HELD) {
-        priority = 4;
-        continue;
-      }
-      if (outcome instanceof UpstreamHttpError) throw outcome;
-      return outcome;
+  /** One attempt: admitted by the rate controller, sent, and its outcome handed back (a 429 pauses the upstream). */
+  async function send(url: string, headers: Record<string, string> | undefined, redacted: string, stop: AbortSignal): Promise<HttpResponse> {
+    const queuedAt = now();
+    let admission: Admission;
+    try {
+      admission = await rate.acquire(stop);
+    } catch (error) {
+      if (error instanceof AdmissionAbortedError) throw new RequestAbortedError(name, redacted);
+      throw error;
     }
+    metrics?.rateLimiterWait.inc({ upstream: name }, Math.max(0, now() - queuedAt) / 1000);
+    const result = await wire(url, headers, redacted, stop);
+    const throttled = !(result instanceof Error) && result.status === 429;
+    if (throttled) {
+      stats.throttled += 1;
+      metrics?.httpThrottled.inc({ upstream: name });
+      rate.release(admission, { throttled: true, retryAfterSeconds: parseRetryAfter(result.headers["retry-after"], now()) });
+    } else {
+      rate.release(admission, { throttled: false });
+    }
+    if (result instanceof Error) throw result;
+    return result;
   }
 
   async function get(path: string, params?: QueryParams, requestOptions: RequestOptions = {}): Promise<HttpResponse> {
     const url = buildUrl(options.baseUrl, path, { ...params, ...options.auth?.params });
     const redacted = redactUrl(url);
     const accept = requestOptions.acceptStatus ?? (() => false);
+    if (stopping()) throw new RequestAbortedError(name, redacted);
+    const { signal: stop, detach } = requestStop();
     return pRetry(
       async () => {
         let throttledSince: number | undefined;
         for (;;) {
-          const response = await send(url, requestOptions.headers, redacted);
+          const response = await send(url, requestOptions.headers, redacted, stop);
           if (response.status === 429) {
             throttledSince ??= now();
-            if (now() - throttledSince >= deadlineMs) {
+            if (now() - throttledSince >= rateLimitDeadlineMs) {
               throw new AbortError(new RateLimitedError(name, redacted, parseRetryAfter(response.headers["retry-after"], now())));
             }
             continue;
@@ -401,7 +392,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
             stats.badBodies += 1;
             metrics?.httpBadBody.inc({ upstream: name, reason: verdict.reason });
             const excerpt = scrubber.scrubText(response.text.slice(0, 4 * BODY_EXCERPT_CHARS)).slice(0, BODY_EXCERPT_CHARS);
-            throw new UpstreamBadBodyError(name, redacted, response.status, verdict.reason, verdict.detail, excerpt);
+            throw new UpstreamBadBodyError(name, redacted, response.status, verdict.reason, verdict.detail.slice(0, 200), excerpt);
           }
           const detail = scrubber.scrubText(response.text.slice(0, 800)).slice(0, 200).replace(/\s+/g, " ");
           const error = new UpstreamHttpError(name, redacted, response.status, detail);
@@ -415,6 +406,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         minTimeout: options.retry.backoffBaseMs,
         maxTimeout: options.retry.backoffMaxMs,
         randomize: true,
+        signal: stop,
         shouldRetry: ({ error }) => isRetryable(error),
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           if (isRetryable(error) && retriesLeft > 0) {
@@ -422,33 +414,45 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
             metrics?.httpRetries.inc({ upstream: name });
             const status = error instanceof UpstreamHttpError || error instanceof UpstreamBadBodyError ? error.status : undefined;
             logger?.warn(
-              { upstream: name, url: redacted, attempt: attemptNumber, retriesLeft, status, err: error.message },
+              { upstream: name, url: redacted, attempt: attemptNumber, retriesLeft, status, err: error.message.slice(0, 500) },
               "request failed; retrying",
             );
           }
         },
       },
-    ).catch((error: unknown) => {
-      stats.failures += 1;
-      throw error;
-    });
+    )
+      .catch((error: unknown) => {
+        // p-retry rejects with the signal's reason when a stop came during a backoff.
+        if (stop.aborted && !(error instanceof RequestAbortedError)) throw new RequestAbortedError(name, redacted);
+        if (!(error instanceof RequestAbortedError)) stats.failures += 1;
+        throw error;
+      })
+      .finally(detach);
   }
 
   return {
     name,
     get,
     describe: (path, params) => redactUrl(buildUrl(options.baseUrl, path, params)),
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, pauses: rate.pauses, pausedSeconds: rate.pausedSeconds }),
+    abortOn(signal) {
+      // Every request of the client listens to it while it runs (20 or more at once).
+      setMaxListeners(0, signal);
+      stopSignals.add(signal);
+      return () => void stopSignals.delete(signal);
+    },
+    onAnswer(listener) {
+      answerListeners.add(listener);
+      return () => void answerListeners.delete(listener);
+    },
     stop: async () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await limiter.stop({ dropWaitingJobs: true });
+      rate.stop();
+      closing.abort();
     },
   };
 }
 
-/** Errors p-retry tries again: retryable HTTP errors (5xx, transport) and refused bodies. */
+/** Errors p-retry tries again: retryable HTTP errors (5xx, transport, deadline) and refused bodies. */
 function isRetryable(error: unknown): boolean {
   return (error instanceof UpstreamHttpError && error.retryable) || error instanceof UpstreamBadBodyError;
 }

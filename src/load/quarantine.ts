@@ -30,6 +30,16 @@ export type QuarantineKind = "rejected" | "schema_drift" | "flagged";
 /** Longest text payload kept (characters); an HTML error page or truncated JSON body is cut here. */
 export const MAX_TEXT_PAYLOAD_CHARS = 2000;
 
+/**
+ * Longest JSON payload kept whole (characters of its JSON text); a larger one is kept as an excerpt of its text
+ * with its length, so that no row holds more than a bounded excerpt of an answer (a 100 MB answer was once
+ * copied whole into a row, and several times on the way there).
+ */
+export const MAX_JSON_PAYLOAD_CHARS = 100_000;
+
+/** Issues kept per row; the rest are counted in one last issue. */
+export const MAX_ISSUES_PER_ROW = 50;
+
 /** Dependencies of a {@link Quarantine}. */
 export interface QuarantineDeps {
   prisma: PrismaClient;
@@ -175,7 +185,7 @@ export class Quarantine {
   }
 
   private add(kind: QuarantineKind, reason: QuarantineReason, entry: QuarantineEntry): void {
-    const issues = this.scrubIssues(entry.issues);
+    const issues = this.scrubIssues(boundedIssues(entry.issues));
     const upstreamKey = this.deps.scrubber.scrubText(entry.upstreamKey);
     const fingerprint = JSON.stringify([entry.endpoint, upstreamKey, kind, reason, issues]);
     if (this.seen.has(fingerprint)) return;
@@ -215,7 +225,21 @@ export function storablePayload(payload: unknown, scrubber: SecretScrubber): Pri
     const text = scrubber.scrubText(payload);
     return text.length > MAX_TEXT_PAYLOAD_CHARS ? { text: text.slice(0, MAX_TEXT_PAYLOAD_CHARS), length: text.length } : { text };
   }
-  return toJson(scrubber.scrubJson(normalize(payload)));
+  const normalized = normalize(payload);
+  const text = JSON.stringify(normalized) ?? "null";
+  if (text.length > MAX_JSON_PAYLOAD_CHARS) {
+    // Scrubbed a little past the cut, so that a secret straddling it is not left half visible.
+    return { excerpt: scrubber.scrubText(text.slice(0, MAX_JSON_PAYLOAD_CHARS + 512)).slice(0, MAX_JSON_PAYLOAD_CHARS), length: text.length };
+  }
+  return toJson(scrubber.scrubJson(normalized));
+}
+
+/** The first {@link MAX_ISSUES_PER_ROW} issues, and one saying how many more there were. */
+function boundedIssues(issues: RecordIssue[]): RecordIssue[] {
+  const first = issues[0];
+  if (issues.length <= MAX_ISSUES_PER_ROW || first === undefined) return issues;
+  const more = issues.length - MAX_ISSUES_PER_ROW;
+  return [...issues.slice(0, MAX_ISSUES_PER_ROW), { path: "", message: `${more} more issues not kept`, reason: first.reason }];
 }
 
 /** Turns values JSON cannot hold into ones it can, before scrubbing (scrubJson only walks plain data). */

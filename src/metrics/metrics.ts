@@ -21,6 +21,9 @@ import {
 /** Upstreams with their own HTTP client and limiter. */
 export type UpstreamName = "tmdb" | "omdb" | "wikidata" | "rottentomatoes" | "metacritic";
 
+/** The last-progress gauge's name, exported only while a harvest runs. */
+const HARVEST_LAST_PROGRESS = "tv_harvester_harvest_last_progress_timestamp_seconds";
+
 /** Latency buckets (seconds): API answers are 20 ms–2 s; the top buckets reach the 30 s default timeout. */
 export const HTTP_LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
 
@@ -91,6 +94,16 @@ export class HarvesterMetrics {
   readonly rateLimiterWait: Counter<"upstream">;
   readonly httpRateLimitPauses: Counter<"upstream">;
   readonly httpBadBody: Counter<"upstream" | "reason">;
+  /** Attempts given up at their deadline (no complete answer in time, a trickling body included), per upstream. */
+  readonly httpTimeouts: Counter<"upstream">;
+  /** Answers refused for being larger than their upstream's cap, per upstream. */
+  readonly httpOversized: Counter<"upstream">;
+  /** Unix seconds of the last progress of the running harvest (absent when none runs); src/ops/watchdog.ts. */
+  readonly harvestLastProgress: Gauge;
+  /** 1 while the watchdog considers the running harvest stalled, else 0. */
+  readonly harvestStalled: Gauge;
+  /** Harvests the watchdog found stalled. */
+  readonly harvestStalls: Counter;
   /** OMDb requests left today; absent when OMDb is disabled (no key) or not yet known. */
   readonly omdbBudgetRemaining: KnownGauge;
   /** 1 when an OMDb key is configured, 0 when OMDb is disabled (then there is no budget to exhaust). */
@@ -253,6 +266,35 @@ export class HarvesterMetrics {
       labelNames: ["upstream", "reason"],
       registers: [registry],
     });
+    this.httpTimeouts = new Counter({
+      name: `${p}http_timeouts_total`,
+      help: "Request attempts given up at their deadline (no complete answer in time, a trickling body included), per upstream; each is retried.",
+      labelNames: ["upstream"],
+      registers: [registry],
+    });
+    this.httpOversized = new Counter({
+      name: `${p}http_oversized_total`,
+      help: "Answers refused for being larger than their upstream's cap (never kept, quarantined as oversized_body), per upstream.",
+      labelNames: ["upstream"],
+      registers: [registry],
+    });
+    this.harvestLastProgress = new Gauge({
+      name: HARVEST_LAST_PROGRESS,
+      help: "Unix time of the last progress (an answer received, a row written) of the running harvest; absent when none runs.",
+      // Registered only while a harvest runs (setHarvestProgress / clearHarvestProgress): a label-less gauge
+      // would otherwise read 0, which an alert on its age would take for a harvest stalled since 1970.
+      registers: [],
+    });
+    this.harvestStalled = new Gauge({
+      name: `${p}harvest_stalled`,
+      help: "1 while the watchdog considers the running harvest stalled (no progress for HARVEST_STALL_SECONDS), else 0.",
+      registers: [registry],
+    });
+    this.harvestStalls = new Counter({
+      name: `${p}harvest_stalls_total`,
+      help: "Harvests the watchdog found stalled (in serve, each is stopped as interrupted).",
+      registers: [registry],
+    });
     this.omdbBudgetRemaining = new KnownGauge({
       name: `${p}omdb_budget_remaining`,
       help: "OMDb requests left in today's (UTC) budget; absent when OMDb is disabled.",
@@ -374,6 +416,18 @@ export class HarvesterMetrics {
   /** Unix time (seconds) of the newest successful run, or null when there never was one. */
   lastSuccess(): number | null {
     return this.lastSuccessUnix;
+  }
+
+  /** Sets the last-progress gauge of the running harvest (Unix seconds), exporting it if it was absent. */
+  setHarvestProgress(unixSeconds: number): void {
+    if (this.registry.getSingleMetric(HARVEST_LAST_PROGRESS) === undefined) this.registry.registerMetric(this.harvestLastProgress);
+    this.harvestLastProgress.set(unixSeconds);
+  }
+
+  /** No harvest runs: the last-progress gauge is no longer exported and the stalled gauge reads 0. */
+  clearHarvestProgress(): void {
+    this.registry.removeSingleMetric(HARVEST_LAST_PROGRESS);
+    this.harvestStalled.set(0);
   }
 
   /** Records the newest successful run (Unix seconds) for the success timestamp and freshness gauges. */

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "../db/prisma.js";
 import type { QuarantineReason, RecordIssue } from "../domain.js";
-import { UpstreamBadBodyError } from "../errors.js";
+import { UpstreamBadBodyError, UpstreamOversizedError, type UpstreamError } from "../errors.js";
 import { jsonBodyCheck, type BodyCheck } from "../http/body-check.js";
 import type { HttpResponse, QueryParams, RequestOptions, UpstreamClient } from "../http/client.js";
 import { readUpstreamAnswers, UpstreamAnswerWriter, type UpstreamAnswerRow, type UpstreamAnswerWriterOptions } from "../load/upstream-answers.js";
@@ -39,7 +39,7 @@ export interface FetchedAnswer {
 
 /**
  * A 2xx answer refused by its body check on every attempt (truncated, malformed, empty, HTML, or JSON of the
- * wrong shape). Not kept in the store, so a resume asks again. `reason` and `issues` are what the quarantine
+ * wrong shape), or an answer larger than the client's cap (`oversized_body`, no payload). Not kept in the store, so a resume asks again. `reason` and `issues` are what the quarantine
  * records (`empty_body`, `not_json`, `invalid_json`, or the zod issues of the schema); `payload` is the refused
  * body (parsed JSON, or its text cut to 2,000 characters).
  */
@@ -51,7 +51,7 @@ export class RefusedAnswerError extends Error {
     readonly reason: QuarantineReason,
     readonly issues: RecordIssue[],
     readonly payload: unknown,
-    cause: UpstreamBadBodyError,
+    cause: UpstreamError,
   ) {
     super(cause.message, { cause });
   }
@@ -151,6 +151,11 @@ export class AnswerStore {
     } catch (error) {
       if (error instanceof UpstreamBadBodyError && refused !== undefined) {
         throw new RefusedAnswerError(client.name, key, refused.reason, refused.issues, this.scrubber.scrubJson(refused.payload), error);
+      }
+      if (error instanceof UpstreamOversizedError) {
+        // Refused like a bad body, with its own reason; nothing of the body was kept.
+        const issue = { path: "", message: error.message, reason: "oversized_body" as const };
+        throw new RefusedAnswerError(client.name, key, "oversized_body", [issue], null, error);
       }
       throw error;
     }

@@ -65,9 +65,10 @@ export function lockedAnswerWriter(lock: HarvestLock, prisma: PrismaClient, runI
 }
 
 /** The run's quarantine for the steps, whose flush (its only write) is gated by the lock. */
-export function lockedQuarantine(lock: HarvestLock, quarantine: Quarantine): QuarantineSink {
+export function lockedQuarantine(lock: HarvestLock, quarantine: Quarantine, signal: AbortSignal): QuarantineSink {
   return {
-    reject: (entry) => quarantine.reject(entry),
+    // Once the run stops, upstream errors are not recorded: its requests were aborted, and a resume asks again.
+    reject: (entry) => (signal.aborted && entry.reason === "upstream_error" ? undefined : quarantine.reject(entry)),
     drift: (entry) => quarantine.drift(entry),
     flag: (entry) => quarantine.flag(entry),
     flush: () => whileLocked(lock, () => quarantine.flush()),

@@ -100,6 +100,8 @@ export class HarvestRunLifecycle {
   private readonly started = performance.now();
   private readonly statsBefore: Map<UpstreamName, UpstreamStats>;
   private stopHeartbeat: () => void = () => undefined;
+  /** Unties the upstream clients from the run's signal (src/http/client.ts `abortOn`), at the run's end. */
+  private untieClients: (() => void)[] = [];
   readonly context: StepContext;
 
   private constructor(
@@ -185,6 +187,9 @@ export class HarvestRunLifecycle {
     this.stopHeartbeat = this.row.startHeartbeat(10_000);
     // A run without its lock beats no more: a harvest that takes the lock may resume this very row.
     lock.lost.addEventListener("abort", this.stopHeartbeat, { once: true });
+    // When the run stops, its HTTP requests in flight are aborted at once (their answers are not kept).
+    const signal = this.context.signal;
+    this.untieClients = Object.values(this.app.clients).flatMap((c) => c.abortOn?.(signal) ?? []);
   }
 
   private makeContext(answers: AnswerStore, signal: AbortSignal, plan: HarvestPlan | null): StepContext {
@@ -200,7 +205,7 @@ export class HarvestRunLifecycle {
       progress: this.progress,
       signal,
       answers,
-      quarantine: lockedQuarantine(lock, this.quarantine),
+      quarantine: lockedQuarantine(lock, this.quarantine, signal),
       // The counts of the summary are read from the database at the end (over all attempts).
       facts: lockedFacts(lock, app.prisma, run.runId, (rows) => addCounts(this.rowsWritten, rows)),
       results: this.results,
@@ -289,6 +294,7 @@ export class HarvestRunLifecycle {
     const { app, lock, log } = this;
     this.stopHeartbeat();
     this.progress.stop();
+    for (const untie of this.untieClients) untie();
     const mayWrite = !lock.lost.aborted || (await lock.regained());
     if (!mayWrite) {
       this.status = "interrupted";

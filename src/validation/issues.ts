@@ -20,6 +20,7 @@ const QUARANTINE_REASONS: ReadonlySet<string> = new Set<QuarantineReason>([
   "missing_field",
   "inconsistent",
   "upstream_error",
+  "oversized_body",
 ]);
 
 /** True when `value` is one of the {@link QuarantineReason} values. */

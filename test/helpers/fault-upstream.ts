@@ -9,7 +9,8 @@
  * held, never answered); a reset in the middle of the body; truncated JSON; malformed JSON; an HTML page with
  * status 200; an empty body; wrong field types (a transform of the upstream's JSON); OMDb's error answers
  * (`{"Response":"False","Error":"…"}`); an answer for another path with a transform (an id the upstream
- * does not have, answered consistently); the request URL and credentials echoed in a response header.
+ * does not have, answered consistently); the request URL and credentials echoed in a response header; a body
+ * that trickles a byte at a time; a body far above any answer cap, streamed.
  *
  * The attempt number of a request is how many requests with the same method, path and query (credential
  * parameters left out) the server has seen, this one included: `attempts: [1]` faults the first request of
@@ -60,7 +61,14 @@ export type Fault =
    * The upstream's answer with `header` added: the request URL as received and its `Authorization` header,
    * credentials included (as a debugging proxy might echo them).
    */
-  | { kind: "echo_header"; header: string };
+  | { kind: "echo_header"; header: string }
+  /** The upstream's status and headers at once, then its body one byte every `intervalMs` (default 100): a trickle. */
+  | { kind: "trickle"; intervalMs?: number }
+  /**
+   * Status 200, `Content-Type: application/json`, no Content-Length, and a JSON object of `bytes` bytes (a huge
+   * `overview`) sent as fast as the client reads it, in 64 KiB chunks (the server never holds it whole).
+   */
+  | { kind: "oversized"; bytes: number };
 
 /** The kind of a {@link Fault}. */
 export type FaultKind = Fault["kind"];
@@ -249,6 +257,25 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
       return send(200, { "content-type": "text/html; charset=utf-8" }, HTML_ERROR_PAGE(fault.echoUrl ? `request ${req.url ?? ""}` : "nginx"));
     if (fault?.kind === "empty_body") return send(200, { "content-type": "application/json; charset=utf-8" }, "");
     if (fault?.kind === "omdb_error") return json(fault.status ?? 200, { Response: "False", Error: fault.error });
+    if (fault?.kind === "oversized") {
+      record.status = 200;
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+      const head = Buffer.from('{"id":1,"overview":"');
+      const tail = Buffer.from('"}');
+      const chunk = Buffer.alloc(64 * 1024, 0x78);
+      let left = Math.max(0, fault.bytes - head.length - tail.length);
+      res.write(head);
+      const pump = () => {
+        while (left > 0 && !res.destroyed) {
+          const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+          left -= piece.length;
+          if (!res.write(piece)) return void res.once("drain", pump);
+        }
+        if (!res.destroyed) res.end(tail);
+      };
+      pump();
+      return;
+    }
 
     // The others are made from the upstream's answer.
     const headers: Record<string, string> = {};
@@ -288,6 +315,23 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
       case "malformed_json": {
         const text = body.toString("utf8");
         return send(upstream.status, upstreamHeaders, text.includes(":") ? text.replace(":", ";") : `{${text}`);
+      }
+      case "trickle": {
+        record.status = upstream.status;
+        res.writeHead(upstream.status, { ...upstreamHeaders, "content-length": String(body.length) });
+        held.add(res);
+        let sent = 0;
+        const timer = setInterval(() => {
+          if (sent >= body.length || res.destroyed) return clearInterval(timer);
+          res.write(body.subarray(sent, sent + 1));
+          sent += 1;
+          if (sent === body.length) res.end();
+        }, fault.intervalMs ?? 100);
+        res.on("close", () => {
+          clearInterval(timer);
+          held.delete(res);
+        });
+        return;
       }
       case "echo_header":
         return send(upstream.status, { ...upstreamHeaders, [fault.header]: `${req.url ?? ""} ${req.headers.authorization ?? ""}`.trim() }, body);

@@ -6,7 +6,7 @@
 import { forEachBounded } from "../../concurrency.js";
 import type { PrismaClient } from "../../db/prisma.js";
 import type { RatingObservation } from "../../domain.js";
-import { UpstreamError, errorMessage } from "../../errors.js";
+import { RequestAbortedError, UpstreamError, errorMessage } from "../../errors.js";
 import type { UpstreamClient } from "../../http/client.js";
 import { omdbTargetsOldestFirst, recordEnrichmentOutcomes, type EnrichmentStateRow, type OmdbTarget } from "../../load/enrichment-state.js";
 import { OmdbBudget, OmdbBudgetBlocks } from "../../load/omdb-budget.js";
@@ -84,6 +84,8 @@ export async function enrichFromOmdb(deps: EnrichOmdbDeps, input: { seriesIds: r
       }
       consecutiveErrors = 0;
     } catch (error) {
+      // The run is stopping: the state stays pending (not recorded), a resume asks again.
+      if (error instanceof RequestAbortedError) return;
       // One series' failure (after retries) does not fail the run; OMDb failing throughout stops the stage.
       if (error instanceof RefusedAnswerError) {
         // A body refused by its check on every attempt: schema drift with its reason, not kept (asked again on resume).

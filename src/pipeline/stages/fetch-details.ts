@@ -6,7 +6,7 @@
  */
 import { forEachBounded } from "../../concurrency.js";
 import type { RatingObservation, RecordIssue, SeriesRecord } from "../../domain.js";
-import { UpstreamHttpError, errorMessage } from "../../errors.js";
+import { RequestAbortedError, UpstreamHttpError, errorMessage } from "../../errors.js";
 import type { UpstreamClient } from "../../http/client.js";
 import { checkSeries } from "../../quality/rules.js";
 import { seriesDetailsSchema } from "../../sources/tmdb/schemas.js";
@@ -86,6 +86,8 @@ export async function fetchDetails(deps: FetchDetailsDeps, input: FetchDetailsIn
       answer = await deps.answers.fetch(deps.tmdb, req.key, req.path, req.params, { acceptStatus: (s) => s === 404, schema: seriesDetailsSchema });
     } catch (error) {
       if (error instanceof UpstreamHttpError && (error.status === 401 || error.status === 403)) throw error;
+      // The run is stopping: nothing was kept and nothing is lost, a resume asks again.
+      if (error instanceof RequestAbortedError) return;
       seriesLost += 1;
       if (error instanceof RefusedAnswerError) {
         rejected.push(id);
