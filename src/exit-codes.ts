@@ -6,6 +6,7 @@
  * row of it.
  */
 import { EmbeddedDatabaseError, HarvestLockedError, UpstreamError } from "./errors.js";
+import { formatTable } from "./text-table.js";
 
 export const ExitCode = {
   /** The command did what was asked (a harvest run succeeded), or there was nothing to do (the key's run had succeeded). */
@@ -68,12 +69,12 @@ export const EXIT_CODE_TABLE: readonly ExitCodeRow[] = [
 
 /** The table as plain text for `--help` (code, retry, meaning). */
 export function exitCodeHelp(): string {
-  const lines = EXIT_CODE_TABLE.map((r) => `  ${String(r.code).padStart(3)}  ${r.retry.padEnd(9)}  ${r.meaning}`);
-  return [
-    "Exit codes (retry = whether the scheduler should run the same command again; docs/orchestration.md):",
-    "  code retry      meaning",
-    ...lines,
-  ].join("\n");
+  const table = formatTable(
+    [{ heading: "code", align: "right" }, { heading: "retry" }, { heading: "meaning" }],
+    EXIT_CODE_TABLE.map((r) => [r.code, r.retry, r.meaning]),
+    2,
+  );
+  return `Exit codes (retry = whether the scheduler should run the same command again; docs/orchestration.md):\n${table}`;
 }
 
 /** Network errors of a socket or a DNS look-up that a later attempt can get past. */

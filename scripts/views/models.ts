@@ -22,6 +22,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { RATING_SOURCE_DEFINITIONS, type RatingSourceDefinition } from "../../src/domain.js";
+import { CONTRACT_VIEWS, regrantContractViewsSql } from "../../src/ops/reader-role.js";
 
 /** The project's view files. */
 export const VIEWS_DIR = fileURLToPath(new URL("../../prisma/views", import.meta.url));
@@ -375,5 +376,9 @@ export function renderViewMigration(plan: ViewPlan, command: string): string {
   for (const schema of schemas) lines.push(`CREATE SCHEMA IF NOT EXISTS ${schema};`);
   if (schemas.length > 0) lines.push("");
   for (const model of plan.creates) lines.push(`-- prisma/views/${model.file}`, createStatement(model), "");
+  // Grants go with a dropped view; the reader roles' default privileges cover analytics and monitoring, not the
+  // contract views of schema public (src/ops/reader-role.ts).
+  const contract: readonly string[] = CONTRACT_VIEWS;
+  if (plan.creates.some((model) => model.kind === "view" && contract.includes(model.name))) lines.push(regrantContractViewsSql(), "");
   return `${lines.join("\n").trimEnd()}\n`;
 }

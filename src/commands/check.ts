@@ -10,6 +10,7 @@ import type { PrismaClient } from "../db/prisma.js";
 import { ExitCode } from "../exit-codes.js";
 import type { HarvesterMetrics } from "../metrics/metrics.js";
 import { hasErrorFailure, runExpectations, type ExpectationResult, type ExpectationThresholdOverrides } from "../quality/expectations.js";
+import { formatTable } from "../text-table.js";
 
 /** Options of `check`. */
 export interface CheckOptions {
@@ -74,13 +75,7 @@ export async function checkCommand(opts: CheckOptions, io: CheckIo): Promise<num
 
 /** Renders results as a fixed-width text table with a header row; one line per check, `\n`-terminated. */
 export function formatResultsTable(results: readonly ExpectationResult[]): string {
-  const header = ["check", "severity", "observed", "threshold", "passed"];
+  const columns = ["check", "severity", "observed", "threshold", "passed"].map((heading) => ({ heading }));
   const rows = results.map((r) => [r.check, r.severity, r.observed === null ? "-" : String(r.observed), r.threshold, r.passed ? "yes" : "NO"]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].map((l) => `${l}\n`).join("");
+  return `${formatTable(columns, rows)}\n`;
 }

@@ -31,6 +31,7 @@ export async function createReaderCommand(io: CreateReaderIo): Promise<number> {
     `${result.created ? "Created" : "Updated"} read-only role ${result.role} on database ${result.database}.\n` +
       `It can read ${result.views.length} views of schema analytics: ${result.views.join(", ")}.\n` +
       `It can read ${result.monitoringViews.length} views of schema monitoring (Grafana's Database health board): ${result.monitoringViews.join(", ")}.\n` +
+      `It can read the contract views ${result.contractViews.join(", ") || "(none yet)"} of schema public, and no table.\n` +
       `Views that later migrations create (as ${result.defaultPrivilegesFor}) are readable too; nothing else is.\n`,
   );
   for (const warning of result.warnings) io.stdout(`Warning: ${warning}\n`);

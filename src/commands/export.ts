@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { formatTable } from "../text-table.js";
 
 /** File formats `export` writes. */
 export const EXPORT_FORMATS = ["parquet", "csv"] as const;
@@ -131,7 +132,13 @@ export async function exportCommand(opts: ExportOptions, io: ExportIo): Promise<
     writeFileSync(path.join(opts.out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     const total = exported.reduce((n, v) => n + v.rows, 0);
     io.stdout(`Exported ${exported.length} analytics views (${total} rows, harvest run ${run.run_id}) as ${opts.format} to ${opts.out}\n`);
-    for (const v of exported) io.stdout(`  ${v.file.padEnd(34)} ${String(v.rows).padStart(8)} rows\n`);
+    io.stdout(
+      `${formatTable(
+        [{}, { align: "right" }, {}],
+        exported.map((v) => [v.file, v.rows, "rows"]),
+        2,
+      )}\n`,
+    );
     return 0;
   } finally {
     conn.closeSync();

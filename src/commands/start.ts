@@ -13,6 +13,7 @@ import { startReplayUpstreams } from "../replay/upstreams.js";
 import { redactUrl } from "../secrets.js";
 import { harvestCommand } from "./harvest.js";
 import type { CommandIO } from "./io.js";
+import { formatTable } from "../text-table.js";
 
 /** Rows of analytics.series_ratings shown after the demo. */
 const DEMO_ROWS = 15;
@@ -74,7 +75,7 @@ export async function startCommand(config: Config, env: Record<string, string | 
       >`SELECT title, release_year, network, genres, tmdb_score::text, imdb_rating::text, tomatoes_critic::text, metacritic::text
         FROM analytics.series_ratings ORDER BY imdb_rating DESC NULLS LAST, title LIMIT ${DEMO_ROWS}`;
       io.stdout(`\nDEMO — top ${rows.length} rows of analytics.series_ratings (by IMDb rating):\n`);
-      const header = ["title", "year", "network", "TMDB", "IMDb", "RT", "MC", "genres"];
+      const columns = ["title", "year", "network", "TMDB", "IMDb", "RT", "MC", "genres"].map((heading) => ({ heading, maxWidth: 32 }));
       const table = rows.map((r) => [
         r.title,
         String(r.release_year ?? ""),
@@ -85,9 +86,7 @@ export async function startCommand(config: Config, env: Record<string, string | 
         r.metacritic ?? "",
         r.genres ?? "",
       ]);
-      const widths = header.map((h, i) => Math.min(32, Math.max(h.length, ...table.map((t) => (t[i] ?? "").length))));
-      const fmt = (cells: string[]) => cells.map((c, i) => c.slice(0, widths[i]).padEnd(widths[i] ?? 0)).join("  ");
-      io.stdout(`${fmt(header)}\n${fmt(widths.map((w) => "-".repeat(w)))}\n${table.map(fmt).join("\n")}\n`);
+      io.stdout(`${formatTable(columns, table)}\n`);
       io.stdout(
         `\nDemo data is kept under ${demoConfig.embeddedPostgres.dataDir} (apart from real harvests under ${config.embeddedPostgres.dataDir}).\n`,
       );

@@ -1,7 +1,8 @@
 /**
  * The read-only database role for Tableau, Grafana and other BI tools: it can read the views of the `analytics`
  * schema (the analysts' views) and of the `monitoring` schema (operational figures for Grafana's Database health
- * board), including views that later migrations create, and nothing else.
+ * board), including views that later migrations create, and the design's two contract views of schema public
+ * (`public.series`, `public.ratings`), and nothing else.
  *
  * How (PostgreSQL docs, "Privileges" and ALTER DEFAULT PRIVILEGES):
  *  - the role logs in, is not a superuser, cannot create databases or roles, and does not inherit;
@@ -10,7 +11,11 @@
  *  - ALTER DEFAULT PRIVILEGES FOR ROLE <the migrating role> IN SCHEMA analytics, monitoring GRANT SELECT ON
  *    TABLES, so views created by later migrations (applied by the harvester as that role) are readable at once;
  *  - nothing on the raw tables: views run with their owner's rights, so the role reads the star schema only
- *    through the views; any privilege it was given on schema public is revoked;
+ *    through the views; any privilege it was given on schema public is revoked, then SELECT is granted on the
+ *    design's two contract views there ({@link CONTRACT_VIEWS}) and on nothing else in public. Default
+ *    privileges cannot name two views of a schema, and a migration that recreates a view drops its grants: so
+ *    the generated view migrations end with {@link regrantContractViewsSql} (scripts/views/models.ts), and a
+ *    hand-written migration that recreates them needs `db create-reader` run again;
  *  - `default_transaction_read_only` on, as a second line for a tool that tries to write.
  *
  * The password is sent as a SCRAM-SHA-256 verifier computed here (RFC 5802 / 7677, the format of
@@ -29,6 +34,36 @@ export const MONITORING_SCHEMA = "monitoring";
 /** Every schema the role may read. */
 export const READER_SCHEMAS = [ANALYTICS_SCHEMA, MONITORING_SCHEMA] as const;
 
+/**
+ * The design's contract views (README, "Views"; prisma/views/5_contract/): the only relations of schema public the
+ * role may read.
+ */
+export const CONTRACT_VIEWS = ["public.series", "public.ratings"] as const;
+
+/**
+ * SQL that grants SELECT on the contract views to every reader role, for a migration that has just recreated them
+ * (DROP VIEW takes the grants with it). A reader role is one that the migrating role's default privileges in schema
+ * analytics let read new views, i.e. one that {@link ensureReaderRole} set up; with none (a fresh database) the
+ * statement does nothing. Run as the migrating role, after the views exist.
+ */
+export function regrantContractViewsSql(): string {
+  return [
+    "-- The reader roles (db create-reader) read the contract views: DROP VIEW took their grants, give them back.",
+    "DO $$",
+    "DECLARE reader regrole;",
+    "BEGIN",
+    "  FOR reader IN",
+    "    SELECT DISTINCT a.grantee::regrole",
+    "    FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a",
+    `    WHERE n.nspname = '${ANALYTICS_SCHEMA}' AND d.defaclobjtype = 'r' AND a.privilege_type = 'SELECT' AND a.grantee <> 0`,
+    "      AND d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+    "  LOOP",
+    `    EXECUTE format('GRANT SELECT ON ${CONTRACT_VIEWS.join(", ")} TO %s', reader);`,
+    "  END LOOP;",
+    "END $$;",
+  ].join("\n");
+}
+
 /** What {@link ensureReaderRole} did. */
 export interface ReaderRoleResult {
   role: string;
@@ -40,6 +75,8 @@ export interface ReaderRoleResult {
   views: string[];
   /** Relations of schema monitoring readable now. */
   monitoringViews: string[];
+  /** Relations of schema public readable now: the contract views ({@link CONTRACT_VIEWS}) that exist. */
+  contractViews: string[];
   /** Problems left that this command does not fix, e.g. PUBLIC may still create tables in schema public (PostgreSQL < 15). */
   warnings: string[];
 }
@@ -89,6 +126,12 @@ export async function ensureReaderRole(databaseUrl: string, roleName: string, pa
     await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);
     await client.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${role}`);
     await client.query(`REVOKE CREATE ON SCHEMA public FROM ${role}`);
+    // …but the design's contract views, which analysts' workbooks may be built on (a database migrated before the
+    // views existed has none yet: the grant waits for the next run of this command or the next view migration).
+    for (const view of CONTRACT_VIEWS) {
+      const { rows: exists } = await client.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [view]);
+      if (exists[0]?.found) await client.query(`GRANT SELECT ON ${view} TO ${role}`);
+    }
     for (const schema of READER_SCHEMAS) {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
       await client.query(`REVOKE ALL ON SCHEMA ${schema} FROM ${role}`);
@@ -114,6 +157,7 @@ export async function ensureReaderRole(databaseUrl: string, roleName: string, pa
       ).rows.map((v) => v.name);
     const views = await readable(ANALYTICS_SCHEMA);
     const monitoringViews = await readable(MONITORING_SCHEMA);
+    const contractViews = (await readable("public")).map((name) => `public.${name}`);
     const warnings: string[] = [];
     const { rows: creates } = await client.query<{ can: boolean }>("SELECT has_schema_privilege($1, 'public', 'CREATE') AS can", [roleName]);
     if (creates[0]?.can) {
@@ -122,7 +166,7 @@ export async function ensureReaderRole(databaseUrl: string, roleName: string, pa
       );
     }
     await client.query("COMMIT");
-    return { role: roleName, created, database, defaultPrivilegesFor: me, views, monitoringViews, warnings };
+    return { role: roleName, created, database, defaultPrivilegesFor: me, views, monitoringViews, contractViews, warnings };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;

@@ -2,14 +2,15 @@
  * The end-of-run summary as text for people (series loaded, ratings per source, rejects, requests per
  * upstream, duration, what was fetched again and what is overdue per source). Machines read the same summary as JSON from the log and `harvest_run.summary`.
  */
+import { formatTable } from "../text-table.js";
 import type { HarvestSummary } from "./run-state.js";
 
 /** Renders the summary as aligned text lines. */
 export function formatSummary(summary: HarvestSummary): string {
-  const lines: string[] = [];
-  const row = (label: string, value: string | number) => lines.push(`  ${label.padEnd(22)} ${value}`);
+  const rows: [string, string | number][] = [];
+  const row = (label: string, value: string | number) => rows.push([label, value]);
   const lost = summary.seriesLost > 0 ? `, ${summary.seriesLost} series lost` : "";
-  lines.push(`Harvest run ${summary.runId}: ${summary.status.toUpperCase()}${summary.resumed ? " (resumed)" : ""}${lost}`);
+  const title = `Harvest run ${summary.runId}: ${summary.status.toUpperCase()}${summary.resumed ? " (resumed)" : ""}${lost}`;
   if (summary.error) row("error", summary.error);
   row("duration", `${summary.durationSeconds.toFixed(1)} s`);
   row("pages", summary.pages);
@@ -64,5 +65,5 @@ export function formatSummary(summary: HarvestSummary): string {
   const failed = summary.quality.filter((q) => !q.passed);
   row("quality checks", `${summary.quality.length - failed.length}/${summary.quality.length} passed`);
   for (const q of failed) row("", `FAILED ${q.severity} ${q.check}: observed ${q.observed ?? "n/a"}, expected ${q.threshold ?? ""}`);
-  return lines.join("\n");
+  return `${title}\n${formatTable([{}, {}], rows, 2)}`;
 }

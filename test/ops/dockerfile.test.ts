@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { DockerfileParser, ModifiableInstruction } from "dockerfile-ast";
 import semver from "semver";
 import { describe, expect, it } from "vitest";
 
@@ -21,28 +22,18 @@ interface Instruction {
 }
 
 /**
- * Instructions of a Dockerfile grouped by stage (Dockerfile reference: `\` continues a line, `#` at the start
- * of a line is a comment, every FROM starts a stage).
+ * Instructions of a Dockerfile grouped by stage (every FROM starts a stage), as dockerfile-ast (the parser of
+ * VS Code's Docker language server) reads them: comments dropped, `\` continuations joined, flags apart from the
+ * arguments; runs of white space in the arguments become one space.
  */
 function parseDockerfile(text: string): Instruction[][] {
-  const logical: string[] = [];
-  let current = "";
-  for (const line of text.split("\n")) {
-    if (/^\s*#/.test(line)) continue;
-    if (line.endsWith("\\")) {
-      current += line.slice(0, -1) + " ";
-      continue;
-    }
-    current += line;
-    if (current.trim() !== "") logical.push(current.trim().replace(/\s+/g, " "));
-    current = "";
-  }
   const stages: Instruction[][] = [];
-  for (const line of logical) {
-    const [keyword = "", ...rest] = line.split(" ");
-    const flags: string[] = [];
-    while (rest[0]?.startsWith("--")) flags.push(rest.shift()!);
-    const instruction = { keyword: keyword.toUpperCase(), flags, args: rest.join(" ") };
+  for (const parsed of DockerfileParser.parse(text).getInstructions()) {
+    const instruction = {
+      keyword: parsed.getKeyword().toUpperCase(),
+      flags: parsed instanceof ModifiableInstruction ? parsed.getFlags().map((flag) => flag.toString()) : [],
+      args: (parsed.getArgumentsContent() ?? "").replace(/\s+/g, " ").trim(),
+    };
     if (instruction.keyword === "FROM") stages.push([]);
     stages.at(-1)?.push(instruction);
   }

@@ -2,7 +2,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createReaderCommand } from "../../src/commands/db.js";
 import { ConfigError } from "../../src/errors.js";
-import { scramSha256Verifier } from "../../src/ops/reader-role.js";
+import { CONTRACT_VIEWS, scramSha256Verifier } from "../../src/ops/reader-role.js";
+import { readViewModels, renderViewMigration, type ViewPlan } from "../../scripts/views/models.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 const ROLE = `reader_${Math.random().toString(36).slice(2, 8)}`;
@@ -28,6 +29,23 @@ async function asReader(sql: string, password = PASSWORD, before: string[] = [])
     await client.end();
   }
 }
+
+/** A view migration plan that changes nothing but `change`. */
+const emptyPlan = (change: Partial<ViewPlan>): ViewPlan => ({
+  changedViews: [],
+  addedViews: [],
+  removedViews: [],
+  changedFunctions: [],
+  addedFunctions: [],
+  removedFunctions: [],
+  dependants: [],
+  drops: [],
+  creates: [],
+  changedRatingSources: [],
+  removedRatingSources: [],
+  ratingSourceStatements: [],
+  ...change,
+});
 
 const READ_WRITE = "SET default_transaction_read_only = off";
 const code = (p: Promise<unknown>) =>
@@ -156,7 +174,7 @@ describe("db create-reader", () => {
     }
   });
 
-  it("cannot read the raw, quarantine or operational tables, nor the public views", async () => {
+  it("cannot read the raw, quarantine or operational tables, nor any view of public but the contract views", async () => {
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
@@ -164,9 +182,46 @@ describe("db create-reader", () => {
     expect(names).toEqual(
       expect.arrayContaining(["series_dim", "rating_fact", "quarantine", "harvest_run", "upstream_answer", "_prisma_migrations"]),
     );
-    for (const name of names) {
+    const contract: readonly string[] = CONTRACT_VIEWS;
+    const others = names.filter((name) => !contract.includes(`public.${name}`));
+    expect(others.length).toBe(names.length - CONTRACT_VIEWS.length);
+    for (const name of others) {
       expect(await code(asReader(`SELECT * FROM public."${name}" LIMIT 1`)), name).toBe("42501"); // insufficient_privilege
     }
+  });
+
+  it("reads the design's contract views public.series and public.ratings (the views of prisma/views/5_contract/)", async () => {
+    expect(
+      readViewModels()
+        .filter((model) => model.layer === "5_contract")
+        .map((model) => model.name)
+        .sort(),
+    ).toEqual([...CONTRACT_VIEWS].sort());
+    expect(output).toContain("contract views public.ratings, public.series of schema public");
+    expect(await asReader(`SELECT series_id, title FROM public.series`)).toEqual([{ series_id: 1396, title: "Breaking Bad" }]);
+    expect(await asReader(`SELECT series_id, imdb_rating, imdb_count FROM public.ratings`)).toEqual([
+      { series_id: 1396, imdb_rating: "9.50", imdb_count: 2000000 },
+    ]);
+  });
+
+  it("keeps reading the contract views when a generated view migration recreates them, and no new view of public", async () => {
+    const models = readViewModels().filter((model) => model.layer === "5_contract");
+    const drops = models.map((model) => `DROP VIEW ${model.name};`);
+    // Recreated without the grants (a hand-written migration): refused until `db create-reader` runs again.
+    await db.query(`${drops.join("\n")}\n${renderViewMigration(emptyPlan({ creates: models }), "test").replace(/DO \$\$[\s\S]*\$\$;/, "")}`);
+    expect(await code(asReader(`SELECT * FROM public.series`))).toBe("42501");
+    await createReaderCommand({ stdout: () => undefined, databaseUrl: db.url, reader: { roleName: ROLE, password: PASSWORD } });
+    expect(await asReader(`SELECT title FROM public.series`)).toEqual([{ title: "Breaking Bad" }]);
+    // A generated migration gives the grants back itself.
+    const migration = renderViewMigration(emptyPlan({ changedViews: models.map((m) => m.name), drops, creates: models }), "test");
+    expect(migration).toContain("DO $$");
+    await db.query(migration);
+    expect(await asReader(`SELECT title FROM public.series`)).toEqual([{ title: "Breaking Bad" }]);
+    expect(await asReader(`SELECT imdb_rating FROM public.ratings`)).toEqual([{ imdb_rating: "9.50" }]);
+    // Other views of public stay closed, later ones included.
+    await db.query(`CREATE VIEW public.later_public_view AS SELECT series_id, title FROM series_dim`);
+    expect(await code(asReader(`SELECT * FROM public.later_public_view`))).toBe("42501");
+    await db.query(`DROP VIEW public.later_public_view`);
   });
 
   it("cannot write anything, even after switching its transactions to read-write", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, SecretScrubber, redactUrl } from "../../src/secrets.js";
+import { REDACTED, SecretScrubber, redactUrl } from "../src/secrets.js";
 
 describe("redactUrl", () => {
   it("removes TMDB and OMDb keys from query strings and passwords from URLs", () => {
@@ -38,7 +38,7 @@ describe("SecretScrubber", () => {
 describe("logger", () => {
   it("logs errors as type and message, with secrets removed", async () => {
     const { Writable } = await import("node:stream");
-    const { createLogger } = await import("../../src/logger.js");
+    const { createLogger } = await import("../src/logger.js");
     const lines: string[] = [];
     const destination = new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) });
     const logger = createLogger({ level: "info", scrubber: new SecretScrubber(["supersecretkey"]), destination });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { dedupeSeriesIds, lastPageToFetch, parseSeriesDetails, toSeriesRecord, toTmdbRating } from "../../src/sources/tmdb/tmdb.js";
-import { tmdbDetails } from "../../src/replay/dataset.js";
-import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
+import { dedupeSeriesIds, lastPageToFetch, parseSeriesDetails, toSeriesRecord, toTmdbRating } from "../../../src/sources/tmdb/tmdb.js";
+import { tmdbDetails } from "../../../src/replay/dataset.js";
+import { DEMO_CATALOGUE } from "../../../src/demo/catalogue.js";
 
 describe("TMDB paging", () => {
   it("stops at min(total_pages, 500, --max-pages)", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { configSecrets, hasTmdbCredentials, likelyTypos, loadConfig } from "../../src/config.js";
-import { ConfigError } from "../../src/errors.js";
+import { configSecrets, hasTmdbCredentials, likelyTypos, loadConfig } from "../src/config.js";
+import { ConfigError } from "../src/errors.js";
 
 describe("loadConfig", () => {
   it("applies the documented defaults", () => {
@@ -54,8 +54,8 @@ describe("loadConfig", () => {
 describe(".env.example", () => {
   it("documents every variable the configuration reads, and nothing else", async () => {
     const { readFileSync } = await import("node:fs");
-    const { ENV_VARIABLES } = await import("../../src/config.js");
-    const text = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
+    const { ENV_VARIABLES } = await import("../src/config.js");
+    const text = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
     const documented = [...text.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
     expect([...documented].sort()).toEqual([...ENV_VARIABLES].sort());
   });

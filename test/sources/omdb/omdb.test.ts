@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { classifyOmdbAnswer, parseRatingValue, toOmdbRatings } from "../../src/sources/omdb/omdb.js";
-import { omdbAnswer } from "../../src/replay/dataset.js";
-import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
+import { classifyOmdbAnswer, parseRatingValue, toOmdbRatings } from "../../../src/sources/omdb/omdb.js";
+import { omdbAnswer } from "../../../src/replay/dataset.js";
+import { DEMO_CATALOGUE } from "../../../src/demo/catalogue.js";
 
 describe("classifyOmdbAnswer", () => {
   it("recognises the quota answer, also as HTTP 401", () => {

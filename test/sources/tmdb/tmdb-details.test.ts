@@ -3,8 +3,8 @@
  * creators, on the real append-all recording of Game of Thrones (../shared/fixtures) and on crafted edge cases.
  */
 import { describe, expect, it } from "vitest";
-import { DETAILS_APPENDS, parseSeriesDetails, seriesDetailsRequest, toSeriesRecord } from "../../src/sources/tmdb/tmdb.js";
-import { hasSharedFixtures, readFixture } from "../helpers/fixtures.js";
+import { DETAILS_APPENDS, parseSeriesDetails, seriesDetailsRequest, toSeriesRecord } from "../../../src/sources/tmdb/tmdb.js";
+import { hasSharedFixtures, readFixture } from "../../helpers/fixtures.js";
 
 const minimal = { id: 7, name: "X", original_name: "X", genres: [], vote_average: 7, vote_count: 10 };
 
