@@ -153,7 +153,7 @@ describe("harvest end to end", () => {
     expect(summary.requests.tmdb).toMatchObject({ requests: 1 + 1 + 20 + 1 + 2, throttled: 1, retries: 2, failures: 0 });
     const bbRequests = h.upstreams.tmdb.requests.filter((r) => r.key === tmdbKey.details(1396));
     expect(bbRequests.map((r) => r.status)).toEqual([429, 200]);
-    // (How long the 429 paused TMDB is asserted in simulated time: test/unit/http-rate-control.test.ts.)
+    // (How long the 429 paused TMDB is asserted in simulated time: test/http/http-rate-control.test.ts.)
     expect(h.upstreams.tmdb.requests.filter((r) => r.key === tmdbKey.details(1399)).map((r) => r.status)).toEqual([500, 503, 200]);
     expect(await count(h, "series_dim WHERE series_id IN (1396, 1399)")).toBe(2);
   });

@@ -116,7 +116,7 @@ describe("fetchRatingsPage", () => {
     const result = await fetchRatingsPage({ client, robots, profile: SITE_PROFILES.rottentomatoes, renderer: null }, "/tv/throttled");
     expect(result).toMatchObject({ kind: "page", parse: { strategy: "score-board" } });
     expect(server.requests.filter((r) => r.key === "/tv/throttled").map((r) => r.status)).toEqual([429, 200]);
-    // One pause of the site for the Retry-After (its length: test/unit/http-rate-control.test.ts, in simulated time).
+    // One pause of the site for the Retry-After (its length: test/http/http-rate-control.test.ts, in simulated time).
     expect(client.stats()).toMatchObject({ throttled: 1, pauses: 1 });
   });
 
