@@ -190,7 +190,7 @@ describe("bounded: one stalled or oversized answer never hangs or sinks a run", 
       expect(await quarantine(db)).toEqual([
         { source: "tmdb_series", upstream_key: `tv/${target.tmdbId}`, kind: "schema_drift", reason: "oversized_body", no_payload: true },
       ]);
-      const [staged] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM staged_response WHERE request_key = $1", [
+      const [staged] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM upstream_answer WHERE request_key = $1", [
         `tv/${target.tmdbId}`,
       ]);
       expect(staged?.n).toBe(0);

@@ -18,7 +18,7 @@ import {
   topRatedRequest,
 } from "../../sources/tmdb/tmdb.js";
 import { primaryReason } from "../../validation/issues.js";
-import { toPostgresGenre } from "../../validation/postgres.js";
+import { toPostgresGenre, toPostgresInteger } from "../../validation/postgres.js";
 import type { QuarantineReason, RecordIssue } from "../../domain.js";
 import { RefusedAnswerError, type AnswerStore, type FetchedAnswer } from "../answer-store.js";
 import type { QuarantineSink, StageBase } from "./deps.js";
@@ -139,14 +139,17 @@ export async function listSeries(deps: ListSeriesDeps, input: ListSeriesInput): 
     const results: TmdbTopRatedResult[] = [];
     envelope.value.results.forEach((entry, i) => {
       const parsed = parseTopRatedResult(entry);
-      if (parsed.ok) results.push(parsed.value);
+      // The id's column type too: an id beyond int4 is rejected here, never requested nor cast with the others.
+      const id = parsed.ok ? toPostgresInteger(parsed.value.id, "int4", "id", "id") : null;
+      const issues = !parsed.ok ? parsed.issues : id && !id.ok ? id.issues : [];
+      if (parsed.ok && issues.length === 0) results.push(parsed.value);
       else {
         rejectedEntries += 1;
         deps.quarantine.reject({
           endpoint: "tmdb_top_rated",
           upstreamKey: `${req.key}#${i}`,
-          reason: primaryReason(parsed.issues),
-          issues: parsed.issues,
+          reason: primaryReason(issues),
+          issues,
           payload: entry,
         });
       }
