@@ -10,7 +10,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -18,6 +17,7 @@ import { Command } from "commander";
 import pg from "pg";
 import { applyMigrations, MIGRATIONS_DIR } from "../../src/db/migrate.js";
 import { startEmbeddedPostgres } from "../../src/db/embedded.js";
+import { freePort } from "../../src/db/free-port.js";
 import { isEmptyPlan, planViewMigration, readViewModels, renderViewMigration, VIEWS_DIR, type ViewPlan } from "./models.js";
 
 /** Where the files and migrations are, and the server to compare on. */
@@ -116,19 +116,6 @@ export function describePlan(plan: ViewPlan): string {
     .filter(([, names]) => names.length > 0)
     .map(([label, names]) => `${label}: ${names.join(", ")}`)
     .join("; ");
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs `use` with an admin URL: the given one, or an embedded PostgreSQL started (and removed) for it. */
