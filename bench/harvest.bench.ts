@@ -321,6 +321,12 @@ function parseJsonLine(line: string): unknown {
   }
 }
 
+/** The variables named in BENCH_PASS_ENV (comma-separated, e.g. `MALLOC_ARENA_MAX`), passed to the harvest process for profiling. */
+function passedEnv(): Record<string, string> {
+  const names = (process.env.BENCH_PASS_ENV ?? "").split(",").filter((name) => name !== "");
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
+}
+
 /**
  * Runs `node [options] dist/main.js <args>` under `/usr/bin/time` with `env`: returns its exit code, its peak
  * RSS in MiB and the rate-limit pauses its log reports (stderr is passed through, except those JSON lines).
@@ -330,7 +336,7 @@ async function runCompiled(args: string[], env: Record<string, string>): Promise
   const child = spawn("/usr/bin/time", ["-f", "%M", "-o", timeFile, process.execPath, ...HARVEST_NODE_OPTIONS, "dist/main.js", ...args], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: { PATH: process.env.PATH ?? "", ...passedEnv(), ...env },
   });
   let pauses = 0;
   const lines = createInterface({ input: child.stderr });
