@@ -20,7 +20,8 @@
  * Usage: npm run bench -- [sizes, e.g. 2000,5000,10000] [latencyMs] [requestsPerSecond] [loadRepeats]
  * (or BENCH_SERIES=2000,10000). Every size costs about (2N/rate) × 1.5 seconds: 10,000 series ≈ 5 minutes.
  * For profiling: BENCH_NODE_OPTIONS (e.g. `--heap-prof --heap-prof-dir=/tmp/prof`, `--cpu-prof …`) is given
- * to the harvest process, BENCH_PEER=0 skips the peer, a loadRepeats of 0 skips the load comparison.
+ * to the harvest process, BENCH_PASS_ENV (comma-separated names, e.g. `MALLOC_ARENA_MAX`) passes those variables on
+ * to it, BENCH_PEER=0 skips the peer, a loadRepeats of 0 skips the load comparison.
  * Needs `/usr/bin/time` (Debian package `time`).
  */
 import { execFileSync, spawn } from "node:child_process";
