@@ -1,11 +1,13 @@
 /**
- * Step `publish`: the post-load expectations (src/quality/expectations.ts). A run that passes them is published: the
+ * Step `publish`: the post-load expectations (src/quality/expectations.ts), on fresh planner statistics of the run's
+ * tables (src/load/statistics.ts). A run that passes them is published: the
  * outcomes it recorded per series and source move into `enrichment_state` and the due times of its catalogue are
  * written, so that only a run whose facts the views show advances the refresh state. A run that fails them is
  * `failed_quality` and changes no due time.
  */
 import { findAllRunSeriesIds, findCatalogueSeriesIds, readDueTimes } from "../../load/catalogue.js";
 import { publishEnrichmentOutcomes, writeDueTimes } from "../../load/enrichment-state.js";
+import { analyzeHarvestedTables } from "../../load/statistics.js";
 import { REFRESH_SOURCES, type RefreshSource } from "../../refresh/policy.js";
 import { overdueStat, type OverdueStat } from "../../refresh/due-times.js";
 import type { HarvestPlan } from "../plan.js";
@@ -17,6 +19,9 @@ import type { PublishResult } from "../steps.js";
 export async function publishStep(ctx: StepContext, plan: HarvestPlan): Promise<PublishResult> {
   const { app } = ctx;
   await ctx.phase("quality");
+  // Statistics autovacuum took halfway through the load would plan the expectations (and the views) for a
+  // fraction of the rows.
+  await analyzeHarvestedTables(app.prisma);
   const quality = await checkQuality(
     { prisma: app.prisma, metrics: app.metrics, logger: ctx.log, now: app.now, thresholds: app.config.quality },
     { runId: ctx.runId },
