@@ -221,235 +221,297 @@ function isReadable(value: unknown): value is Readable {
 
 /** Creates the client of one upstream. See the module comment for the policy. */
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
-  const now = options.now ?? Date.now;
-  const { metrics, logger, name } = options;
-  const deadlineMs = options.limits?.[name]?.deadlineMs ?? options.timeoutMs;
-  const maxBodyBytes = options.maxBodyBytes ?? options.limits?.[name]?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES[UPSTREAM_KIND[name]];
-  const rateLimitDeadlineMs = options.retry.rateLimitDeadlineMs ?? DEFAULT_RATE_LIMIT_DEADLINE_MS;
-  const scrubber = new SecretScrubber(credentialValues(options.auth));
-  const http: AxiosInstance = axios.create({
-    // The socket's idle timeout (HTTP_TIMEOUT_SECONDS); the deadline of the whole answer is the attempt's own timer.
-    timeout: Math.min(options.timeoutMs, deadlineMs),
-    responseType: "stream",
-    decompress: true,
-    validateStatus: () => true,
-    maxRedirects: 5,
-    headers: {
-      "User-Agent": options.userAgent ?? "tv-harvester/0.1",
-      Accept: "application/json, text/html;q=0.9, */*;q=0.5",
-    },
-  });
-  const stats: UpstreamClientStats = { requests: 0, retries: 0, throttled: 0, failures: 0, pauses: 0, pausedSeconds: 0, badBodies: 0 };
-  const rate = new RateController({
-    requestsPerSecond: options.requestsPerSecond,
-    maxConcurrent: options.maxConcurrent,
-    ...options.rateControl,
-    clock: options.rateClock ?? systemRateClock,
-    onPause: ({ retryAfterSeconds, resumeRequestsPerSecond }) => {
-      metrics?.httpRateLimitPauses.inc({ upstream: name });
-      logger?.warn(
-        { upstream: name, retryAfterSeconds, resumeRequestsPerSecond },
-        "rate limited (429): upstream paused; requests resume after Retry-After",
-      );
-    },
-  });
-  /** The signals that abort this client's requests (see `abortOn`); `closing` is aborted by `stop()`. */
-  const closing = new AbortController();
-  setMaxListeners(0, closing.signal);
-  const stopSignals = new Set<AbortSignal>([closing.signal]);
-  const answerListeners = new Set<() => void>();
-  const stopping = () => [...stopSignals].some((s) => s.aborted);
-  /**
-   * A signal of one request, aborted when any of the client's stop signals aborts; `detach()` when the request
-   * ends. Listeners rather than `AbortSignal.any`, whose dependents a long-lived source signal keeps (Node 20).
-   */
-  const requestStop = (): { signal: AbortSignal; detach(): void } => {
+  return new HttpUpstreamClient(options);
+}
+
+/**
+ * The signals that stop a client's requests: its own (aborted by `stop()`) and those a run ties it to
+ * ({@link UpstreamClient.abortOn}). Each request listens through a signal of its own, which it detaches when it
+ * ends: listeners rather than `AbortSignal.any`, whose dependents a long-lived source signal keeps (Node 20).
+ */
+class StopSignals {
+  private readonly closing = new AbortController();
+  private readonly sources = new Set<AbortSignal>([this.closing.signal]);
+
+  constructor() {
+    setMaxListeners(0, this.closing.signal);
+  }
+
+  /** Whether any source has aborted (a new request is refused). */
+  get stopping(): boolean {
+    return [...this.sources].some((s) => s.aborted);
+  }
+
+  /** Adds `signal` as a source; returns the function that removes it. */
+  add(signal: AbortSignal): () => void {
+    // Every request of the client listens to it while it runs (20 or more at once).
+    setMaxListeners(0, signal);
+    this.sources.add(signal);
+    return () => void this.sources.delete(signal);
+  }
+
+  /** Aborts every request, now and later. */
+  close(): void {
+    this.closing.abort();
+  }
+
+  /** A signal of one request, aborted when any source aborts; `detach()` when the request ends. */
+  forRequest(): { signal: AbortSignal; detach(): void } {
     const controller = new AbortController();
-    const sources = [...stopSignals];
+    const sources = [...this.sources];
     const onStop = () => controller.abort();
     for (const source of sources) {
       if (source.aborted) controller.abort();
       else source.addEventListener("abort", onStop, { once: true });
     }
     return { signal: controller.signal, detach: () => sources.forEach((source) => source.removeEventListener("abort", onStop)) };
-  };
+  }
+}
+
+/** What one attempt on the wire ended with: an answer, or the error it is counted and retried (or not) as. */
+type WireOutcome = HttpResponse | UpstreamHttpError | UpstreamOversizedError | RequestAbortedError;
+
+/** {@link UpstreamClient} over axios, with its rate controller, retry policy, deadline and size cap (module comment). */
+class HttpUpstreamClient implements UpstreamClient {
+  readonly name: UpstreamName;
+  private readonly now: () => number;
+  private readonly deadlineMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly rateLimitDeadlineMs: number;
+  private readonly scrubber: SecretScrubber;
+  private readonly http: AxiosInstance;
+  private readonly rate: RateController;
+  private readonly stops = new StopSignals();
+  private readonly answerListeners = new Set<() => void>();
+  private readonly counters: UpstreamClientStats = { requests: 0, retries: 0, throttled: 0, failures: 0, pauses: 0, pausedSeconds: 0, badBodies: 0 };
+
+  constructor(private readonly options: UpstreamClientOptions) {
+    const { name, metrics, logger } = options;
+    this.name = name;
+    this.now = options.now ?? Date.now;
+    this.deadlineMs = options.limits?.[name]?.deadlineMs ?? options.timeoutMs;
+    this.maxBodyBytes = options.maxBodyBytes ?? options.limits?.[name]?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES[UPSTREAM_KIND[name]];
+    this.rateLimitDeadlineMs = options.retry.rateLimitDeadlineMs ?? DEFAULT_RATE_LIMIT_DEADLINE_MS;
+    this.scrubber = new SecretScrubber(credentialValues(options.auth));
+    this.http = axios.create({
+      // The socket's idle timeout (HTTP_TIMEOUT_SECONDS); the deadline of the whole answer is the attempt's own timer.
+      timeout: Math.min(options.timeoutMs, this.deadlineMs),
+      responseType: "stream",
+      decompress: true,
+      validateStatus: () => true,
+      maxRedirects: 5,
+      headers: {
+        "User-Agent": options.userAgent ?? "tv-harvester/0.1",
+        Accept: "application/json, text/html;q=0.9, */*;q=0.5",
+      },
+    });
+    this.rate = new RateController({
+      requestsPerSecond: options.requestsPerSecond,
+      maxConcurrent: options.maxConcurrent,
+      ...options.rateControl,
+      clock: options.rateClock ?? systemRateClock,
+      onPause: ({ retryAfterSeconds, resumeRequestsPerSecond }) => {
+        metrics?.httpRateLimitPauses.inc({ upstream: name });
+        logger?.warn(
+          { upstream: name, retryAfterSeconds, resumeRequestsPerSecond },
+          "rate limited (429): upstream paused; requests resume after Retry-After",
+        );
+      },
+    });
+  }
+
+  async get(path: string, params?: QueryParams, requestOptions: RequestOptions = {}): Promise<HttpResponse> {
+    const url = buildUrl(this.options.baseUrl, path, { ...params, ...this.options.auth?.params });
+    const redacted = redactUrl(url);
+    if (this.stops.stopping) throw new RequestAbortedError(this.name, redacted);
+    const { signal: stop, detach } = this.stops.forRequest();
+    const { metrics, logger } = this.options;
+    return pRetry(() => this.attempt(url, redacted, requestOptions, stop), {
+      retries: this.options.retry.maxRetries,
+      factor: 2,
+      minTimeout: this.options.retry.backoffBaseMs,
+      maxTimeout: this.options.retry.backoffMaxMs,
+      randomize: true,
+      signal: stop,
+      shouldRetry: ({ error }) => isRetryable(error),
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (!isRetryable(error) || retriesLeft === 0) return;
+        this.counters.retries += 1;
+        metrics?.httpRetries.inc({ upstream: this.name });
+        const status = error instanceof UpstreamHttpError || error instanceof UpstreamBadBodyError ? error.status : undefined;
+        logger?.warn(
+          { upstream: this.name, url: redacted, attempt: attemptNumber, retriesLeft, status, err: error.message.slice(0, 500) },
+          "request failed; retrying",
+        );
+      },
+    })
+      .catch((error: unknown) => {
+        // p-retry rejects with the signal's reason when a stop came during a backoff.
+        if (stop.aborted && !(error instanceof RequestAbortedError)) throw new RequestAbortedError(this.name, redacted);
+        if (!(error instanceof RequestAbortedError)) this.counters.failures += 1;
+        throw error;
+      })
+      .finally(detach);
+  }
+
+  describe(path: string, params?: QueryParams): string {
+    return redactUrl(buildUrl(this.options.baseUrl, path, params));
+  }
+
+  stats(): UpstreamClientStats {
+    return { ...this.counters, pauses: this.rate.pauses, pausedSeconds: this.rate.pausedSeconds };
+  }
+
+  abortOn(signal: AbortSignal): () => void {
+    return this.stops.add(signal);
+  }
+
+  onAnswer(listener: () => void): () => void {
+    this.answerListeners.add(listener);
+    return () => void this.answerListeners.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    this.rate.stop();
+    this.stops.close();
+  }
+
+  /**
+   * One attempt of p-retry's: sent again after each 429 (a pause, not a retry) until the rate-limit deadline; a
+   * 2xx or accepted answer is checked by `checkBody`. Throws what p-retry retries, or an `AbortError` around what it
+   * must not.
+   */
+  private async attempt(url: string, redacted: string, requestOptions: RequestOptions, stop: AbortSignal): Promise<HttpResponse> {
+    let throttledSince: number | undefined;
+    for (;;) {
+      const response = await this.send(url, requestOptions.headers, redacted, stop);
+      if (response.status === 429) {
+        throttledSince ??= this.now();
+        if (this.now() - throttledSince < this.rateLimitDeadlineMs) continue;
+        throw new AbortError(new RateLimitedError(this.name, redacted, parseRetryAfter(response.headers["retry-after"], this.now())));
+      }
+      const accept = requestOptions.acceptStatus ?? (() => false);
+      if ((response.status >= 200 && response.status < 300) || accept(response.status)) {
+        const verdict = requestOptions.checkBody?.(response) ?? { ok: true };
+        if (verdict.ok) return response;
+        this.counters.badBodies += 1;
+        this.options.metrics?.httpBadBody.inc({ upstream: this.name, reason: verdict.reason });
+        const excerpt = this.scrubber.scrubText(response.text.slice(0, 4 * BODY_EXCERPT_CHARS)).slice(0, BODY_EXCERPT_CHARS);
+        throw new UpstreamBadBodyError(this.name, redacted, response.status, verdict.reason, verdict.detail.slice(0, 200), excerpt);
+      }
+      const detail = this.scrubber.scrubText(response.text.slice(0, 800)).slice(0, 200).replace(/\s+/g, " ");
+      const error = new UpstreamHttpError(this.name, redacted, response.status, detail);
+      if (error.retryable) throw error;
+      throw new AbortError(error);
+    }
+  }
+
+  /** One request: admitted by the rate controller, sent, and its outcome handed back (a 429 pauses the upstream). */
+  private async send(url: string, headers: Record<string, string> | undefined, redacted: string, stop: AbortSignal): Promise<HttpResponse> {
+    const queuedAt = this.now();
+    let admission: Admission;
+    try {
+      admission = await this.rate.acquire(stop);
+    } catch (error) {
+      if (error instanceof AdmissionAbortedError) throw new RequestAbortedError(this.name, redacted);
+      throw error;
+    }
+    this.options.metrics?.rateLimiterWait.inc({ upstream: this.name }, Math.max(0, this.now() - queuedAt) / 1000);
+    const result = await this.wire(url, headers, redacted, stop);
+    if (!(result instanceof Error) && result.status === 429) {
+      this.counters.throttled += 1;
+      this.options.metrics?.httpThrottled.inc({ upstream: this.name });
+      this.rate.release(admission, { throttled: true, retryAfterSeconds: parseRetryAfter(result.headers["retry-after"], this.now()) });
+    } else {
+      this.rate.release(admission, { throttled: false });
+    }
+    if (result instanceof Error) throw result;
+    return result;
+  }
 
   /** One request on the wire, body included, within the deadline. Returns the answer or the (counted) error. */
-  async function wire(
-    url: string,
-    headers: Record<string, string> | undefined,
-    redacted: string,
-    stop: AbortSignal,
-  ): Promise<HttpResponse | UpstreamHttpError | UpstreamOversizedError | RequestAbortedError> {
+  private async wire(url: string, headers: Record<string, string> | undefined, redacted: string, stop: AbortSignal): Promise<WireOutcome> {
+    const { metrics } = this.options;
     const started = performance.now();
+    const finish = (statusLabel: ReturnType<typeof statusClass>) => {
+      metrics?.httpRequests.inc({ upstream: this.name, status_class: statusLabel });
+      metrics?.httpLatency.observe({ upstream: this.name }, (performance.now() - started) / 1000);
+    };
     // The attempt's own signal: aborted at its deadline or when the run stops, whichever comes first.
     const attempt = new AbortController();
     let pastDeadline = false;
     const deadline = setTimeout(() => {
       pastDeadline = true;
       attempt.abort();
-    }, deadlineMs);
+    }, this.deadlineMs);
     const onStop = () => attempt.abort();
     stop.addEventListener("abort", onStop, { once: true });
-    const signal = attempt.signal;
-    stats.requests += 1;
-    let body: Readable | undefined;
-    // An abort while the body streams destroys the stream, which ends the read below with an error.
-    const onAbort = () => body?.destroy(new Error("aborted"));
-    signal.addEventListener("abort", onAbort, { once: true });
-    const finish = (statusLabel: ReturnType<typeof statusClass>) => {
-      metrics?.httpRequests.inc({ upstream: name, status_class: statusLabel });
-      metrics?.httpLatency.observe({ upstream: name }, (performance.now() - started) / 1000);
-    };
+    this.counters.requests += 1;
     try {
-      const response = await http.get<unknown>(url, { headers: { ...options.auth?.headers, ...headers }, signal });
-      const status = response.status;
+      const response = await this.http.get<unknown>(url, { headers: { ...this.options.auth?.headers, ...headers }, signal: attempt.signal });
       const responseHeaders = lowerCaseHeaders(response.headers);
-      if (!isReadable(response.data)) throw new Error("the HTTP library returned no body stream");
-      body = response.data;
-      if (signal.aborted) body.destroy();
-      const declared = responseHeaders["content-length"] === undefined ? undefined : Number(responseHeaders["content-length"]);
-      const text =
-        declared !== undefined && Number.isFinite(declared) && declared > maxBodyBytes
-          ? (body.destroy(), new BodyTooLarge(0))
-          : await readCapped(body, maxBodyBytes);
-      // A body cut short by an abort is never an answer, however it ended.
-      if (signal.aborted) throw new Error("aborted");
-      finish(statusClass(status));
+      const text = await this.readBody(response.data, responseHeaders, attempt.signal);
+      finish(statusClass(response.status));
       if (text instanceof BodyTooLarge) {
-        metrics?.httpOversized.inc({ upstream: name });
-        return new UpstreamOversizedError(name, redacted, status, maxBodyBytes, text.receivedBytes, Number.isFinite(declared) ? declared : undefined);
+        metrics?.httpOversized.inc({ upstream: this.name });
+        const declared = Number(responseHeaders["content-length"]);
+        return new UpstreamOversizedError(
+          this.name,
+          redacted,
+          response.status,
+          this.maxBodyBytes,
+          text.receivedBytes,
+          Number.isFinite(declared) ? declared : undefined,
+        );
       }
-      if (status !== 429) for (const listener of answerListeners) listener();
-      return { status, headers: responseHeaders, text, url: redacted };
+      if (response.status !== 429) for (const listener of this.answerListeners) listener();
+      return { status: response.status, headers: responseHeaders, text, url: redacted };
     } catch (error) {
       finish("error");
-      if (stop.aborted) return new RequestAbortedError(name, redacted);
+      if (stop.aborted) return new RequestAbortedError(this.name, redacted);
       if (pastDeadline) {
-        metrics?.httpTimeouts.inc({ upstream: name });
-        return new UpstreamHttpError(name, redacted, 0, `no complete answer within the deadline of ${deadlineMs} ms`, { code: "ETIMEDOUT" });
+        metrics?.httpTimeouts.inc({ upstream: this.name });
+        return new UpstreamHttpError(this.name, redacted, 0, `no complete answer within the deadline of ${this.deadlineMs} ms`, {
+          code: "ETIMEDOUT",
+        });
       }
-      // Never keep the axios error: its config holds the credentials.
-      const code = isAxiosError(error)
-        ? (error.code ?? "ERR_NETWORK")
-        : error instanceof Error && "code" in error
-          ? String(error.code)
-          : "ERR_UNKNOWN";
-      const detail = isAxiosError(error) && error.code === "ECONNABORTED" ? `timeout after ${deadlineMs} ms` : code;
-      return new UpstreamHttpError(name, redacted, 0, detail, { code });
+      return this.transportError(error, redacted);
     } finally {
       clearTimeout(deadline);
       stop.removeEventListener("abort", onStop);
+    }
+  }
+
+  /**
+   * The body of an answer as text, or {@link BodyTooLarge} (an announced `Content-Length` above the cap is refused
+   * unread). Throws when `signal` aborts while it streams: a body cut short is never an answer, however it ended.
+   */
+  private async readBody(data: unknown, headers: Record<string, string>, signal: AbortSignal): Promise<string | BodyTooLarge> {
+    if (!isReadable(data)) throw new Error("the HTTP library returned no body stream");
+    const body = data;
+    // An abort while the body streams destroys the stream, which ends the read with an error.
+    const onAbort = () => body.destroy(new Error("aborted"));
+    if (signal.aborted) body.destroy();
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const declared = headers["content-length"] === undefined ? undefined : Number(headers["content-length"]);
+      const text =
+        declared !== undefined && Number.isFinite(declared) && declared > this.maxBodyBytes
+          ? (body.destroy(), new BodyTooLarge(0))
+          : await readCapped(body, this.maxBodyBytes);
+      if (signal.aborted) throw new Error("aborted");
+      return text;
+    } finally {
       signal.removeEventListener("abort", onAbort);
     }
   }
 
-  /** One attempt: admitted by the rate controller, sent, and its outcome handed back (a 429 pauses the upstream). */
-  async function send(url: string, headers: Record<string, string> | undefined, redacted: string, stop: AbortSignal): Promise<HttpResponse> {
-    const queuedAt = now();
-    let admission: Admission;
-    try {
-      admission = await rate.acquire(stop);
-    } catch (error) {
-      if (error instanceof AdmissionAbortedError) throw new RequestAbortedError(name, redacted);
-      throw error;
-    }
-    metrics?.rateLimiterWait.inc({ upstream: name }, Math.max(0, now() - queuedAt) / 1000);
-    const result = await wire(url, headers, redacted, stop);
-    const throttled = !(result instanceof Error) && result.status === 429;
-    if (throttled) {
-      stats.throttled += 1;
-      metrics?.httpThrottled.inc({ upstream: name });
-      rate.release(admission, { throttled: true, retryAfterSeconds: parseRetryAfter(result.headers["retry-after"], now()) });
-    } else {
-      rate.release(admission, { throttled: false });
-    }
-    if (result instanceof Error) throw result;
-    return result;
+  /** A transport failure as {@link UpstreamHttpError} (status 0), never the axios error itself: its config holds the credentials. */
+  private transportError(error: unknown, redacted: string): UpstreamHttpError {
+    const code = isAxiosError(error) ? (error.code ?? "ERR_NETWORK") : error instanceof Error && "code" in error ? String(error.code) : "ERR_UNKNOWN";
+    const detail = isAxiosError(error) && error.code === "ECONNABORTED" ? `timeout after ${this.deadlineMs} ms` : code;
+    return new UpstreamHttpError(this.name, redacted, 0, detail, { code });
   }
-
-  async function get(path: string, params?: QueryParams, requestOptions: RequestOptions = {}): Promise<HttpResponse> {
-    const url = buildUrl(options.baseUrl, path, { ...params, ...options.auth?.params });
-    const redacted = redactUrl(url);
-    const accept = requestOptions.acceptStatus ?? (() => false);
-    if (stopping()) throw new RequestAbortedError(name, redacted);
-    const { signal: stop, detach } = requestStop();
-    return pRetry(
-      async () => {
-        let throttledSince: number | undefined;
-        for (;;) {
-          const response = await send(url, requestOptions.headers, redacted, stop);
-          if (response.status === 429) {
-            throttledSince ??= now();
-            if (now() - throttledSince >= rateLimitDeadlineMs) {
-              throw new AbortError(new RateLimitedError(name, redacted, parseRetryAfter(response.headers["retry-after"], now())));
-            }
-            continue;
-          }
-          if ((response.status >= 200 && response.status < 300) || accept(response.status)) {
-            const verdict = requestOptions.checkBody?.(response) ?? { ok: true };
-            if (verdict.ok) return response;
-            stats.badBodies += 1;
-            metrics?.httpBadBody.inc({ upstream: name, reason: verdict.reason });
-            const excerpt = scrubber.scrubText(response.text.slice(0, 4 * BODY_EXCERPT_CHARS)).slice(0, BODY_EXCERPT_CHARS);
-            throw new UpstreamBadBodyError(name, redacted, response.status, verdict.reason, verdict.detail.slice(0, 200), excerpt);
-          }
-          const detail = scrubber.scrubText(response.text.slice(0, 800)).slice(0, 200).replace(/\s+/g, " ");
-          const error = new UpstreamHttpError(name, redacted, response.status, detail);
-          if (error.retryable) throw error;
-          throw new AbortError(error);
-        }
-      },
-      {
-        retries: options.retry.maxRetries,
-        factor: 2,
-        minTimeout: options.retry.backoffBaseMs,
-        maxTimeout: options.retry.backoffMaxMs,
-        randomize: true,
-        signal: stop,
-        shouldRetry: ({ error }) => isRetryable(error),
-        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-          if (isRetryable(error) && retriesLeft > 0) {
-            stats.retries += 1;
-            metrics?.httpRetries.inc({ upstream: name });
-            const status = error instanceof UpstreamHttpError || error instanceof UpstreamBadBodyError ? error.status : undefined;
-            logger?.warn(
-              { upstream: name, url: redacted, attempt: attemptNumber, retriesLeft, status, err: error.message.slice(0, 500) },
-              "request failed; retrying",
-            );
-          }
-        },
-      },
-    )
-      .catch((error: unknown) => {
-        // p-retry rejects with the signal's reason when a stop came during a backoff.
-        if (stop.aborted && !(error instanceof RequestAbortedError)) throw new RequestAbortedError(name, redacted);
-        if (!(error instanceof RequestAbortedError)) stats.failures += 1;
-        throw error;
-      })
-      .finally(detach);
-  }
-
-  return {
-    name,
-    get,
-    describe: (path, params) => redactUrl(buildUrl(options.baseUrl, path, params)),
-    stats: () => ({ ...stats, pauses: rate.pauses, pausedSeconds: rate.pausedSeconds }),
-    abortOn(signal) {
-      // Every request of the client listens to it while it runs (20 or more at once).
-      setMaxListeners(0, signal);
-      stopSignals.add(signal);
-      return () => void stopSignals.delete(signal);
-    },
-    onAnswer(listener) {
-      answerListeners.add(listener);
-      return () => void answerListeners.delete(listener);
-    },
-    stop: async () => {
-      rate.stop();
-      closing.abort();
-    },
-  };
 }
 
 /** Errors p-retry tries again: retryable HTTP errors (5xx, transport, deadline) and refused bodies. */
