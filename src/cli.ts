@@ -82,41 +82,7 @@ export async function runCli(
   io: CommandIO,
   options: { parseOnly?: boolean } = {},
 ): Promise<number> {
-  let exitCode = 0;
-  let config: Config | undefined;
-  /** The database the command used (the embedded one's URL once started), for naming it when it fails. */
-  let databaseUrl: string | undefined;
-  /** `tmdbFor`: the command calls TMDB, so missing credentials are a configuration problem (listed with the others). */
-  const getConfig = (tmdbFor?: string): Config => {
-    // On a terminal the progress bar tells the story: only warnings and errors are logged unless asked.
-    config ??= loadConfig(io.interactive && !env.LOG_LEVEL ? { ...env, LOG_LEVEL: "warn" } : env, { tmdbFor });
-    return config;
-  };
-  /** An error's one-line message without any configured secret. */
-  const scrubbedMessage = (error: unknown): string => new SecretScrubber(config ? configSecrets(config) : []).scrubText(errorMessage(error));
-  /** Commands that call TMDB: refused before any request or run row without its credentials. */
-  const NEEDS_TMDB = new Set(["harvest", "serve"]);
-  /**
-   * Runs `fn` with an app built from the configuration (which applies pending migrations first, so no command meets
-   * a database without tables, unless `appOptions.migrate` is false: `check` is read-only), closing it afterwards.
-   */
-  const withApp = async (fn: (app: App) => Promise<number>, appOptions: { migrate?: boolean } = {}): Promise<void> => {
-    const { createApp } = await import("./app.js");
-    databaseUrl = getConfig().databaseUrl;
-    const app = await createApp(getConfig(), {
-      ...appOptions,
-      onEmbeddedDatabase: (url) => {
-        databaseUrl = url;
-        io.stderr(`Embedded PostgreSQL running (data in ${getConfig().embeddedPostgres.dataDir}): ${redactUrl(url)}\n`);
-      },
-    });
-    try {
-      exitCode = await fn(app);
-    } finally {
-      await app.close();
-    }
-  };
-
+  const session = new CliSession(env, io);
   const program = new Command()
     .name("tv-harvester")
     .description("Harvests TMDB's top-rated TV series with IMDb, Rotten Tomatoes and Metacritic ratings into a PostgreSQL star schema.")
@@ -129,9 +95,108 @@ export async function runCli(
     .hook("preAction", (_program, action) => {
       if (options.parseOnly) throw new ParsedOnly();
       for (const line of likelyTypos(env)) io.stderr(`warning: ${line}\n`);
-      getConfig(NEEDS_TMDB.has(action.name()) ? action.name() : undefined);
+      session.config(NEEDS_TMDB.has(action.name()) ? action.name() : undefined);
     });
+  addHarvestCommands(program, session);
+  addDataCommands(program, session);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return session.exitCode;
+  } catch (error) {
+    return session.failed(error);
+  }
+}
 
+/** Commands that call TMDB: refused before any request or run row without its credentials. */
+const NEEDS_TMDB = new Set(["harvest", "serve"]);
+
+/** What one `runCli` call shares between its commands: the configuration, the database used, the exit code. */
+class CliSession {
+  exitCode: number = ExitCode.ok;
+  private loaded: Config | undefined;
+  /** The database the command used (the embedded one's URL once started), for naming it when it fails. */
+  private databaseUrl: string | undefined;
+
+  constructor(
+    readonly env: Record<string, string | undefined>,
+    readonly io: CommandIO,
+  ) {}
+
+  /**
+   * The configuration, loaded once. `tmdbFor`: the command calls TMDB, so missing credentials are a configuration
+   * problem (listed with the others).
+   * @throws {ConfigError} a missing or invalid variable
+   */
+  config(tmdbFor?: string): Config {
+    // On a terminal the progress bar tells the story: only warnings and errors are logged unless asked.
+    this.loaded ??= loadConfig(this.io.interactive && !this.env.LOG_LEVEL ? { ...this.env, LOG_LEVEL: "warn" } : this.env, { tmdbFor });
+    return this.loaded;
+  }
+
+  /** Notes the database a command works on (before it connects), for naming it when it fails. */
+  usesDatabase(url: string | undefined): void {
+    this.databaseUrl = url;
+  }
+
+  /** An error's one-line message without any configured secret. */
+  scrubbedMessage(error: unknown): string {
+    return this.scrubber().scrubText(errorMessage(error));
+  }
+
+  /**
+   * Runs `fn` with an app built from the configuration (which applies pending migrations first, so no command meets
+   * a database without tables, unless `appOptions.migrate` is false: `check` is read-only), closing it afterwards;
+   * `fn`'s result is the exit code.
+   */
+  async withApp(fn: (app: App) => Promise<number>, appOptions: { migrate?: boolean } = {}): Promise<void> {
+    const { createApp } = await import("./app.js");
+    const config = this.config();
+    this.usesDatabase(config.databaseUrl);
+    const app = await createApp(config, {
+      ...appOptions,
+      onEmbeddedDatabase: (url) => {
+        this.usesDatabase(url);
+        this.io.stderr(`Embedded PostgreSQL running (data in ${config.embeddedPostgres.dataDir}): ${redactUrl(url)}\n`);
+      },
+    });
+    try {
+      this.exitCode = await fn(app);
+    } finally {
+      await app.close();
+    }
+  }
+
+  /** Reports a command's failure on stderr (no secret in it) and returns its exit code (src/exit-codes.ts). */
+  failed(error: unknown): number {
+    const { io } = this;
+    if (error instanceof ParsedOnly) return ExitCode.ok;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.config;
+    if (error instanceof InvalidArgumentError) {
+      io.stderr(`error: ${error.message}\n`);
+      return ExitCode.config;
+    }
+    if (error instanceof ConfigError) {
+      io.stderr(`${error.message}\nSee .env.example for every variable and its default.\n`);
+      return ExitCode.config;
+    }
+    const database = this.databaseUrl === undefined ? null : databaseProblem(error, this.databaseUrl);
+    if (database) {
+      io.stderr(`error: ${this.scrubber().scrubText(database.message)}\n`);
+      return database.exitCode;
+    }
+    io.stderr(`error: ${this.scrubbedMessage(error)}\n`);
+    // Temporary (lock held, database or upstream unreachable): 75, which schedulers retry; anything else 1.
+    return exitCodeOfError(error);
+  }
+
+  private scrubber(): SecretScrubber {
+    return new SecretScrubber(this.loaded ? configSecrets(this.loaded) : []);
+  }
+}
+
+/** The commands that harvest: `harvest`, `start`, `serve`. */
+function addHarvestCommands(program: Command, session: CliSession): void {
+  const { io } = session;
   program
     .command("harvest")
     .description("run one harvest: TMDB top-rated series → details → OMDb → ratings sites → star schema → quality checks")
@@ -155,10 +220,10 @@ export async function runCli(
       const { harvestCommand, writeErrorResult } = await import("./commands/harvest.js");
       const started = performance.now();
       try {
-        await withApp((app) => harvestCommand(app, opts, io));
+        await session.withApp((app) => harvestCommand(app, opts, io));
       } catch (error) {
-        // The orchestrator still gets its JSON (status "error"); the error itself is reported below.
-        writeErrorResult(opts, { code: exitCodeOfError(error), error: scrubbedMessage(error), startedMs: started, io });
+        // The orchestrator still gets its JSON (status "error"); the error itself is reported by `failed`.
+        writeErrorResult(opts, { code: exitCodeOfError(error), error: session.scrubbedMessage(error), startedMs: started, io });
         throw error;
       }
     });
@@ -168,15 +233,28 @@ export async function runCli(
     .description("the main job on the embedded default: a real harvest with TMDB credentials, otherwise a labelled demo on local replays")
     .action(async () => {
       const { startCommand } = await import("./commands/start.js");
-      exitCode = await startCommand(getConfig(), env, io);
+      session.exitCode = await startCommand(session.config(), session.env, io);
     });
 
+  program
+    .command("serve")
+    .description("long-running mode: harvest on the HARVEST_SCHEDULE cron (UTC), serve /metrics and /healthz")
+    .action(async () => {
+      session.usesDatabase(session.config().databaseUrl);
+      const { serveCommand } = await import("./commands/serve.js");
+      session.exitCode = await serveCommand(session.config(), io);
+    });
+}
+
+/** The commands around the data: `migrate`, `check`, `scrape`, `db create-reader`, `export`, `tableau`. */
+function addDataCommands(program: Command, session: CliSession): void {
+  const { io } = session;
   program
     .command("migrate")
     .description("apply pending database migrations (same bookkeeping as `prisma migrate deploy`)")
     .action(async () => {
       const { migrateCommand } = await import("./commands/migrate.js");
-      await withApp((app) => migrateCommand(app, io));
+      await session.withApp((app) => migrateCommand(app, io));
     });
 
   program
@@ -189,7 +267,7 @@ export async function runCli(
     .action(async (opts: { run?: number; store: boolean }) => {
       const { checkCommand } = await import("./commands/check.js");
       // Read-only: no migration either (a database without the tables is told so).
-      await withApp(
+      await session.withApp(
         (app) => checkCommand(opts, { stdout: io.stdout, prisma: app.prisma, metrics: app.metrics, now: app.now, thresholds: app.config.quality }),
         { migrate: false },
       );
@@ -204,16 +282,7 @@ export async function runCli(
     .action(async (opts: { site: "rottentomatoes" | "metacritic"; url?: string; file?: string }) => {
       if (!opts.url && !opts.file) throw new InvalidArgumentError("one of --url or --file is required");
       const { scrapeCommand } = await import("./commands/scrape.js");
-      exitCode = await scrapeCommand(opts, { stdout: io.stdout, stderr: io.stderr, config: getConfig() });
-    });
-
-  program
-    .command("serve")
-    .description("long-running mode: harvest on the HARVEST_SCHEDULE cron (UTC), serve /metrics and /healthz")
-    .action(async () => {
-      databaseUrl = getConfig().databaseUrl;
-      const { serveCommand } = await import("./commands/serve.js");
-      exitCode = await serveCommand(getConfig(), io);
+      session.exitCode = await scrapeCommand(opts, { stdout: io.stdout, stderr: io.stderr, config: session.config() });
     });
 
   const db = program.command("db").description("database administration");
@@ -221,7 +290,7 @@ export async function runCli(
     .description("create or update the read-only role (READER_ROLE_NAME / READER_ROLE_PASSWORD) that can read the analytics views only")
     .action(async () => {
       const { createReaderCommand } = await import("./commands/db.js");
-      await withApp((app) => createReaderCommand({ stdout: io.stdout, databaseUrl: app.databaseUrl, reader: app.config.reader }));
+      await session.withApp((app) => createReaderCommand({ stdout: io.stdout, databaseUrl: app.databaseUrl, reader: app.config.reader }));
     });
 
   program
@@ -231,7 +300,7 @@ export async function runCli(
     .requiredOption("--out <dir>", "output directory (created when missing)")
     .action(async (opts: { format: "parquet" | "csv"; out: string }) => {
       const { exportCommand } = await import("./commands/export.js");
-      await withApp(async (app) => exportCommand(opts, { stdout: io.stdout, databaseUrl: app.databaseUrl }));
+      await session.withApp(async (app) => exportCommand(opts, { stdout: io.stdout, databaseUrl: app.databaseUrl }));
     });
 
   program
@@ -241,33 +310,6 @@ export async function runCli(
     .option("--placeholders", "connect to placeholders (your-database-host:5432/tv_harvester) instead: the committed workbook", false)
     .action(async (opts: { out: string; placeholders: boolean }) => {
       const { tableauCommand } = await import("./commands/tableau.js");
-      exitCode = tableauCommand(opts, { stdout: io.stdout, config: getConfig() });
+      session.exitCode = tableauCommand(opts, { stdout: io.stdout, config: session.config() });
     });
-
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return exitCode;
-  } catch (error) {
-    if (error instanceof ParsedOnly) return ExitCode.ok;
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? ExitCode.ok : ExitCode.config;
-    }
-    if (error instanceof InvalidArgumentError) {
-      io.stderr(`error: ${error.message}\n`);
-      return ExitCode.config;
-    }
-    if (error instanceof ConfigError) {
-      io.stderr(`${error.message}\nSee .env.example for every variable and its default.\n`);
-      return ExitCode.config;
-    }
-    const scrubber = new SecretScrubber(config ? configSecrets(config) : []);
-    const database = databaseUrl === undefined ? null : databaseProblem(error, databaseUrl);
-    if (database) {
-      io.stderr(`error: ${scrubber.scrubText(database.message)}\n`);
-      return database.exitCode;
-    }
-    io.stderr(`error: ${scrubber.scrubText(errorMessage(error))}\n`);
-    // Temporary (lock held, database or upstream unreachable): 75, which schedulers retry; anything else 1.
-    return exitCodeOfError(error);
-  }
 }
