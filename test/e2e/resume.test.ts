@@ -165,9 +165,13 @@ describe("harvest --resume", () => {
     reference ??= await uninterruptedSnapshot();
     const { upstreams, db, app } = await environment();
     const controller = new AbortController();
-    // Abort once the details stage is under way (genres + 2 listing pages + 15 details answered).
+    // Abort once the details stage is under way (genres + 2 listing pages + 15 details answered), between two
+    // requests: TMDB at 15 a second asks every ~66 ms and the replay answers at once, so 20 ms after the last
+    // request its answer is in and the next is not sent yet (a signal aborts the requests in flight, whose
+    // answers are then not kept; aborting the moment a request arrived raced its answer on a loaded machine).
     const watcher = setInterval(() => {
-      if (upstreams.tmdb.count() >= 18) controller.abort();
+      const last = upstreams.tmdb.requests.at(-1);
+      if (upstreams.tmdb.count() >= 18 && last !== undefined && Date.now() - last.at >= 20) controller.abort();
     }, 5);
     const interrupted = await runHarvest(await app({ TMDB_REQUESTS_PER_SECOND: "15", TMDB_MAX_CONCURRENT: "4" }), {
       maxPages: 2,
