@@ -12,6 +12,7 @@ import type { CommandIO } from "../../src/commands/io.js";
 import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
 import { apiOnlyDataset } from "../../src/replay/dataset.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
+import { builtEntry } from "../helpers/built-entry.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 function capture(): CommandIO & { out: string; err: string } {
@@ -106,7 +107,8 @@ describe("tv-harvester CLI", () => {
   });
 
   it("migrates, harvests with a summary (exit 0), and exits 1 when the run fails", async () => {
-    const env = { ...upstreams.env, DATABASE_URL: database.url, LOG_LEVEL: "silent" };
+    // OMDb at the replay's pace, not the real one's 10 a second: the counts are checked, not the pace.
+    const env = { ...upstreams.env, DATABASE_URL: database.url, LOG_LEVEL: "silent", OMDB_REQUESTS_PER_SECOND: "500" };
     const migrate = capture();
     expect(await runCli(["migrate"], env, migrate)).toBe(0);
     expect(migrate.out).toMatch(/Applied \d+ migration\(s\)/);
@@ -186,14 +188,11 @@ describe("tv-harvester CLI", () => {
 });
 
 describe("tv-harvester process", () => {
-  const tsx = path.resolve("node_modules/.bin/tsx");
-  const main = path.resolve("src/main.ts");
-
   it("loads .env from the working directory, the environment winning over the file", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "tvh-dotenv-"));
     try {
       writeFileSync(path.join(dir, ".env"), "HARVEST_SCHEDULE=not a cron\nMETRICS_PORT=99999\n");
-      const result = spawnSync(tsx, [main, "scrape", "--site", "metacritic", "--file", "/nonexistent.html"], {
+      const result = spawnSync(process.execPath, [builtEntry(), "scrape", "--site", "metacritic", "--file", "/nonexistent.html"], {
         cwd: dir,
         encoding: "utf8",
         env: { PATH: process.env.PATH, METRICS_PORT: "9464" },

@@ -12,6 +12,7 @@ import { runHarvest } from "../../src/pipeline/harvest.js";
 import { buildApiRoutes, omdbKey, tmdbKey, type ReplayDataset, noSiteRoutes } from "../../src/replay/dataset.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
 import { buildSiteRoutes } from "../../src/replay/sites.js";
+import { builtEntry } from "../helpers/built-entry.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -27,6 +28,11 @@ function dataset(withSites = false): ReplayDataset {
 
 /** No browser in these runs: the replayed pages are static. */
 const NO_BROWSER = { PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH: "/nonexistent/chromium" };
+/**
+ * The in-process runs (uninterrupted and resumed) ask the replays at their pace, not the real upstreams' (TMDB 40,
+ * OMDb 10 a second); only the killed processes are slowed, by their own `env`, so that the kill lands mid-stage.
+ */
+const FAST_UPSTREAMS = { TMDB_REQUESTS_PER_SECOND: "500", OMDB_REQUESTS_PER_SECOND: "500", SCRAPE_REQUESTS_PER_SECOND: "200" };
 
 /** The replay route key a staged request key corresponds to. */
 function routeOf(upstream: string, key: string): string {
@@ -71,7 +77,7 @@ async function runRecords(db: TestDatabase) {
 }
 
 async function harvestKilledWhen(upstreams: ReplayUpstreams, db: TestDatabase, env: Record<string, string>, killWhen: () => boolean, scrape = false) {
-  const args = ["--import", "tsx", "src/main.ts", "harvest", "--max-pages", "2", ...(scrape ? [] : ["--no-scrape"])];
+  const args = [builtEntry(), "harvest", "--max-pages", "2", ...(scrape ? [] : ["--no-scrape"])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "warn", ...env },
@@ -102,7 +108,7 @@ async function environment(withSites = false) {
   });
   const app = async (env: Record<string, string> = {}) => {
     const created = await createApp(
-      loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent", ...NO_BROWSER, SCRAPE_REQUESTS_PER_SECOND: "200", ...env }),
+      loadConfig({ ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent", ...NO_BROWSER, ...FAST_UPSTREAMS, ...env }),
     );
     apps.push(created);
     return created;
@@ -159,9 +165,13 @@ describe("harvest --resume", () => {
     reference ??= await uninterruptedSnapshot();
     const { upstreams, db, app } = await environment();
     const controller = new AbortController();
-    // Abort once the details stage is under way (genres + 2 listing pages + 15 details answered).
+    // Abort once the details stage is under way (genres + 2 listing pages + 15 details answered), between two
+    // requests: TMDB at 15 a second asks every ~66 ms and the replay answers at once, so 20 ms after the last
+    // request its answer is in and the next is not sent yet (a signal aborts the requests in flight, whose
+    // answers are then not kept; aborting the moment a request arrived raced its answer on a loaded machine).
     const watcher = setInterval(() => {
-      if (upstreams.tmdb.count() >= 18) controller.abort();
+      const last = upstreams.tmdb.requests.at(-1);
+      if (upstreams.tmdb.count() >= 18 && last !== undefined && Date.now() - last.at >= 20) controller.abort();
     }, 5);
     const interrupted = await runHarvest(await app({ TMDB_REQUESTS_PER_SECOND: "15", TMDB_MAX_CONCURRENT: "4" }), {
       maxPages: 2,

@@ -4,25 +4,23 @@
  * `interrupted`), `harvest --resume` then finishes it with the same tables as an uninterrupted run, a second
  * Ctrl-C quits at once, and `serve` interrupts the harvest it is running the same way.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
 import { apiOnlyDataset } from "../../src/replay/dataset.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { builtEntry } from "../helpers/built-entry.js";
 import { freePort } from "../helpers/free-port.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const entry = path.join(root, "dist/main.js");
-
+let entry: string;
 let upstreams: ReplayUpstreams;
 const databases: TestDatabase[] = [];
 
 beforeAll(async () => {
-  // `npm test` builds first; a direct `vitest run` of this file builds only when dist/ is missing.
-  if (!existsSync(entry)) expect(spawnSync("npm", ["run", "build"], { cwd: root, encoding: "utf8" }).status).toBe(0);
+  entry = builtEntry();
   upstreams = await startReplayUpstreams(apiOnlyDataset(DEMO_CATALOGUE));
 });
 afterAll(async () => {

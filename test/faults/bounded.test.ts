@@ -13,8 +13,8 @@
  * - it is never answered and nothing else is left to do: the stalled-run watchdog finds the run stalled, counts
  *   it, and (as in `serve`) stops it as `interrupted`; a resume completes it.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -29,12 +29,13 @@ import { silentProgress } from "../../src/pipeline/progress.js";
 import { apiOnlyDataset } from "../../src/replay/dataset.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
 import { DETAILS_APPENDS } from "../../src/sources/tmdb/tmdb.js";
+import { builtEntry } from "../helpers/built-entry.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { startFaultUpstream, type FaultRule, type FaultUpstream } from "../helpers/fault-upstream.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 /** The compiled entry point, what the image runs (its memory is what the budget is about, without a TS loader). */
-const entry = path.join(root, "dist/main.js");
+let entry: string;
 const PAGES = 2;
 const SERIES = DEMO_CATALOGUE.slice(0, PAGES * 20);
 const RETRIES = 2;
@@ -55,18 +56,8 @@ let upstreams: ReplayUpstreams;
 const opened: { close(): Promise<void> }[] = [];
 const databases: TestDatabase[] = [];
 
-/** Newest modification time (ms) of the files under `dir`. */
-function newest(dir: string): number {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .reduce((t, e) => Math.max(t, statSync(path.join(e.parentPath, e.name)).mtimeMs), 0);
-}
-
 beforeAll(async () => {
-  // `npm test` builds first; a direct run of this file builds when dist/ is missing or older than src/.
-  if (!existsSync(entry) || statSync(entry).mtimeMs < newest(path.join(root, "src"))) {
-    expect(spawnSync("npm", ["run", "build"], { cwd: root, encoding: "utf8" }).status).toBe(0);
-  }
+  entry = builtEntry();
   upstreams = await startReplayUpstreams(apiOnlyDataset(DEMO_CATALOGUE), { tmdbApiKey: TMDB_KEY });
 });
 afterAll(async () => {

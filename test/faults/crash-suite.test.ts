@@ -18,6 +18,7 @@ import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
 import { buildApiRoutes, omdbKey, tmdbKey, type ReplayDataset } from "../../src/replay/dataset.js";
 import { buildSiteRoutes } from "../../src/replay/sites.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
+import { builtEntry } from "../helpers/built-entry.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { dumpTables, type TableDump } from "../helpers/table-dump.js";
 
@@ -143,7 +144,7 @@ async function environment(): Promise<Environment> {
  */
 async function harvestProcess(env: Environment, resume: boolean, point: KillPoint | null): Promise<{ code: number | null; killedIn: string | null }> {
   const { upstreams, db } = env;
-  const args = ["--import", "tsx", "src/main.ts", "harvest", ...(resume ? ["--resume"] : ["--max-pages", String(MAX_PAGES)])];
+  const args = [builtEntry(), "harvest", ...(resume ? ["--resume"] : ["--max-pages", String(MAX_PAGES)])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...upstreams.env, DATABASE_URL: db.url, ...ENV },

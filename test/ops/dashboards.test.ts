@@ -328,9 +328,10 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
       `${promUrl}/-/ready`,
     );
     outcome = await catchUp;
+    const harvested = Date.now();
     await createReaderCommand({ stdout: () => undefined, databaseUrl: db.url, reader: READER });
-    // Enough scrapes after the harvest for rate() over 1m (two samples at least).
-    await new Promise((r) => setTimeout(r, 5000));
+    // Enough scrapes after the harvest for rate() over 1m: two samples at least, taken after it ended.
+    await scrapedTwiceSince(promUrl, harvested);
   }, 240_000);
 
   afterAll(async () => {
@@ -443,4 +444,21 @@ describe.skipIf(!prometheusBinary)(`dashboards against a real harvest${prometheu
 interface PromResponse {
   status: string;
   data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+}
+
+/**
+ * Waits until Prometheus holds two scrapes of the harvester taken after `sinceMs` (its samples in the window from then
+ * to now), polling every 200 ms instead of sleeping for a fixed number of scrape intervals.
+ * @throws after 30 s without them, with the last answer
+ */
+async function scrapedTwiceSince(promUrl: string, sinceMs: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const windowMs = Date.now() - sinceMs;
+    const expr = `count_over_time(up{job="tv_harvester"}[${Math.max(1, Math.floor(windowMs))}ms])`;
+    const body = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as PromResponse;
+    if (Number(body.data.result[0]?.value[1] ?? 0) >= 2) return;
+    if (Date.now() > deadline) throw new Error(`Prometheus has not scraped the harvester twice since the harvest: ${JSON.stringify(body)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

@@ -25,7 +25,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { dumpTables } from "../helpers/table-dump.js";
 import { freePort } from "../helpers/free-port.js";
 import { findBinary, parseExposition, startServer, type ServerProcess } from "../ops/processes.js";
-import { builtEntry } from "./built-entry.js";
+import { builtEntry } from "../helpers/built-entry.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const dagFile = path.join(root, "deploy/airflow/dags/tv_harvester.py");
@@ -90,6 +90,8 @@ function dataset(): ReplayDataset {
   return { ...buildApiRoutes(DEMO_CATALOGUE), ...buildSiteRoutes(DEMO_CATALOGUE) };
 }
 const NO_BROWSER = { PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH: "/nonexistent/chromium" };
+/** The replays answer at once: TMDB and OMDb at their pace, not the real upstreams' (40 and 10 a second). */
+const FAST_UPSTREAMS = { TMDB_REQUESTS_PER_SECOND: "500", OMDB_REQUESTS_PER_SECOND: "500" };
 
 let upstreams: ReplayUpstreams;
 let entry: string;
@@ -132,6 +134,7 @@ function start(args: readonly string[], db: TestDatabase, env: Record<string, st
       DATABASE_URL: db.url,
       LOG_LEVEL: "warn",
       SCRAPE_REQUESTS_PER_SECOND: "200",
+      ...FAST_UPSTREAMS,
       ...NO_BROWSER,
       ...env,
     },

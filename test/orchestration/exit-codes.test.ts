@@ -18,7 +18,7 @@ import { apiOnlyDataset } from "../../src/replay/dataset.js";
 import { startReplayUpstreams, type ReplayUpstreams } from "../../src/replay/upstreams.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { freePort } from "../helpers/free-port.js";
-import { builtEntry } from "./built-entry.js";
+import { builtEntry } from "../helpers/built-entry.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 let upstreams: ReplayUpstreams;
@@ -49,7 +49,16 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
   const io = capture();
   const code = await runCli(
     [...args, "--summary-json", file],
-    { ...upstreams.env, DATABASE_URL: db.url, LOG_LEVEL: "silent", HTTP_BACKOFF_BASE_MS: "10", HTTP_BACKOFF_MAX_MS: "20", ...env },
+    // OMDb at the replay's pace, not the real one's 10 a second (no row of the table depends on the pace).
+    {
+      ...upstreams.env,
+      DATABASE_URL: db.url,
+      LOG_LEVEL: "silent",
+      HTTP_BACKOFF_BASE_MS: "10",
+      HTTP_BACKOFF_MAX_MS: "20",
+      OMDB_REQUESTS_PER_SECOND: "500",
+      ...env,
+    },
     io,
   );
   produced.add(code);
