@@ -65,7 +65,7 @@ const targetRows = z.array(
 
 /**
  * The sites' view of the series of `seriesIds`, in that order: ids, titles, first air date (`YYYY-MM-DD`), Wikidata id
- * and seasons as run `runId` loaded them (its `series_version` and `season_dim`); with `runId` null (a top-up, which
+ * and seasons as run `runId` loaded them (its `series_version` and `season_version`); with `runId` null (a top-up, which
  * loads no series) as `series_dim` holds them, without seasons. Series without such a row are left out.
  */
 export async function findSiteTargets(prisma: PrismaClient, seriesIds: readonly number[], runId: number | null): Promise<ScrapeTarget[]> {

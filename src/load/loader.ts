@@ -148,7 +148,7 @@ export async function upsertSeries(
 /**
  * The statements writing the run's version of each series of `batch` (run in the batch's transaction by
  * {@link upsertSeries}): `series_version` (upserted, so a resumed run keeps its season-grain facts), its genre,
- * network, platform and content-rating rows (replaced), `season_dim` (upserted; seasons the run no longer lists are
+ * network, platform and content-rating rows (replaced), `season_version` (upserted; seasons the run no longer lists are
  * removed) and `platform_dim` (upserted on TMDB provider ids). `json` holds the batch's series rows (with the version's
  * own columns), genre links and network links as JSON text. `counts` turns the statements' results into row counts.
  */
@@ -226,9 +226,9 @@ function seriesVersionStatements(
       platform_dim: p ?? 0,
       series_genre_version: g ?? 0,
       series_network_version: n ?? 0,
-      series_platform: a ?? 0,
-      series_content_rating: c ?? 0,
-      season_dim: z ?? 0,
+      series_platform_version: a ?? 0,
+      series_content_rating_version: c ?? 0,
+      season_version: z ?? 0,
     }),
   };
 }
@@ -324,7 +324,7 @@ function keptValueStatements(
   return {
     statements: [...statements, ...keptBridges(prisma, runId, list)],
     kept: (result) => keptRows.parse(result).map((r) => r.fields),
-    counts: ([g, n, p]) => ({ series_genre_version: g ?? 0, series_network_version: n ?? 0, series_platform: p ?? 0 }),
+    counts: ([g, n, p]) => ({ series_genre_version: g ?? 0, series_network_version: n ?? 0, series_platform_version: p ?? 0 }),
   };
 }
 
@@ -409,7 +409,7 @@ async function replaceRatingFacts(prisma: PrismaClient, runId: number, observati
 
 /**
  * Inserts season-grain rating facts for `runId` into `season_rating_fact`; one already present for the same series ×
- * season × source × run is kept. Observations of a season the run did not load (no `season_dim` row) are skipped
+ * season × source × run is kept. Observations of a season the run did not load (no `season_version` row) are skipped
  * rather than failing the batch. Returns the rows inserted.
  */
 export async function insertSeasonRatingFacts(

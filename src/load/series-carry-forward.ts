@@ -85,9 +85,9 @@ export async function carryForwardSeries(prisma: PrismaClient, runId: number, se
     add("series_version", v);
     add("series_genre_version", g);
     add("series_network_version", n);
-    add("series_platform", pl);
-    add("series_content_rating", c);
-    add("season_dim", s);
+    add("series_platform_version", pl);
+    add("series_content_rating_version", c);
+    add("season_version", s);
   }
   return counts;
 }

@@ -197,7 +197,7 @@ export function toSeriesRecord(details: TmdbSeriesDetails, options: SeriesMappin
     keywords: [...new Set((details.keywords?.results ?? []).map((k) => k.name))],
     contentRatings: firstPerRegion(details),
     availability: toAvailability(details, options.watchRegions ?? DEFAULT_WATCH_REGIONS),
-    // One season per number (the first listed), as season_dim is keyed by it.
+    // One season per number (the first listed), as season_version is keyed by it.
     seasons: details.seasons
       .filter((x, i, all) => storableInt(x.season_number) !== null && all.findIndex((y) => y.season_number === x.season_number) === i)
       .map((season) => ({
