@@ -4,7 +4,7 @@
  * 202 (a bot challenge) or its static HTML carries no scores.
  */
 import type { Logger } from "pino";
-import { errorMessage } from "../errors.js";
+import { RequestAbortedError, errorMessage } from "../errors.js";
 import type { UpstreamClient } from "../http/client.js";
 import type { HarvesterMetrics } from "../metrics/metrics.js";
 import type { PageRenderer } from "./browser.js";
@@ -61,6 +61,7 @@ const CHALLENGE_STATUSES = new Set([202, 401, 403, 451]);
  * Fetches and parses the page at `path` (relative to the site's base URL), with the season links of a series page
  * and the season number of a season page.
  * Never throws for upstream trouble: failures are returned as `error` / `blocked` results.
+ * @throws {RequestAbortedError} the run is stopping (the request was aborted or refused)
  */
 export async function fetchRatingsPage(deps: PageFetchDeps, path: string): Promise<PageFetchResult> {
   const result = await fetchAndParse(deps, path);
@@ -85,6 +86,8 @@ async function fetchAndParse(deps: PageFetchDeps, path: string): Promise<PageFet
     status = response.status;
     html = response.text;
   } catch (error) {
+    // A request aborted because the run stops is no answer of the site's: nothing is recorded, a resume asks again.
+    if (error instanceof RequestAbortedError) throw error;
     return { kind: "error", url, detail: errorMessage(error) };
   }
   if (status === 404 || status === 410) return { kind: "gone", url, status };

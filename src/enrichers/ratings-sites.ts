@@ -14,7 +14,7 @@ import { forEachBounded } from "../concurrency.js";
 import type { Config } from "../config.js";
 import type { PrismaClient } from "../db/prisma.js";
 import type { RatingObservation, SeasonRatingObservation } from "../domain.js";
-import { SchemaMismatchError, errorMessage } from "../errors.js";
+import { RequestAbortedError, SchemaMismatchError, errorMessage } from "../errors.js";
 import type { UpstreamClient } from "../http/client.js";
 import { readKnownPages, type KnownPages } from "../load/rating-pages.js";
 import type { HarvesterMetrics } from "../metrics/metrics.js";
@@ -125,6 +125,9 @@ async function scrapeSite(deps: RatingsSitesDeps, scraper: SiteScraper, series: 
     async (target) => {
       try {
         await scraper.scrapeSeries(target);
+      } catch (error) {
+        // The run is stopping: this series' outcome stays unrecorded, so that a resume scrapes it again.
+        if (!(error instanceof RequestAbortedError)) throw error;
       } finally {
         deps.onSeriesDone?.(scraper.deps.site);
       }

@@ -232,4 +232,36 @@ describe("scrapeRatingsSites against local replays and a real database", () => {
       ]),
     );
   });
+  it("a run stopped while a page is in flight records no outcome for that series on that site, and its resume reads the page", async () => {
+    await fixture.db.query(`INSERT INTO harvest_run (trigger) VALUES ('test')`);
+    const breakingBad = targets.filter((t) => t.id === 1396);
+    const page = "/tv/breaking_bad";
+    const answer = buildSiteRoutes(catalogue).rottentomatoes.get(page);
+    if (answer === undefined || Array.isArray(answer)) throw new Error(`no replay of ${page}`);
+    // Rotten Tomatoes holds the page; the run stops once Metacritic's is read.
+    servers.rottentomatoes?.setRoute(page, { ...answer, delayMs: 5_000 });
+    const stop = new AbortController();
+    const stopped = { ...deps(new HarvesterMetrics()), signal: stop.signal, onSeriesDone: (s: string) => s === "metacritic" && stop.abort() };
+    for (const client of Object.values(stopped.clients)) client.abortOn?.(stop.signal);
+    try {
+      const result = await scrapeRatingsSites(stopped, breakingBad);
+      expect(result.observations.map((o) => o.source).sort()).toEqual(["metacritic_critics", "metacritic_users"]);
+    } finally {
+      servers.rottentomatoes?.setRoute(page, answer);
+    }
+    const outcomes = () =>
+      fixture.db.query(`SELECT source, status FROM enrichment_outcome WHERE run_id = $1 AND series_id = 1396 ORDER BY source`, [stopped.runId]);
+    // Not an `error` of the site's (which would hold the series back until it is due again): nothing at all.
+    expect(await outcomes()).toEqual([{ source: "metacritic", status: "found" }]);
+
+    const resumed = {
+      ...siteStageDeps(servers, { prisma: fixture.prisma, runId: stopped.runId, metrics: new HarvesterMetrics(), now: () => new Date() }),
+    };
+    const again = await scrapeRatingsSites(resumed, breakingBad);
+    expect(again.observations.filter((o) => o.source.startsWith("rotten_tomatoes")).length).toBe(2);
+    expect(await outcomes()).toEqual([
+      { source: "metacritic", status: "found" },
+      { source: "rottentomatoes", status: "found" },
+    ]);
+  });
 });
