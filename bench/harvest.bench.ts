@@ -172,8 +172,8 @@ async function freshDatabase(adminUrl: string, name: string, loadStage = true): 
   await applyMigrations(url.toString());
   if (!loadStage) return url.toString();
   const prisma = createPrisma(url.toString());
-  await upsertGenres(prisma, TV_GENRES);
   await prisma.harvestRun.create({ data: { id: 1, status: "running" } });
+  await upsertGenres(prisma, 1, TV_GENRES);
   await prisma.$disconnect();
   return url.toString();
 }
@@ -192,8 +192,8 @@ async function timeLoader(url: string, records: SeriesRecord[], observations: Ra
 
 /**
  * COPY of the rows the loader writes, into the same tables: the current state (`series_dim`, `network_dim`,
- * `series_genre`, `series_network`), the run's versions (`series_version`, `series_genre_version`,
- * `series_network_version`, `platform_dim`, `series_platform_version`, `series_content_rating_version`, `season_version`) and the
+ * `series_genre`, `series_network`), the run's versions (`series_version`, `series_genre_version`, `network_version`,
+ * `series_network_version`, `platform_dim`, `platform_version`, `series_platform_version`, `series_content_rating_version`, `season_version`) and the
  * facts (`rating_fact`), with the loader's own de-duplication of genres and networks per series.
  */
 async function timeCopy(url: string, records: SeriesRecord[], observations: RatingObservation[]): Promise<number> {
@@ -257,6 +257,12 @@ async function timeCopy(url: string, records: SeriesRecord[], observations: Rati
     ["network_id", "name", "origin_country", "logo_path"],
     networks.map((n) => [n.id, n.name, n.originCountry, n.logoPath]),
   );
+  await copyRows(
+    client,
+    "network_version",
+    ["network_id", "run_id", "name", "origin_country", "logo_path"],
+    networks.map((n) => [n.id, 1, n.name, n.originCountry, n.logoPath]),
+  );
   await copyRows(client, "series_genre", ["series_id", "genre_id"], genreLinks);
   await copyRows(client, "series_network", ["series_id", "network_id", "position"], networkLinks);
   await copyRows(
@@ -282,6 +288,12 @@ async function timeCopy(url: string, records: SeriesRecord[], observations: Rati
     "platform_dim",
     ["platform_id", "name", "logo_path"],
     platforms.map((p) => [p.id, p.name, p.logoPath]),
+  );
+  await copyRows(
+    client,
+    "platform_version",
+    ["platform_id", "run_id", "name", "logo_path"],
+    platforms.map((p) => [p.id, 1, p.name, p.logoPath]),
   );
   await copyRows(
     client,

@@ -28,19 +28,29 @@ function add(counts: RowCounts, table: string, n: number): void {
   counts[table] = (counts[table] ?? 0) + n;
 }
 
-/** Upserts genres (TMDB ids, English names) into `genre_dim`. */
-export async function upsertGenres(prisma: PrismaClient, genres: readonly GenreRecord[]): Promise<RowCounts> {
+/**
+ * Adds the genres (TMDB ids, English names) `genre_dim` does not know yet, and writes run `runId`'s `genre_version`
+ * (the names it saw), which publishing the run copies into `genre_dim` (src/load/dimension-versions.ts).
+ */
+export async function upsertGenres(prisma: PrismaClient, runId: number, genres: readonly GenreRecord[]): Promise<RowCounts> {
   if (genres.length === 0) return {};
-  const n = await prisma.$executeRaw`
-    INSERT INTO genre_dim (genre_id, name)
-    SELECT g.id, g.name FROM jsonb_to_recordset(${JSON.stringify(genres)}::jsonb) AS g(id int, name text)
-    ON CONFLICT (genre_id) DO UPDATE SET name = EXCLUDED.name WHERE genre_dim.name IS DISTINCT FROM EXCLUDED.name`;
-  return { genre_dim: n };
+  const json = JSON.stringify(genres);
+  const [n, v] = await prisma.$transaction([
+    prisma.$executeRaw`
+      INSERT INTO genre_dim (genre_id, name)
+      SELECT g.id, g.name FROM jsonb_to_recordset(${json}::jsonb) AS g(id int, name text)
+      ON CONFLICT (genre_id) DO NOTHING`,
+    prisma.$executeRaw`
+      INSERT INTO genre_version (genre_id, run_id, name)
+      SELECT g.id, ${runId}, g.name FROM jsonb_to_recordset(${json}::jsonb) AS g(id int, name text)
+      ON CONFLICT (genre_id, run_id) DO UPDATE SET name = EXCLUDED.name`,
+  ]);
+  return { genre_dim: n, genre_version: v };
 }
 
 /**
- * Upserts series with their networks and bridges (`series_dim`, `network_dim`, `series_genre`,
- * `series_network`) and writes the run's versions, in one transaction per batch of 500. Genres must already be in
+ * Upserts series with their bridges (`series_dim`, `series_genre`, `series_network`), adds the networks first seen to
+ * `network_dim` and writes the run's versions (the networks' names as the run saw them in `network_version`), in one transaction per batch of 500. Genres must already be in
  * `genre_dim`. `first_seen_run_id` is kept on update; `last_seen_run_id` becomes `runId`. A value a record lacks that
  * the series had (see {@link KEPT_FIELDS}) is kept, not replaced by nothing; `kept`, when given, receives how many
  * series kept each field in their version.
@@ -92,7 +102,7 @@ export async function upsertSeries(
     const version = seriesVersionStatements(prisma, runId, batch, json);
     // One transaction per batch: a series and its version of the run are written together or not at all.
     const gaps = keptValueStatements(prisma, runId, ids);
-    const [s, n, , g, , l, ...rest] = await prisma.$transaction([
+    const [s, n, nv, , g, , l, ...rest] = await prisma.$transaction([
       prisma.$executeRaw`
         INSERT INTO series_dim (series_id, title, original_title, first_air_date, release_year, last_air_date, status,
           series_type, original_language, origin_countries, number_of_seasons, number_of_episodes, plot, imdb_id, tvdb_id,
@@ -112,15 +122,19 @@ export async function upsertSeries(
           imdb_id = COALESCE(EXCLUDED.imdb_id, series_dim.imdb_id), tvdb_id = COALESCE(EXCLUDED.tvdb_id, series_dim.tvdb_id),
           wikidata_id = COALESCE(EXCLUDED.wikidata_id, series_dim.wikidata_id), popularity = EXCLUDED.popularity,
           poster_path = COALESCE(EXCLUDED.poster_path, series_dim.poster_path), last_seen_run_id = EXCLUDED.last_seen_run_id, updated_at = now()`,
+      // A network first seen is added under this run's name; a known one changes only when the run is published.
       prisma.$executeRaw`
         INSERT INTO network_dim (network_id, name, origin_country, logo_path)
         SELECT x.id, x.name, x."originCountry", x."logoPath"
         FROM jsonb_to_recordset(${JSON.stringify(networks)}::jsonb) AS x(id int, name text, "originCountry" text, "logoPath" text)
-        ON CONFLICT (network_id) DO UPDATE SET name = EXCLUDED.name, origin_country = COALESCE(EXCLUDED.origin_country, network_dim.origin_country),
-          logo_path = COALESCE(EXCLUDED.logo_path, network_dim.logo_path)
-        WHERE (network_dim.name, network_dim.origin_country, network_dim.logo_path)
-          IS DISTINCT FROM (EXCLUDED.name, COALESCE(EXCLUDED.origin_country, network_dim.origin_country),
-                            COALESCE(EXCLUDED.logo_path, network_dim.logo_path))`,
+        ON CONFLICT (network_id) DO NOTHING`,
+      prisma.$executeRaw`
+        INSERT INTO network_version (network_id, run_id, name, origin_country, logo_path)
+        SELECT x.id, ${runId}, x.name, x."originCountry", x."logoPath"
+        FROM jsonb_to_recordset(${JSON.stringify(networks)}::jsonb) AS x(id int, name text, "originCountry" text, "logoPath" text)
+        ON CONFLICT (network_id, run_id) DO UPDATE SET name = EXCLUDED.name,
+          origin_country = COALESCE(EXCLUDED.origin_country, network_version.origin_country),
+          logo_path = COALESCE(EXCLUDED.logo_path, network_version.logo_path)`,
       prisma.$executeRaw`DELETE FROM series_genre WHERE series_id = ANY(${withGenres}::int[])`,
       prisma.$executeRaw`
         INSERT INTO series_genre (series_id, genre_id)
@@ -138,6 +152,7 @@ export async function upsertSeries(
     if (kept) for (const row of keptRows) for (const field of row) kept[field] = (kept[field] ?? 0) + 1;
     add(counts, "series_dim", s ?? 0);
     add(counts, "network_dim", n ?? 0);
+    add(counts, "network_version", nv ?? 0);
     add(counts, "series_genre", g ?? 0);
     add(counts, "series_network", l ?? 0);
     addCounts(counts, version.counts(versionCounts));
@@ -149,7 +164,7 @@ export async function upsertSeries(
  * The statements writing the run's version of each series of `batch` (run in the batch's transaction by
  * {@link upsertSeries}): `series_version` (upserted, so a resumed run keeps its season-grain facts), its genre,
  * network, platform and content-rating rows (replaced), `season_version` (upserted; seasons the run no longer lists are
- * removed) and `platform_dim` (upserted on TMDB provider ids). `json` holds the batch's series rows (with the version's
+ * removed), `platform_dim` (platforms first seen) and `platform_version` (the platforms' names as the run saw them). `json` holds the batch's series rows (with the version's
  * own columns), genre links and network links as JSON text. `counts` turns the statements' results into row counts.
  */
 function seriesVersionStatements(
@@ -191,8 +206,11 @@ function seriesVersionStatements(
     prisma.$executeRaw`
       INSERT INTO platform_dim (platform_id, name, logo_path)
       SELECT x.id, x.name, x."logoPath" FROM jsonb_to_recordset(${JSON.stringify(platforms)}::jsonb) AS x(id int, name text, "logoPath" text)
-      ON CONFLICT (platform_id) DO UPDATE SET name = EXCLUDED.name, logo_path = COALESCE(EXCLUDED.logo_path, platform_dim.logo_path)
-      WHERE (platform_dim.name, platform_dim.logo_path) IS DISTINCT FROM (EXCLUDED.name, COALESCE(EXCLUDED.logo_path, platform_dim.logo_path))`,
+      ON CONFLICT (platform_id) DO NOTHING`,
+    prisma.$executeRaw`
+      INSERT INTO platform_version (platform_id, run_id, name, logo_path)
+      SELECT x.id, ${runId}, x.name, x."logoPath" FROM jsonb_to_recordset(${JSON.stringify(platforms)}::jsonb) AS x(id int, name text, "logoPath" text)
+      ON CONFLICT (platform_id, run_id) DO UPDATE SET name = EXCLUDED.name, logo_path = COALESCE(EXCLUDED.logo_path, platform_version.logo_path)`,
     prisma.$executeRaw`DELETE FROM series_genre_version WHERE run_id = ${runId} AND series_id = ANY(${ids}::int[])`,
     prisma.$executeRaw`
       INSERT INTO series_genre_version (series_id, run_id, genre_id)
@@ -221,9 +239,10 @@ function seriesVersionStatements(
   ];
   return {
     statements,
-    counts: ([v, p, , g, , n, , a, , c, , z]) => ({
+    counts: ([v, p, pv, , g, , n, , a, , c, , z]) => ({
       series_version: v ?? 0,
       platform_dim: p ?? 0,
+      platform_version: pv ?? 0,
       series_genre_version: g ?? 0,
       series_network_version: n ?? 0,
       series_platform_version: a ?? 0,

@@ -1,13 +1,14 @@
 /**
  * The analytics views after real harvests against the replay (the demo catalogue, 2 pages, ratings sites on):
  *   - only finished runs are visible, dimensions included: a failed_quality run that renames series, changes their
- *     genres, networks and platforms, blanks their dates and claims 99 seasons leaves a full dump of every analytics
+ *     genres, networks and platforms (renaming a known genre, network and platform), blanks their dates and claims
+ *     99 seasons leaves a full dump of every analytics
  *     and contract view exactly as before; so does the same run while running, failed, interrupted or abandoned;
  *   - one scale (IMDb 9.5 → 95), lower-bound flags beside counts, vote-weighted ranks;
  *   - platforms per region, seasons, the show profile and the feature view.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_CATALOGUE, type SeriesSeed } from "../../src/demo/catalogue.js";
+import { DEMO_CATALOGUE, TV_GENRES, type SeriesSeed } from "../../src/demo/catalogue.js";
 import { runHarvest } from "../../src/pipeline/harvest.js";
 import { buildApiRoutes, tmdbDetails, tmdbKey, tmdbListEntry, type ReplayDataset } from "../../src/replay/dataset.js";
 import { buildSiteRoutes } from "../../src/replay/sites.js";
@@ -21,6 +22,11 @@ const DAMAGED = SERIES.slice(0, 10);
  * quarter of the run's series without a first-air date (no earlier version to keep one from), so the run fails.
  */
 const NEWCOMERS = DEMO_CATALOGUE.slice(40, 50);
+
+/** Members of the dimensions the good run knew, renamed in the broken run's answers (network, platform, genre). */
+const RENAMED_NETWORK = SERIES[0]!.networkIds[0]!;
+const RENAMED_PLATFORM = 8; // Netflix
+const RENAMED_GENRE = 18; // Drama
 
 function dataset(): ReplayDataset {
   return { ...buildApiRoutes(DEMO_CATALOGUE), ...buildSiteRoutes(DEMO_CATALOGUE) };
@@ -63,8 +69,21 @@ function damaged(seed: SeriesSeed): Record<string, unknown> {
     last_air_date: "",
     number_of_seasons: 99,
     genres: [{ id: 37, name: "Western" }],
-    networks: [{ id: 19, name: "FOX", logo_path: null, origin_country: "US" }],
-    "watch/providers": { results: { US: { flatrate: [{ provider_id: 300, provider_name: "Pluto TV", logo_path: null, display_priority: 1 }] } } },
+    // Beside new members, members the good run knew under other names (a network, a platform; a genre below).
+    networks: [
+      { id: 19, name: "FOX", logo_path: null, origin_country: "US" },
+      { id: RENAMED_NETWORK, name: "RENAMED NETWORK", logo_path: "/renamed.png", origin_country: "XX" },
+    ],
+    "watch/providers": {
+      results: {
+        US: {
+          flatrate: [
+            { provider_id: 300, provider_name: "Pluto TV", logo_path: null, display_priority: 1 },
+            { provider_id: RENAMED_PLATFORM, provider_name: "RENAMED PLATFORM", logo_path: "/renamed.png", display_priority: 2 },
+          ],
+        },
+      },
+    },
     content_ratings: { results: [{ iso_3166_1: "US", rating: "TV-Y" }] },
     keywords: { results: [{ id: 1, name: "broken" }] },
     seasons: [{ id: 1, season_number: 1, name: "Broken", air_date: null, episode_count: 1 }],
@@ -78,6 +97,9 @@ beforeAll(async () => {
   goodRunId = good.runId;
   before = await dumpViews();
   for (const seed of [...DAMAGED, ...NEWCOMERS]) h.upstreams.tmdb.setRoute(tmdbKey.details(seed.tmdbId), { body: damaged(seed) });
+  h.upstreams.tmdb.setRoute(tmdbKey.genres(), {
+    body: { genres: TV_GENRES.map((g) => (g.id === RENAMED_GENRE ? { ...g, name: "RENAMED GENRE" } : g)) },
+  });
   const page2 = [...SERIES.slice(20, 30), ...NEWCOMERS];
   h.upstreams.tmdb.setRoute(tmdbKey.page(2), {
     body: { page: 2, results: page2.map(tmdbListEntry), total_pages: 3, total_results: DEMO_CATALOGUE.length },
@@ -101,6 +123,18 @@ describe("only finished runs are visible", () => {
       [brokenRunId],
     );
     expect(row).toEqual({ titles: DAMAGED.length + NEWCOMERS.length, dates: DAMAGED.length + NEWCOMERS.length, versions: SERIES.length });
+    // The names it saw are kept with it, for when a run that sees them is published.
+    const seen = await h.db.query(
+      `SELECT 'network' AS dimension, name FROM network_version WHERE run_id = $1 AND network_id = $2
+       UNION ALL SELECT 'platform', name FROM platform_version WHERE run_id = $1 AND platform_id = $3
+       UNION ALL SELECT 'genre', name FROM genre_version WHERE run_id = $1 AND genre_id = $4 ORDER BY 1`,
+      [brokenRunId, RENAMED_NETWORK, RENAMED_PLATFORM, RENAMED_GENRE],
+    );
+    expect(seen).toEqual([
+      { dimension: "genre", name: "RENAMED GENRE" },
+      { dimension: "network", name: "RENAMED NETWORK" },
+      { dimension: "platform", name: "RENAMED PLATFORM" },
+    ]);
   });
 
   it("a failed_quality run leaves every analytics and contract view exactly as before", async () => {

@@ -38,7 +38,7 @@ beforeAll(async () => {
   prisma = createPrisma(db.url);
   const created = await rows(`INSERT INTO harvest_run (status) VALUES ('running'), ('running') RETURNING run_id`);
   runs = created.map((r) => Number(r.run_id));
-  await upsertGenres(prisma, [
+  await upsertGenres(prisma, runs[0]!, [
     { id: 18, name: "Drama" },
     { id: 80, name: "Crime" },
   ]);

@@ -4,7 +4,8 @@
  * published run advances.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { DEMO_CATALOGUE } from "../../src/demo/catalogue.js";
+import { z } from "zod";
+import { DEMO_CATALOGUE, TV_GENRES } from "../../src/demo/catalogue.js";
 import { HARVEST_STEPS, runHarvest, runSteps, StepOrderError } from "../../src/pipeline/harvest.js";
 import { HARVESTED_TABLES } from "../../src/load/statistics.js";
 import { apiOnlyDataset, tmdbDetails, tmdbKey } from "../../src/replay/dataset.js";
@@ -72,6 +73,34 @@ describe("the publish step", () => {
     expect(rows.length).toBe(HARVESTED_TABLES.length);
     expect(rows.find((r) => r.name === "rating_fact")?.n).toBeGreaterThan(40);
     expect(rows.map((r) => ({ name: r.name, rows: r.reltuples }))).toEqual(rows.map((r) => ({ name: r.name, rows: r.n })));
+  });
+
+  it("publishes the names of genres and networks the run saw: a renamed network and genre are renamed in the views, a logo it lacked is kept", async () => {
+    const h = await harness();
+    const app = await h.newApp(() => NOW);
+    expect((await runHarvest(app, { maxPages: 2, scrape: false })).status).toBe("succeeded");
+    const seed = DEMO_CATALOGUE[0]!;
+    const network = seed.networkIds[0]!;
+    // TMDB renames a network in the details of every series it broadcasts.
+    for (const other of DEMO_CATALOGUE.filter((s) => s.networkIds.includes(network))) {
+      const details = tmdbDetails(other);
+      const networks = z.array(z.object({ id: z.number() }).passthrough()).parse(details.networks);
+      h.upstreams.tmdb.setRoute(tmdbKey.details(other.tmdbId), {
+        body: { ...details, networks: networks.map((n) => (n.id === network ? { ...n, name: "Renamed Network", logo_path: null } : n)) },
+      });
+    }
+    const genre = seed.genreIds[0]!;
+    h.upstreams.tmdb.setRoute(tmdbKey.genres(), { body: { genres: TV_GENRES.map((g) => (g.id === genre ? { ...g, name: "Renamed Genre" } : g)) } });
+    const renamed = await runHarvest(app, { maxPages: 2, scrape: false, full: true });
+    expect(renamed.status).toBe("succeeded");
+    const names = await h.db.query(
+      `SELECT (SELECT name FROM network_dim WHERE network_id = $1) AS network, (SELECT logo_path IS NOT NULL FROM network_dim WHERE network_id = $1) AS logo,
+              (SELECT name FROM genre_dim WHERE genre_id = $2) AS genre,
+              (SELECT network FROM analytics.series_ratings WHERE series_id = $3) AS shown_network`,
+      [network, genre, seed.tmdbId],
+    );
+    // A logo the run lacked keeps the one known.
+    expect(names).toEqual([{ network: "Renamed Network", logo: true, genre: "Renamed Genre", shown_network: "Renamed Network" }]);
   });
 });
 

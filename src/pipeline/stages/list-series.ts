@@ -26,6 +26,8 @@ import type { QuarantineSink, StageBase } from "./deps.js";
 /** Dependencies of {@link listGenres}. */
 export interface ListGenresDeps extends Omit<StageBase, "progress"> {
   prisma: PrismaClient;
+  /** The run whose `genre_version` the genres' names go to. */
+  runId: number;
   tmdb: UpstreamClient;
   answers: AnswerStore;
   quarantine: QuarantineSink;
@@ -54,7 +56,7 @@ export async function listGenres(deps: ListGenresDeps): Promise<{ knownGenreIds:
       });
       return [];
     });
-    const rowsWritten = await upsertGenres(deps.prisma, genres);
+    const rowsWritten = await upsertGenres(deps.prisma, deps.runId, genres);
     return { knownGenreIds: new Set(genres.map((g) => g.id)), rowsWritten };
   }
   deps.quarantine.drift({ endpoint: "tmdb_genres", upstreamKey: req.key, reason: parsed.reason, issues: parsed.issues, payload: parsed.payload });

@@ -29,7 +29,7 @@ export async function listingStep(ctx: StepContext, planOptions: PlanOptions): P
   const concurrency = Math.max(1, app.config.tmdb.maxConcurrent);
 
   await ctx.phase("genres");
-  const genres = await listGenres({ ...base, prisma: app.prisma, tmdb, answers, quarantine });
+  const genres = await listGenres({ ...base, prisma: app.prisma, runId: ctx.runId, tmdb, answers, quarantine });
   ctx.countRows(genres.rowsWritten);
 
   await ctx.phase("listing");

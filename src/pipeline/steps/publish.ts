@@ -1,11 +1,13 @@
 /**
  * Step `publish`: the post-load expectations (src/quality/expectations.ts), on fresh planner statistics of the run's
  * tables (src/load/statistics.ts). A run that passes them is published: the
- * outcomes it recorded per series and source move into `enrichment_state` and the due times of its catalogue are
+ * outcomes it recorded per series and source move into `enrichment_state`, the names of genres, networks and
+ * platforms it saw into their dimensions (src/load/dimension-versions.ts), and the due times of its catalogue are
  * written, so that only a run whose facts the views show advances the refresh state. A run that fails them is
  * `failed_quality` and changes no due time.
  */
 import { findAllRunSeriesIds, findCatalogueSeriesIds, readDueTimes } from "../../load/catalogue.js";
+import { publishDimensionVersions } from "../../load/dimension-versions.js";
 import { publishEnrichmentOutcomes, writeDueTimes } from "../../load/enrichment-state.js";
 import { analyzeHarvestedTables } from "../../load/statistics.js";
 import { REFRESH_SOURCES, type RefreshSource } from "../../refresh/policy.js";
@@ -26,7 +28,10 @@ export async function publishStep(ctx: StepContext, plan: HarvestPlan): Promise<
     { prisma: app.prisma, metrics: app.metrics, logger: ctx.log, now: app.now, thresholds: app.config.quality },
     { runId: ctx.runId },
   );
-  if (!quality.failed) await ctx.locked(() => publishEnrichmentOutcomes(app.prisma, ctx.runId));
+  if (!quality.failed) {
+    await ctx.locked(() => publishEnrichmentOutcomes(app.prisma, ctx.runId));
+    ctx.countRows(await ctx.locked(() => publishDimensionVersions(app.prisma, ctx.runId)));
+  }
   const catalogue = plan.kind === "topup" ? await findCatalogueSeriesIds(app.prisma) : await findAllRunSeriesIds(app.prisma, ctx.runId);
   const overdue = await dueAndOverdue(ctx, catalogue, !quality.failed);
   for (const [source, stat] of Object.entries(overdue)) {
