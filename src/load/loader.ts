@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import type { PrismaClient } from "../db/prisma.js";
+import { Prisma } from "../generated/prisma/client.js";
 import type { GenreRecord, PlatformRecord, RatingObservation, SeasonRatingObservation, SeriesRecord } from "../domain.js";
 
 /** Rows written, per table. */
@@ -386,42 +387,37 @@ export async function insertRatingFacts(
   observations: readonly RatingObservation[],
   options: { replace?: boolean } = {},
 ): Promise<RowCounts> {
-  if (options.replace) return replaceRatingFacts(prisma, runId, observations);
-  let inserted = 0;
-  for (const batch of chunks(observations, 5000)) {
-    const rows = batch.map((o) => ({
-      s: o.seriesId,
-      k: o.source,
-      v: o.score,
-      c: o.voteCount,
-      lb: o.voteCountIsLowerBound,
-      g: o.grain,
-      m: o.method,
-      cm: o.countMethod ?? null,
-      u: o.pageUrl ?? null,
-    }));
-    inserted += await prisma.$executeRaw`
-      INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count, vote_count_is_lower_bound, grain, method, count_method, page_url)
-      SELECT ${runId}, x.s, x.k, x.v, x.c, x.lb, x.g, x.m, x.cm, x.u
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s int, k text, v numeric, c int, lb boolean, g text, m text, cm text, u text)
-      ON CONFLICT (series_id, source_key, run_id) DO NOTHING`;
-  }
-  return { rating_fact: inserted };
-}
-
-/** {@link insertRatingFacts} replacing the facts already there (same values: nothing is written). */
-async function replaceRatingFacts(prisma: PrismaClient, runId: number, observations: readonly RatingObservation[]): Promise<RowCounts> {
   let written = 0;
   for (const batch of chunks(observations, 5000)) {
-    const rows = batch.map((o) => ({ s: o.seriesId, k: o.source, v: o.score, c: o.voteCount, lb: o.voteCountIsLowerBound, g: o.grain, m: o.method }));
+    const rows = JSON.stringify(
+      batch.map((o) => ({
+        s: o.seriesId,
+        k: o.source,
+        v: o.score,
+        c: o.voteCount,
+        lb: o.voteCountIsLowerBound,
+        g: o.grain,
+        m: o.method,
+        cm: o.countMethod ?? null,
+        u: o.pageUrl ?? null,
+      })),
+    );
+    // The provenance (strategy, count strategy, page) is replaced with the value: a site's score over OMDb's copy
+    // carries the site's page.
+    const onConflict = options.replace
+      ? Prisma.sql`DO UPDATE SET score = EXCLUDED.score, vote_count = EXCLUDED.vote_count,
+          vote_count_is_lower_bound = EXCLUDED.vote_count_is_lower_bound, grain = EXCLUDED.grain, method = EXCLUDED.method,
+          count_method = EXCLUDED.count_method, page_url = EXCLUDED.page_url
+        WHERE (rating_fact.score, rating_fact.vote_count, rating_fact.vote_count_is_lower_bound, rating_fact.grain, rating_fact.method,
+               rating_fact.count_method, rating_fact.page_url)
+          IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.vote_count, EXCLUDED.vote_count_is_lower_bound, EXCLUDED.grain, EXCLUDED.method,
+               EXCLUDED.count_method, EXCLUDED.page_url)`
+      : Prisma.sql`DO NOTHING`;
     written += await prisma.$executeRaw`
-      INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count, vote_count_is_lower_bound, grain, method)
-      SELECT ${runId}, x.s, x.k, x.v, x.c, x.lb, x.g, x.m
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s int, k text, v numeric, c int, lb boolean, g text, m text)
-      ON CONFLICT (series_id, source_key, run_id) DO UPDATE SET score = EXCLUDED.score, vote_count = EXCLUDED.vote_count,
-        vote_count_is_lower_bound = EXCLUDED.vote_count_is_lower_bound, grain = EXCLUDED.grain, method = EXCLUDED.method
-      WHERE (rating_fact.score, rating_fact.vote_count, rating_fact.vote_count_is_lower_bound, rating_fact.grain, rating_fact.method)
-        IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.vote_count, EXCLUDED.vote_count_is_lower_bound, EXCLUDED.grain, EXCLUDED.method)`;
+      INSERT INTO rating_fact (run_id, series_id, source_key, score, vote_count, vote_count_is_lower_bound, grain, method, count_method, page_url)
+      SELECT ${runId}, x.s, x.k, x.v, x.c, x.lb, x.g, x.m, x.cm, x.u
+      FROM jsonb_to_recordset(${rows}::jsonb) AS x(s int, k text, v numeric, c int, lb boolean, g text, m text, cm text, u text)
+      ON CONFLICT (series_id, source_key, run_id) ${onConflict}`;
   }
   return { rating_fact: written };
 }

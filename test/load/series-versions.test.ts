@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrisma, type PrismaClient } from "../../src/db/prisma.js";
 import type { SeriesRecord } from "../../src/domain.js";
-import { insertSeasonRatingFacts, upsertGenres, upsertSeries } from "../../src/load/loader.js";
+import { insertRatingFacts, insertSeasonRatingFacts, upsertGenres, upsertSeries } from "../../src/load/loader.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seriesRecord } from "../helpers/records.js";
 
@@ -113,5 +113,24 @@ describe("series versions", () => {
     ]);
     expect(await rows(`SELECT count(*)::int AS n FROM analytics.rating_history`)).toEqual([{ n: 0 }]);
     expect(await rows(`SELECT count(*)::int AS n FROM analytics.latest_ratings`)).toEqual([{ n: 0 }]);
+  });
+});
+
+describe("rating facts", () => {
+  it("a source taking precedence replaces the value with its provenance: a site's score over OMDb's copy carries the site's page", async () => {
+    const runId = runs[1]!;
+    await upsertSeries(prisma, runId, [record({ id: 1399 })]);
+    const copy = { seriesId: 1399, source: "metacritic_critics", score: 80, voteCount: null, voteCountIsLowerBound: false, grain: "series" } as const;
+    await insertRatingFacts(prisma, runId, [{ ...copy, method: "api" }]);
+    const page = "https://www.metacritic.com/tv/game-of-thrones/";
+    const site = { ...copy, score: 86, voteCount: 20, method: "json-ld", countMethod: "json-ld", pageUrl: page };
+    // Written again without precedence (a resume): kept as it was.
+    expect(await insertRatingFacts(prisma, runId, [site])).toEqual({ rating_fact: 0 });
+    expect(await insertRatingFacts(prisma, runId, [site], { replace: true })).toEqual({ rating_fact: 1 });
+    expect(await rows(`SELECT score::float8 AS score, vote_count, method, count_method, page_url FROM rating_fact WHERE series_id = 1399`)).toEqual([
+      { score: 86, vote_count: 20, method: "json-ld", count_method: "json-ld", page_url: page },
+    ]);
+    // The same again: nothing to write.
+    expect(await insertRatingFacts(prisma, runId, [site], { replace: true })).toEqual({ rating_fact: 0 });
   });
 });
