@@ -283,8 +283,7 @@ export function pathOf(url: string): string | null {
  * a series). The site's own address for the page is the strongest evidence, its structured data the next.
  */
 export function pageKindOf($: CheerioAPI, paths: KindPaths): PageKind {
-  const canonical = canonicalUrl($);
-  const path = canonical === null ? null : pathOf(canonical);
+  const path = canonicalPath($);
   if (path !== null) {
     if (paths.season.test(path)) return "season";
     if (paths.series.test(path)) return "series";
@@ -410,12 +409,17 @@ export function combineStrategies(
  * none or is not a series page: tiles and cards of a page are attributed only to the page's own series.
  */
 export function ownSeriesSlug($: CheerioAPI): string | null {
-  const canonical = canonicalUrl($);
-  const path = canonical === null ? null : pathOf(canonical);
+  const path = canonicalPath($);
   return path === null ? null : (/^\/tv\/([^/]+)\/?$/.exec(path)?.[1] ?? null);
 }
 
 /** The page's canonical URL (`link[rel=canonical]`, else `og:url`), or null. */
 export function canonicalUrl($: CheerioAPI): string | null {
   return cleanText($('link[rel="canonical"]').attr("href")) ?? cleanText($('meta[property="og:url"]').attr("content"));
+}
+
+/** The path of the page's canonical URL (`/tv/breaking_bad/s01`), or null without one. */
+export function canonicalPath($: CheerioAPI): string | null {
+  const canonical = canonicalUrl($);
+  return canonical === null ? null : pathOf(canonical);
 }

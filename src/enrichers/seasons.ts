@@ -13,7 +13,7 @@ import type { CheerioAPI } from "cheerio";
 import { z } from "zod";
 import type { SeasonRatingObservation } from "../domain.js";
 import { checkRating } from "../quality/rules.js";
-import { canonicalUrl, hasJsonLdType, numberish, readJsonLdNodes } from "./parse-common.js";
+import { canonicalPath, hasJsonLdType, numberish, pathOf, readJsonLdNodes } from "./parse-common.js";
 import type { SiteProfile } from "./site-profiles.js";
 import type { PageParse, RatingSite, SeasonLink } from "./types.js";
 
@@ -32,19 +32,9 @@ export const SEASON_PATHS: Record<RatingSite, SeasonPathStyle> = {
 /** schema.org `containsSeason` of a `TVSeries` node: one season or a list, each with its page `url`. */
 const containsSeasonSchema = z.union([z.array(z.looseObject({ url: z.string().optional() })), z.looseObject({ url: z.string().optional() })]);
 
-/** The path of an absolute or relative URL, or null when it is not one. */
-function pathOf(href: string): string | null {
-  try {
-    return new URL(href, "https://example.invalid").pathname;
-  } catch {
-    return null;
-  }
-}
-
 /** The series slug of the page's own canonical URL (`/tv/<slug>…`), or null without one. */
 function ownSlug($: CheerioAPI): string | null {
-  const canonical = canonicalUrl($);
-  const path = canonical === null ? null : pathOf(canonical);
+  const path = canonicalPath($);
   return path === null ? null : (/^\/tv\/([^/]+)/.exec(path)?.[1] ?? null);
 }
 
@@ -88,8 +78,7 @@ const seasonNumberSchema = z.looseObject({ seasonNumber: numberish });
  */
 export function parseSeasonNumber(site: RatingSite, html: string): number | null {
   const $ = cheerio.load(html);
-  const canonical = canonicalUrl($);
-  const path = canonical === null ? null : pathOf(canonical);
+  const path = canonicalPath($);
   const fromUrl = path === null ? undefined : SEASON_PATHS[site].pattern.exec(path)?.[2];
   if (fromUrl !== undefined) return Number(fromUrl);
   for (const node of readJsonLdNodes($)) {
