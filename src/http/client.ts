@@ -229,7 +229,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
  * ({@link UpstreamClient.abortOn}). Each request listens through a signal of its own, which it detaches when it
  * ends: listeners rather than `AbortSignal.any`, whose dependents a long-lived source signal keeps (Node 20).
  */
-class StopSignals {
+class AbortSources {
   private readonly closing = new AbortController();
   private readonly sources = new Set<AbortSignal>([this.closing.signal]);
 
@@ -281,7 +281,7 @@ class HttpUpstreamClient implements UpstreamClient {
   private readonly scrubber: SecretScrubber;
   private readonly http: AxiosInstance;
   private readonly rate: RateController;
-  private readonly stops = new StopSignals();
+  private readonly stops = new AbortSources();
   private readonly answerListeners = new Set<() => void>();
   private readonly counters: UpstreamClientStats = { requests: 0, retries: 0, throttled: 0, failures: 0, pauses: 0, pausedSeconds: 0, badBodies: 0 };
 
